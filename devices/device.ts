@@ -1,0 +1,90 @@
+/**
+ * The one interface every device kind implements (local, ssh, serial). See ARCHITECTURE.md.
+ * Measurement rules: MEASUREMENT.md. All long work reports progress and honours an AbortSignal.
+ */
+import type {
+  DeviceInfo,
+  LatencySpec,
+  MemoryResult,
+  NodeProfile,
+  Progress,
+  SessionOptions,
+  TensorInfo,
+} from '../common/types.js'
+
+/** A model file to deploy. */
+export interface ModelRef {
+  name: string
+  path: string
+  /** SHA-256 of the file, when already known (content-addressed deploys). */
+  sha256?: string
+}
+
+/** A model made ready on a device: uploaded, verified and loaded into a session. */
+export interface Deployment {
+  deviceName: string
+  model: ModelRef
+  sha256: string
+  session: SessionOptions
+  inputs: TensorInfo[]
+  outputs: TensorInfo[]
+  /** Session creation time on the device, milliseconds. */
+  sessionCreateMs: number
+  /** RSS growth from creating the session, where measurable. */
+  sessionRssBytes: number | null
+}
+
+/** Raw latency measurement; statistics are computed by the caller from the samples. */
+export interface RawLatency {
+  /** Every timed sample, microseconds, in order. */
+  samplesUs: number[]
+  firstInferenceUs: number
+  sessionCreateMs: number
+  memory: MemoryResult
+  profile?: NodeProfile[]
+}
+
+/** A batch of preprocessed inputs for evaluation: `count` samples laid out as the model input. */
+export interface Batch {
+  /** Index of the first sample of the batch in the dataset. */
+  offset: number
+  count: number
+  /** Model input tensor data, shape [count, ...inputShape without batch]. */
+  data: Float32Array
+  /** Shape of the batch tensor, e.g. [count, 1, 28, 28]. */
+  dims: number[]
+}
+
+/** Outputs of an evaluation, one row of `classes` scores per sample, in dataset order. */
+export interface Predictions {
+  count: number
+  classes: number
+  /** Row-major [count × classes] scores of the first model output (logits). */
+  scores: Float32Array
+  /** Wall-clock seconds spent in the device's inference calls, for throughput figures. */
+  inferSeconds: number
+}
+
+export type ProgressCallback = (p: Progress) => void
+
+export interface BenchmarkHooks {
+  onProgress?: ProgressCallback
+  /** Called with successive chunks of samples while the run goes, so they can be persisted. */
+  onSamples?: (chunkUs: number[]) => void
+  signal?: AbortSignal
+}
+
+export interface Device {
+  readonly kind: 'local' | 'ssh' | 'serial'
+  readonly name: string
+  probe(signal?: AbortSignal): Promise<DeviceInfo>
+  prepare(model: ModelRef, session: SessionOptions, signal?: AbortSignal): Promise<Deployment>
+  benchmark(dep: Deployment, spec: LatencySpec, hooks?: BenchmarkHooks): Promise<RawLatency>
+  evaluate(
+    dep: Deployment,
+    batches: AsyncIterable<Batch>,
+    total: number,
+    hooks?: { onProgress?: ProgressCallback; signal?: AbortSignal },
+  ): Promise<Predictions>
+  close(): Promise<void>
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Benchmarks share two cores; files that measure run one at a time.
+    fileParallelism: true,
+    pool: 'forks',
+  },
+})
