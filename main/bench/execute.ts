@@ -1,0 +1,87 @@
+/**
+ * Executes one run on its device: a latency benchmark or an accuracy evaluation. Samples are
+ * handed to the store chunk by chunk while the device measures.
+ */
+import { StudioError } from '../../common/errors.js'
+import { noiseWarnings, summarize } from '../../common/stats.js'
+import {
+  DEFAULT_LATENCY_SPEC,
+  type BenchResult,
+  type EvalResult,
+  type PreprocessSpec,
+} from '../../common/types.js'
+import type { Deployment } from '../../devices/device.js'
+import { resolveDataset } from '../data/datasets.js'
+import { evaluateOn } from '../data/evaluate.js'
+import { preprocessSpecFor } from '../data/preprocess.js'
+import type { ModelCard } from '../model-card.js'
+import type { RunContext, RunSpec } from './run-spec.js'
+
+export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<BenchResult | EvalResult> {
+  const model = ctx.store.getModel(spec.modelId)
+  if (!model) throw new StudioError('NOT_FOUND', `No model with id ${spec.modelId} in the store.`)
+  const device = ctx.devices.get(spec.deviceName)
+  const env = await device.probe(ctx.signal)
+  ctx.store.startRun(ctx.runId, env)
+  ctx.onProgress({ phase: 'prepare', done: 0, total: 1, fraction: 0, message: `loading ${model.name}` })
+  const dep = await device.prepare({ name: model.name, path: model.path, sha256: model.sha256 }, spec.session, ctx.signal)
+  if (spec.kind === 'bench') return bench(spec, ctx, dep, env)
+  return evaluate(spec, ctx, dep, model.card as ModelCard | null)
+}
+
+async function bench(
+  spec: RunSpec,
+  ctx: RunContext,
+  dep: Deployment,
+  env: BenchResult['env'],
+): Promise<BenchResult> {
+  const device = ctx.devices.get(spec.deviceName)
+  const latency = spec.latency ?? DEFAULT_LATENCY_SPEC
+  const raw = await device.benchmark(dep, latency, {
+    onProgress: ctx.onProgress,
+    onSamples: (chunk) => ctx.store.appendSamples(ctx.runId, chunk),
+    signal: ctx.signal,
+  })
+  const stats = summarize(raw.samplesUs)
+  const warnings = noiseWarnings({
+    stats,
+    firstInferenceUs: raw.firstInferenceUs,
+    loadAverage: env.loadAverage,
+    cores: env.cores,
+    governor: env.governor,
+  })
+  return {
+    model: dep.model.name,
+    latencyUs: stats,
+    firstInferenceUs: raw.firstInferenceUs,
+    sessionCreateMs: raw.sessionCreateMs,
+    memory: raw.memory,
+    warnings,
+    env,
+    session: dep.session,
+    spec: latency,
+    ...(raw.profile ? { profile: raw.profile } : {}),
+    runId: ctx.runId,
+  }
+}
+
+async function evaluate(
+  spec: RunSpec,
+  ctx: RunContext,
+  dep: Deployment,
+  card: ModelCard | null,
+): Promise<EvalResult> {
+  const device = ctx.devices.get(spec.deviceName)
+  const datasetName = spec.dataset ?? card?.dataset ?? 'fashion-mnist'
+  const dataset = await resolveDataset(datasetName, { split: spec.split ?? card?.split ?? 'test' })
+  const input = dep.inputs[0]
+  if (!input) throw new StudioError('MODEL_INVALID', `Model ${dep.model.name} has no inputs.`)
+  const pre: PreprocessSpec = preprocessSpecFor(card?.preprocessing ?? input)
+  const result = await evaluateOn(device, dep, dataset, pre, {
+    ...(spec.batchSize !== undefined ? { batchSize: spec.batchSize } : {}),
+    ...(spec.limit !== undefined ? { limit: spec.limit } : {}),
+    onProgress: ctx.onProgress,
+    signal: ctx.signal,
+  })
+  return { ...result, model: dep.model.name, runId: ctx.runId }
+}

@@ -1,0 +1,50 @@
+/**
+ * `edgebench` — the engine headless. Exit status: 0 ok, 1 failure, 2 bad input (message on
+ * stderr), 130 cancelled (Ctrl-C keeps the partial run as `cancelled`).
+ */
+import { Command, CommanderError, Option } from 'commander'
+import { exitCodeFor, StudioError, toStudioError } from '../common/errors.js'
+import { registerDemo } from './cli/commands-demo.js'
+import { registerMeasure } from './cli/commands-measure.js'
+import { registerRuns } from './cli/commands-runs.js'
+import { defaultDbPath } from './paths.js'
+import { closeStudio, interruptAll } from './cli/context.js'
+
+function buildProgram(): Command {
+  const program = new Command('edgebench')
+    .description('Benchmark efficient CNNs: latency, memory, size and accuracy, on this computer and on boards.')
+    .addOption(new Option('--db <file>', 'the studio database').default(undefined, defaultDbPath()))
+    .option('-v, --verbose', 'log what the engine does (stderr)')
+    .showHelpAfterError()
+    .exitOverride()
+  registerMeasure(program)
+  registerRuns(program)
+  registerDemo(program)
+  return program
+}
+
+async function main(argv: string[]): Promise<number> {
+  let stops = 0
+  process.on('SIGINT', () => {
+    stops += 1
+    if (stops > 1) process.exit(130)
+    process.stderr.write('\nCancelling… (Ctrl-C again to quit at once)\n')
+    interruptAll(new StudioError('CANCELLED', 'Cancelled (Ctrl-C).'))
+  })
+  try {
+    await buildProgram().parseAsync(argv)
+    return 0
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 ? 0 : 2
+    }
+    const err = toStudioError(e)
+    process.stderr.write(`edgebench: ${err.code}: ${err.message}\n`)
+    if (process.env.EDGEBENCH_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`)
+    return exitCodeFor(err.code)
+  } finally {
+    await closeStudio()
+  }
+}
+
+process.exitCode = await main(process.argv)

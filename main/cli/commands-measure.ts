@@ -1,0 +1,131 @@
+/** `inspect`, `bench`, `eval` and `device` commands. */
+import type { Command } from 'commander'
+import { StudioError } from '../../common/errors.js'
+import { formatBytes, formatCount, formatDuration, formatPercent } from '../../common/format.js'
+import type { InspectResult } from '../../common/types.js'
+import { LOCAL_DEVICE } from '../bench/device-registry.js'
+import { inspectModel } from '../model/inspect.js'
+import { openStudio } from './context.js'
+import { printJson, printLine, table } from './output.js'
+import {
+  benchOf,
+  evalOf,
+  intOption,
+  latencyFrom,
+  runWithBar,
+  sessionFrom,
+  type LatencyFlags,
+  type SessionFlags,
+} from './run-helpers.js'
+
+export function registerMeasure(program: Command): void {
+  program
+    .command('inspect <model>')
+    .description('params, MACs, memory, shapes and layers of an ONNX model')
+    .option('--json', 'machine-readable output')
+    .action(async (model: string, opts: { json?: boolean }) => {
+      const result = await inspectModel(model)
+      if (opts.json) return printJson(result)
+      printInspect(model, result)
+    })
+
+  program
+    .command('bench <models...>')
+    .description('latency and memory of one or more models on a device')
+    .option('--device <name>', 'device to run on', LOCAL_DEVICE)
+    .option('--threads <n>', 'intra-op threads', intOption('--threads', 1))
+    .option('--opt-level <level>', 'graph optimisation: disabled|basic|extended|all')
+    .option('--ep <name>', 'execution provider (bundled ones only)')
+    .option('--min-runs <n>', 'minimum timed runs (default 200)', intOption('--min-runs', 1))
+    .option('--min-ms <n>', 'minimum measuring time in ms (default 2000)', intOption('--min-ms', 0))
+    .option('--max-ms <n>', 'cap on measuring time in ms (default 60000)', intOption('--max-ms', 1))
+    .option('--warmup-runs <n>', 'minimum warm-up runs (default 10)', intOption('--warmup-runs', 0))
+    .option('--warmup-ms <n>', 'minimum warm-up time in ms (default 500)', intOption('--warmup-ms', 0))
+    .option('--profile', 'also collect the per-node profile')
+    .option('--json', 'machine-readable output (one object per model; an array for several)')
+    .action(async (models: string[], opts: SessionFlags & LatencyFlags & { device: string; json?: boolean }, cmd: Command) => {
+      const studio = openStudio(cmd)
+      const session = sessionFrom(opts)
+      const latency = latencyFrom(opts)
+      const results = []
+      for (const path of models) {
+        const model = await studio.importModel(path)
+        const run = await runWithBar(studio, { kind: 'bench', modelId: model.id, deviceName: opts.device, session, latency }, model.name)
+        const r = benchOf(run)
+        results.push(r)
+        if (!opts.json) printBench(r)
+      }
+      if (opts.json) printJson(results.length === 1 ? results[0] : results)
+    })
+
+  program
+    .command('eval <model>')
+    .description('accuracy of a model on a dataset (top-1, top-5, per class, confusion)')
+    .requiredOption('--dataset <name|path>', "dataset name (e.g. 'fashion-mnist') or a folder")
+    .option('--split <name>', 'dataset split', 'test')
+    .option('--limit <n>', 'evaluate only the first N samples', intOption('--limit', 1))
+    .option('--batch-size <n>', 'batch size (default: automatic)', intOption('--batch-size', 1))
+    .option('--device <name>', 'device to run on', LOCAL_DEVICE)
+    .option('--threads <n>', 'intra-op threads', intOption('--threads', 1))
+    .option('--json', 'machine-readable output')
+    .action(async (model: string, opts: SessionFlags & { dataset: string; split: string; limit?: number; batchSize?: number; device: string; json?: boolean }, cmd: Command) => {
+      const studio = openStudio(cmd)
+      const row = await studio.importModel(model)
+      const run = await runWithBar(
+        studio,
+        {
+          kind: 'eval',
+          modelId: row.id,
+          deviceName: opts.device,
+          session: sessionFrom(opts),
+          dataset: opts.dataset,
+          split: opts.split,
+          ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+          ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
+        },
+        row.name,
+      )
+      const r = evalOf(run)
+      if (opts.json) return printJson(r)
+      printLine(`${r.model}: top-1 ${formatPercent(r.top1, 2)}, top-5 ${formatPercent(r.top5, 2)} on ${r.dataset} ${r.split} (${r.count.toLocaleString('en-US')} samples)`)
+    })
+
+  const device = program.command('device').description('devices: this computer, SSH and serial boards')
+  device
+    .command('list')
+    .option('--json', 'machine-readable output')
+    .action((opts: { json?: boolean }, cmd: Command) => {
+      const studio = openStudio(cmd)
+      const rows = studio.store.listDevices()
+      if (opts.json) return printJson(rows)
+      printLine(table(['name', 'kind'], rows.map((d) => [d.name, d.kind])))
+    })
+  for (const verb of ['show', 'probe'] as const) {
+    device
+      .command(`${verb} <name>`)
+      .option('--json', 'machine-readable output')
+      .action(async (name: string, opts: { json?: boolean }, cmd: Command) => {
+        const studio = openStudio(cmd)
+        const row = studio.store.getDevice(name)
+        if (!row) throw new StudioError('NOT_FOUND', `No device named '${name}'. See 'edgebench device list'.`)
+        const info = verb === 'probe' || !row.info ? await studio.probe(name) : row.info
+        if (opts.json) return printJson({ ...row, info })
+        printLine(JSON.stringify(info, null, 2))
+      })
+  }
+}
+
+function printInspect(model: string, r: InspectResult): void {
+  printLine(`${model}: opset ${r.opset}, ${formatCount(r.params)} params (${formatBytes(r.weightsBytes)}), ${formatCount(r.macs)} MACs`)
+  printLine(`file ${formatBytes(r.fileBytes)}, gzip ${formatBytes(r.gzipBytes)}, peak activations ${formatBytes(r.peakActivationBytes)}`)
+  printLine(`inputs: ${r.inputs.map((t) => `${t.name} [${t.shape.join(',')}] ${t.dtype}`).join('; ')}`)
+  printLine(`outputs: ${r.outputs.map((t) => `${t.name} [${t.shape.join(',')}] ${t.dtype}`).join('; ')}`)
+  printLine(table(['layer', 'op', 'MACs', 'params', 'output'], r.layers.map((l) => [l.name, l.op, formatCount(l.macs), formatCount(l.params), l.outputShape ? l.outputShape.join('×') : '?'])))
+}
+
+function printBench(r: ReturnType<typeof benchOf>): void {
+  const l = r.latencyUs
+  printLine(`${r.model}: p50 ${formatDuration(l.p50)} (p90 ${formatDuration(l.p90)}, 95 % CI of median ${formatDuration(l.ci95[0])}–${formatDuration(l.ci95[1])}), ${l.count} runs, CV ${formatPercent(l.cv)}`)
+  printLine(`  first inference ${formatDuration(r.firstInferenceUs)}, session ${r.sessionCreateMs.toFixed(1)} ms, peak RSS ${r.memory.peakRssBytes === null ? 'n/a' : formatBytes(r.memory.peakRssBytes)}, threads ${r.session.threads}`)
+  for (const w of r.warnings) printLine(`  warning: ${w}`)
+}

@@ -1,0 +1,99 @@
+/**
+ * The service facade: everything the CLI, the Electron shell and the browser-mode server can ask
+ * of the engine. It owns the store, the devices and the orchestrator, and nothing else.
+ */
+import { existsSync } from 'node:fs'
+import { basename, join, resolve } from 'node:path'
+import { StudioError } from '../common/errors.js'
+import type { DeviceInfo, InspectResult, RunRecord } from '../common/types.js'
+import { DeviceRegistry, LOCAL_DEVICE } from './bench/device-registry.js'
+import { Orchestrator } from './bench/orchestrator.js'
+import type { RunSpec } from './bench/run-spec.js'
+import { silentLogger, type Logger } from './log.js'
+import { findCard, listCards, sha256File, type ModelCard } from './model-card.js'
+import { inspectModel } from './model/inspect.js'
+import { defaultDbPath, resourcesDir } from './paths.js'
+import { Store, type ModelRow } from './store/store.js'
+
+export interface StudioOptions {
+  dbPath?: string
+  logger?: Logger
+}
+
+export class Studio {
+  readonly store: Store
+  readonly devices: DeviceRegistry
+  readonly runs: Orchestrator
+
+  private constructor(store: Store, readonly logger: Logger) {
+    this.store = store
+    this.devices = new DeviceRegistry(store, logger)
+    this.runs = new Orchestrator(store, this.devices, logger)
+  }
+
+  static open(opts: StudioOptions = {}): Studio {
+    const store = Store.open(opts.dbPath ?? defaultDbPath())
+    return new Studio(store, opts.logger ?? silentLogger)
+  }
+
+  /** Adds a model file to the store (same bytes → same record). Its card is used when it matches. */
+  async importModel(path: string, opts: { card?: ModelCard | null } = {}): Promise<ModelRow> {
+    const abs = resolve(path)
+    if (!existsSync(abs)) {
+      throw new StudioError('FILE_NOT_FOUND', `Model file not found: ${path}. Check the path and try again.`)
+    }
+    const sha256 = await sha256File(abs)
+    const card = opts.card !== undefined ? opts.card : await findCard(abs, sha256)
+    const existing = this.store.getModelBySha(sha256)
+    if (existing) return existing
+    return this.store.upsertModel({
+      name: card?.name ?? basename(abs, '.onnx'),
+      path: abs,
+      sha256,
+      family: card?.family ?? null,
+      kind: 'fp32',
+      card: card ?? null,
+    })
+  }
+
+  /** The bundled zoo, imported on first use. */
+  async ensureZoo(): Promise<ModelRow[]> {
+    const dir = join(resourcesDir(), 'models')
+    const rows: ModelRow[] = []
+    for (const { card, modelPath } of await listCards(dir)) {
+      rows.push(await this.importModel(modelPath, { card }))
+    }
+    return rows
+  }
+
+  /** Inspection of a stored model, cached in the store after the first time. */
+  async inspect(modelId: number): Promise<InspectResult> {
+    const model = this.store.getModel(modelId)
+    if (!model) throw new StudioError('NOT_FOUND', `No model with id ${modelId}.`)
+    if (model.inspect) return model.inspect as InspectResult
+    const result = await inspectModel(model.path)
+    this.store.setModelInspect(modelId, result)
+    return result
+  }
+
+  async probe(deviceName = LOCAL_DEVICE, signal?: AbortSignal): Promise<DeviceInfo> {
+    const info = await this.devices.get(deviceName).probe(signal)
+    const row = this.store.getDevice(deviceName)
+    if (row) this.store.upsertDevice({ name: row.name, kind: row.kind, info })
+    return info
+  }
+
+  startRun(spec: RunSpec): number {
+    return this.runs.enqueue(spec)
+  }
+
+  async runAndWait(spec: RunSpec): Promise<RunRecord> {
+    return this.runs.wait(this.runs.enqueue(spec))
+  }
+
+  async close(): Promise<void> {
+    this.runs.cancelAll()
+    await this.devices.closeAll()
+    this.store.close()
+  }
+}
