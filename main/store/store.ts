@@ -1,0 +1,304 @@
+/**
+ * The studio's one SQLite database (better-sqlite3, synchronous): models and their variants,
+ * devices, runs, latency samples and metrics. WAL journal with synchronous = NORMAL: a committed
+ * transaction survives a killed process, so a crash mid-run loses at most the chunk of samples
+ * not yet appended.
+ */
+import { mkdirSync } from 'node:fs'
+import { hostname } from 'node:os'
+import { dirname, resolve } from 'node:path'
+import Database from 'better-sqlite3'
+import { StudioError } from '../../common/errors.js'
+import type { BenchResult, DeviceInfo, EvalResult, InspectResult, RunRecord } from '../../common/types.js'
+import {
+  type DeviceKind,
+  type DeviceRow,
+  type ModelRow,
+  type RawRow,
+  type VariantRecipe,
+  toDeviceRow,
+  toJson,
+  toModelRow,
+} from './rows.js'
+import * as runs from './runs.js'
+import { checkIdentity, migrate } from './schema.js'
+import { storeError } from './store-errors.js'
+
+export type { DeviceKind, DeviceRow, ModelRow, VariantRecipe } from './rows.js'
+export type { EndStatus, NewRun, RunFilter } from './runs.js'
+export { INTERRUPTED_MESSAGE } from './runs.js'
+
+export interface StoreOptions {
+  /** Clock for created/started/finished times; tests pass a fixed one. */
+  now?: () => Date
+  /** How long to wait for another process's write lock before failing; default 3000 ms. */
+  busyTimeoutMs?: number
+}
+
+export interface ModelInput {
+  name: string
+  path: string
+  sha256: string
+  family?: string | null
+  kind?: string
+  /** The model this one was derived from (a variant); null for an imported original. */
+  parentId?: number | null
+  recipe?: VariantRecipe | null
+  card?: Record<string, unknown> | null
+  inspect?: InspectResult | null
+}
+
+export interface DeviceInput {
+  name: string
+  kind: DeviceKind
+  config?: Record<string, unknown>
+  info?: DeviceInfo | null
+}
+
+const DEFAULT_BUSY_TIMEOUT_MS = 3000
+
+export class Store {
+  readonly path: string
+  /** How many runs the last session left queued or running, now marked interrupted. */
+  readonly recoveredRuns: number
+  private readonly db: Database.Database
+  private readonly ctx: runs.RunContext
+  private readonly busyTimeoutMs: number
+
+  private constructor(path: string, db: Database.Database, opts: StoreOptions) {
+    this.path = path
+    this.db = db
+    this.busyTimeoutMs = opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS
+    this.ctx = { db, now: opts.now ?? ((): Date => new Date()), owner: `${hostname()}:${process.pid}` }
+    this.recoveredRuns = runs.recoverRuns(this.ctx)
+  }
+
+  /**
+   * Opens (creating if needed) the database at `path`, applies pending migrations and marks runs
+   * a dead process left behind as interrupted. Throws STORE_ERROR with a one-line fix for a file
+   * that is not an EdgeBench database, a newer schema, a lock held too long or an unwritable place.
+   */
+  static open(path: string, opts: StoreOptions = {}): Store {
+    const busy = opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS
+    const memory = path === ':memory:'
+    const full = memory ? path : resolve(path)
+    let db: Database.Database | undefined
+    try {
+      if (!memory) mkdirSync(dirname(full), { recursive: true })
+      db = new Database(full, { timeout: busy })
+      // Identity first: it only reads, so a foreign file is refused before anything is written.
+      checkIdentity(db, full)
+      db.pragma('journal_mode = WAL')
+      db.pragma('synchronous = NORMAL')
+      db.pragma('foreign_keys = ON')
+      migrate(db, full)
+      return new Store(full, db, opts)
+    } catch (e) {
+      db?.close()
+      throw storeError(e, full, busy)
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close()
+  }
+
+  /** The SQLite journal mode in effect ('wal' for a file database). */
+  journalMode(): string {
+    return this.guard(() => String(this.db.pragma('journal_mode', { simple: true })))
+  }
+
+  // ---- models and variants -------------------------------------------------------------------
+
+  /** Inserts a model, or updates the row with the same sha256 (same file content = same model). */
+  upsertModel(input: ModelInput): ModelRow {
+    return this.guard(() => {
+      const row = this.db
+        .prepare(
+          `INSERT INTO models (name, path, sha256, family, kind, parent_id, recipe, card, inspect, created_at)
+           VALUES (@name, @path, @sha256, @family, @kind, @parentId, @recipe, @card, @inspect, @now)
+           ON CONFLICT (sha256) DO UPDATE SET
+             name = excluded.name, path = excluded.path,
+             family = coalesce(excluded.family, family),
+             kind = CASE WHEN @kindGiven THEN excluded.kind ELSE kind END,
+             parent_id = coalesce(excluded.parent_id, parent_id),
+             recipe = coalesce(excluded.recipe, recipe),
+             card = coalesce(excluded.card, card),
+             inspect = coalesce(excluded.inspect, inspect)
+           RETURNING *`,
+        )
+        .get({
+          name: input.name,
+          path: input.path,
+          sha256: input.sha256,
+          family: input.family ?? null,
+          kind: input.kind ?? 'fp32',
+          kindGiven: input.kind === undefined ? 0 : 1,
+          parentId: input.parentId ?? null,
+          recipe: toJson(input.recipe),
+          card: toJson(input.card),
+          inspect: toJson(input.inspect),
+          now: this.ctx.now().toISOString(),
+        }) as RawRow
+      return toModelRow(row)
+    })
+  }
+
+  getModel(id: number): ModelRow | null {
+    return this.guard(() => this.oneModel('SELECT * FROM models WHERE id = ?', id))
+  }
+
+  getModelBySha(sha256: string): ModelRow | null {
+    return this.guard(() => this.oneModel('SELECT * FROM models WHERE sha256 = ?', sha256))
+  }
+
+  listModels(): ModelRow[] {
+    return this.guard(() => this.allModels('SELECT * FROM models ORDER BY id'))
+  }
+
+  /** Caches an inspection result on the model row. */
+  setModelInspect(id: number, inspect: InspectResult): void {
+    this.guard(() => {
+      const changed = this.db
+        .prepare('UPDATE models SET inspect = ? WHERE id = ?')
+        .run(JSON.stringify(inspect), id).changes
+      if (changed === 0) throw new StudioError('NOT_FOUND', `model ${id} does not exist`)
+    })
+  }
+
+  /** Direct children (variants) of a model, oldest first. */
+  variantsOf(parentId: number): ModelRow[] {
+    return this.guard(() => this.allModels('SELECT * FROM models WHERE parent_id = ? ORDER BY id', parentId))
+  }
+
+  // ---- devices -------------------------------------------------------------------------------
+
+  /** Inserts or updates the device with this name; `info` is kept when not given. */
+  upsertDevice(input: DeviceInput): DeviceRow {
+    return this.guard(() => {
+      const now = this.ctx.now().toISOString()
+      const row = this.db
+        .prepare(
+          `INSERT INTO devices (name, kind, config, info, created_at, updated_at)
+           VALUES (@name, @kind, @config, @info, @now, @now)
+           ON CONFLICT (name) DO UPDATE SET
+             kind = excluded.kind,
+             config = CASE WHEN @configGiven THEN excluded.config ELSE config END,
+             info = coalesce(excluded.info, info),
+             updated_at = excluded.updated_at
+           RETURNING *`,
+        )
+        .get({
+          name: input.name,
+          kind: input.kind,
+          config: JSON.stringify(input.config ?? {}),
+          configGiven: input.config === undefined ? 0 : 1,
+          info: toJson(input.info),
+          now,
+        }) as RawRow
+      return toDeviceRow(row)
+    })
+  }
+
+  getDevice(name: string): DeviceRow | null {
+    return this.guard(() => {
+      const row = this.db.prepare('SELECT * FROM devices WHERE name = ?').get(name) as RawRow | undefined
+      return row === undefined ? null : toDeviceRow(row)
+    })
+  }
+
+  listDevices(): DeviceRow[] {
+    return this.guard(() =>
+      (this.db.prepare('SELECT * FROM devices ORDER BY name').all() as RawRow[]).map(toDeviceRow),
+    )
+  }
+
+  /** Removes a device; its past runs stay, still showing the device's name. */
+  removeDevice(name: string): boolean {
+    return this.guard(() => this.db.prepare('DELETE FROM devices WHERE name = ?').run(name).changes > 0)
+  }
+
+  // ---- runs ----------------------------------------------------------------------------------
+
+  /** Records a new run in status 'queued'; returns its id. */
+  createRun(run: runs.NewRun): number {
+    return this.guard(() => runs.createRun(this.ctx, run))
+  }
+
+  /** queued → running, recording the environment the run measures in. */
+  startRun(id: number, env: DeviceInfo | null): void {
+    this.guard(() => runs.startRun(this.ctx, id, env))
+  }
+
+  /**
+   * Appends one chunk of latency samples (µs) after those already stored, in one transaction;
+   * call it per chunk while the run goes. Returns the run's sample count.
+   */
+  appendSamples(runId: number, valuesUs: readonly number[]): number {
+    return this.guard(() => runs.appendSamples(this.ctx, runId, valuesUs))
+  }
+
+  /** Every stored sample of the run, in the order measured. */
+  getSamples(runId: number): Float64Array {
+    return this.guard(() => runs.getSamples(this.ctx, runId))
+  }
+
+  /** Sets (or replaces) metrics of a run, e.g. `{ 'latency.p50': 182 }`. */
+  setMetrics(runId: number, metrics: Record<string, number>): void {
+    this.guard(() => runs.setMetrics(this.ctx, runId, metrics))
+  }
+
+  getMetrics(runId: number): Record<string, number> {
+    return this.guard(() => runs.getMetrics(this.ctx, runId))
+  }
+
+  /** running → finished with its result; metrics derived from the result are written with it. */
+  finishRun(id: number, result: BenchResult | EvalResult): void {
+    this.guard(() => runs.closeRun(this.ctx, id, 'finished', null, result))
+  }
+
+  /** Ends an active run unsuccessfully, keeping whatever partial result was measured. */
+  endRun(
+    id: number,
+    status: runs.EndStatus,
+    error: string | null,
+    partialResult?: BenchResult | EvalResult,
+  ): void {
+    this.guard(() => runs.closeRun(this.ctx, id, status, error, partialResult ?? null))
+  }
+
+  getRun(id: number): RunRecord | null {
+    return this.guard(() => runs.getRun(this.ctx, id))
+  }
+
+  /** Runs matching the filter, newest first. */
+  listRuns(filter?: runs.RunFilter): RunRecord[] {
+    return this.guard(() => runs.listRuns(this.ctx, filter))
+  }
+
+  /** Deletes a run with its samples and metrics; false if there was no such run. */
+  deleteRun(id: number): boolean {
+    return this.guard(() => runs.deleteRun(this.ctx, id))
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  private oneModel(sql: string, arg: number | string): ModelRow | null {
+    const row = this.db.prepare(sql).get(arg) as RawRow | undefined
+    return row === undefined ? null : toModelRow(row)
+  }
+
+  private allModels(sql: string, ...args: (number | string)[]): ModelRow[] {
+    return (this.db.prepare(sql).all(...args) as RawRow[]).map(toModelRow)
+  }
+
+  /** Every public method goes through here so SQLite failures reach the user as STORE_ERRORs. */
+  private guard<T>(fn: () => T): T {
+    if (!this.db.open) throw new StudioError('STORE_ERROR', `database ${this.path} is closed`)
+    try {
+      return fn()
+    } catch (e) {
+      throw storeError(e, this.path, this.busyTimeoutMs)
+    }
+  }
+}
