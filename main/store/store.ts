@@ -113,6 +113,7 @@ export class Store {
   /** Inserts a model, or updates the row with the same sha256 (same file content = same model). */
   upsertModel(input: ModelInput): ModelRow {
     return this.guard(() => {
+      this.checkParent(input)
       const row = this.db
         .prepare(
           `INSERT INTO models (name, path, sha256, family, kind, parent_id, recipe, card, inspect, created_at)
@@ -282,6 +283,21 @@ export class Store {
   }
 
   // ---- helpers -------------------------------------------------------------------------------
+
+  /** A variant's parent must exist and must not be the variant itself (same file content). */
+  private checkParent(input: ModelInput): void {
+    if (input.parentId === undefined || input.parentId === null) return
+    const parent = this.db.prepare('SELECT sha256 FROM models WHERE id = ?').pluck().get(input.parentId)
+    if (typeof parent !== 'string') {
+      throw new StudioError('NOT_FOUND', `parent model ${input.parentId} of ${input.name} does not exist`)
+    }
+    if (parent === input.sha256) {
+      throw new StudioError(
+        'BAD_INPUT',
+        `${input.name} has the same content as its parent; it is not a variant`,
+      )
+    }
+  }
 
   private oneModel(sql: string, arg: number | string): ModelRow | null {
     const row = this.db.prepare(sql).get(arg) as RawRow | undefined

@@ -89,6 +89,20 @@ describe('opening a bad database file', () => {
     store.close()
   })
 
+  it('reports a damaged database and how to get going again', () => {
+    const path = join(dir, 'damaged.db')
+    const store = Store.open(path)
+    store.upsertModel({ name: 'resnet8', path: '/m.onnx', sha256: 'a'.repeat(64) })
+    store.close()
+    // Keep the header page, scribble over every table page after it.
+    const bytes = readFileSync(path)
+    bytes.fill(0xab, 4096)
+    writeFileSync(path, bytes)
+    const err = openFails(path)
+    expectOneLineStoreError(err)
+    expect(err.message).toMatch(/is damaged \(.*malformed.*\)\. Restore it from a backup/)
+  })
+
   it('explains a location it cannot write to', () => {
     // A regular file where a folder should be: fails even for root, unlike chmod.
     const blocker = join(dir, 'blocker')

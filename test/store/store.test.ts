@@ -113,6 +113,14 @@ describe('models and variants', () => {
     expect(store.getModel(parent.id)?.parentId).toBeNull()
   })
 
+  it('refuses a variant whose parent does not exist', () => {
+    const store = openStore()
+    const add = (): unknown =>
+      store.upsertModel({ name: 'orphan-int8', path: '/o.onnx', sha256: '9'.repeat(64), parentId: 42 })
+    expect(add).toThrow(/parent model 42 of orphan-int8 does not exist/)
+    expect(store.listModels()).toEqual([])
+  })
+
   it('caches an inspection on the model', () => {
     const store = openStore()
     const { modelId } = seed(store)
