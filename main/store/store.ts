@@ -4,7 +4,7 @@
  * transaction survives a killed process, so a crash mid-run loses at most the chunk of samples
  * not yet appended.
  */
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, statSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { dirname, resolve } from 'node:path'
 import Database from 'better-sqlite3'
@@ -85,6 +85,9 @@ export class Store {
     let db: Database.Database | undefined
     try {
       if (!memory) mkdirSync(dirname(full), { recursive: true })
+      if (!memory && statSync(full, { throwIfNoEntry: false })?.isDirectory()) {
+        throw new StudioError('STORE_ERROR', `${full} is a folder; pass a database file path to --db.`)
+      }
       db = new Database(full, { timeout: busy })
       // Identity first: it only reads, so a foreign file is refused before anything is written.
       checkIdentity(db, full)

@@ -103,6 +103,12 @@ describe('opening a bad database file', () => {
     expect(err.message).toMatch(/is damaged \(.*malformed.*\)\. Restore it from a backup/)
   })
 
+  it('says so when given a folder instead of a file', () => {
+    const err = openFails(dir)
+    expectOneLineStoreError(err)
+    expect(err.message).toBe(`${dir} is a folder; pass a database file path to --db.`)
+  })
+
   it('explains a location it cannot write to', () => {
     // A regular file where a folder should be: fails even for root, unlike chmod.
     const blocker = join(dir, 'blocker')
