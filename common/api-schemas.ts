@@ -1,0 +1,107 @@
+/**
+ * zod schemas for every request payload of the API contract (common/api.ts). Payloads from a UI
+ * are untrusted: the IPC handlers and the HTTP server parse them here before the engine sees them.
+ * Objects are strict so a typo in a field name is an error, not a silently ignored setting.
+ */
+import { z } from 'zod'
+import type { ApiChannel, ApiPayload } from './api.js'
+import { StudioError } from './errors.js'
+
+const id = z.number().int().positive()
+const name = z.string().min(1).max(200)
+/** No payload: absent, null or `{}` (an HTTP body may carry any of the three). */
+const none = z.union([z.undefined(), z.null(), z.strictObject({})]).transform(() => undefined)
+
+const runStatus = z.enum(['queued', 'running', 'finished', 'failed', 'cancelled', 'interrupted'])
+const runKind = z.enum(['bench', 'eval'])
+const reportFormat = z.enum(['html', 'csv', 'json'])
+
+/** 256 MiB of bytes as base64 (4 characters per 3 bytes). */
+export const MAX_IMPORT_BYTES = 256 * 1024 * 1024
+const MAX_BASE64_CHARS = Math.ceil(MAX_IMPORT_BYTES / 3) * 4
+
+const session = z.strictObject({
+  threads: z.number().int().min(1).max(256).optional(),
+  graphOptimizationLevel: z.enum(['disabled', 'basic', 'extended', 'all']).optional(),
+  executionProvider: z.string().min(1).max(64).optional(),
+})
+
+const latency = z.strictObject({
+  warmupRuns: z.number().int().min(0).max(1_000_000).optional(),
+  warmupMs: z.number().min(0).max(3_600_000).optional(),
+  minRuns: z.number().int().min(1).max(10_000_000).optional(),
+  minMs: z.number().min(0).max(3_600_000).optional(),
+  maxMs: z.number().min(1).max(86_400_000).optional(),
+  profile: z.boolean().optional(),
+})
+
+const startRun = z.strictObject({
+  kind: runKind,
+  modelId: id,
+  deviceName: name,
+  session: session.optional(),
+  latency: latency.optional(),
+  dataset: z.string().min(1).max(4096).optional(),
+  split: z.string().min(1).max(64).optional(),
+  limit: z.number().int().positive().optional(),
+})
+
+const runsList = z
+  .strictObject({
+    status: z.union([runStatus, z.array(runStatus).max(6)]).optional(),
+    kind: runKind.optional(),
+    modelId: id.optional(),
+    deviceName: name.optional(),
+    limit: z.number().int().positive().max(100_000).optional(),
+  })
+  .optional()
+  .nullable()
+  .transform((v) => v ?? undefined)
+
+const runIds = z.array(id).min(1).max(1000)
+
+/** A schema per channel whose output is exactly the contract's payload type. */
+export type ApiSchemas = { [C in ApiChannel]: z.ZodType<ApiPayload<C>> }
+
+/** One schema per channel; the annotation keeps each schema's output equal to the contract's payload. */
+export const apiSchemas: ApiSchemas = {
+  'app:info': none,
+  'models:list': none,
+  'models:import': z.strictObject({ path: z.string().min(1).max(4096) }),
+  'models:importBytes': z.strictObject({
+    fileName: z.string().min(1).max(255),
+    dataBase64: z.string().min(1).max(MAX_BASE64_CHARS).regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'not base64'),
+  }),
+  'models:inspect': z.strictObject({ modelId: id }),
+  'models:variants': z.strictObject({ modelId: id }),
+  'models:openDialog': none,
+  'devices:list': none,
+  'devices:probe': z.strictObject({ name }),
+  'datasets:list': none,
+  'runs:start': startRun,
+  'runs:cancel': z.strictObject({ runId: id }),
+  'runs:list': runsList,
+  'runs:get': z.strictObject({ runId: id }),
+  'runs:samples': z.strictObject({ runId: id }),
+  'runs:compare': z.strictObject({ runIds: z.array(id).min(2).max(50), noise: z.number().min(0).max(1).optional() }),
+  'explore:points': none,
+  'reports:export': z.strictObject({ runIds, format: reportFormat }),
+  'reports:saveDialog': z.strictObject({ runIds, format: reportFormat }),
+}
+
+export function isApiChannel(value: unknown): value is ApiChannel {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(apiSchemas, value)
+}
+
+/**
+ * Parses a payload for a channel; throws StudioError BAD_INPUT naming the first bad field, so
+ * the UI can show what to fix.
+ */
+export function parsePayload<C extends ApiChannel>(channel: C, payload: unknown): ApiPayload<C> {
+  const schema: ApiSchemas[C] = apiSchemas[channel]
+  const r = schema.safeParse(payload)
+  if (r.success) return r.data
+  const issue = r.error.issues[0]
+  const where = issue && issue.path.length > 0 ? ` at '${issue.path.join('.')}'` : ''
+  throw new StudioError('BAD_INPUT', `Invalid request for ${channel}${where}: ${issue?.message ?? 'invalid payload'}.`)
+}

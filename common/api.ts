@@ -1,0 +1,321 @@
+/**
+ * The one API contract between the engine (main) and every UI host: the Electron IPC handlers, the
+ * browser-mode HTTP/WebSocket server, the preload bridge and the renderer are all typed from the
+ * two maps below. Payloads are validated at the boundary with the zod schemas in api-schemas.ts;
+ * results travel as {@link ApiResult} so nothing is ever thrown across IPC or HTTP.
+ *
+ * Types only (plus a few constant lists); no Node, no DOM.
+ */
+import type { ErrorInfo } from './errors.js'
+import type { Verdict } from './stats.js'
+import type {
+  DeviceInfo,
+  InspectResult,
+  LatencySpec,
+  Progress,
+  RunKind,
+  RunRecord,
+  RunStatus,
+  SessionOptions,
+} from './types.js'
+
+/** What every request answers: a value, or an error with a code and a message a user can act on. */
+export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo }
+
+// ---- shapes the contract carries -----------------------------------------------------------
+
+/** Which host runs the UI; dialogs ('models:openDialog', 'reports:saveDialog') exist only in 'desktop'. */
+export type HostMode = 'desktop' | 'browser'
+
+export interface AppInfo {
+  name: string
+  version: string
+  mode: HostMode
+  /** The database file the studio works on (shown in the top bar). */
+  dbPath: string
+  /** process.platform of the engine side ('linux', 'darwin', 'win32'). */
+  platform: string
+}
+
+/** How a variant was derived from its parent. */
+export interface VariantRecipeInfo {
+  method: string
+  params: Record<string, unknown>
+}
+
+/** One stored model or variant, without its (large) inspection; see 'models:inspect'. */
+export interface ModelInfo {
+  id: number
+  name: string
+  path: string
+  sha256: string
+  family: string | null
+  /** 'fp32' | 'fp16' | 'int8' | 'pruned' | … */
+  kind: string
+  parentId: number | null
+  recipe: VariantRecipeInfo | null
+  /** The zoo model card (paper, training, reference top-1, preprocessing), when there is one. */
+  card: Record<string, unknown> | null
+  createdAt: string
+  /** Headline figures from the cached inspection (else the card); null until known. */
+  params: number | null
+  macs: number | null
+  fileBytes: number | null
+}
+
+/**
+ * What the studio knows about a device right now. `busy` while one of its runs executes;
+ * `error` after a failed probe (the message says what to do).
+ */
+export type DeviceStatus =
+  | { state: 'unknown' }
+  | { state: 'online'; since: string }
+  | { state: 'busy'; runId: number }
+  | { state: 'offline' }
+  | { state: 'error'; error: ErrorInfo }
+
+export interface DeviceSummary {
+  id: number
+  name: string
+  kind: DeviceInfo['kind']
+  /** Connection settings; never secrets. */
+  config: Record<string, unknown>
+  /** The last probe, or null before the first. */
+  info: DeviceInfo | null
+  status: DeviceStatus
+  createdAt: string
+  updatedAt: string
+}
+
+/** One bundled dataset (resources/datasets/index.json). */
+export interface DatasetInfo {
+  name: string
+  title: string
+  format: 'idx' | 'cifar10' | 'imagefolder'
+  height: number
+  width: number
+  channels: 1 | 3
+  classes: string[]
+  splits: { name: string; count: number }[]
+  license?: string
+  citation?: string
+}
+
+/** A stored run without its full result (no confusion matrix, no profile), for lists. */
+export type RunSummary = Omit<RunRecord, 'result'> & {
+  /** Median and p90 latency, µs (finished bench runs). */
+  p50Us: number | null
+  p90Us: number | null
+  /** Top-1 accuracy, a fraction (finished eval runs). */
+  top1: number | null
+}
+
+export interface StartRunRequest {
+  kind: RunKind
+  modelId: number
+  deviceName: string
+  /** Missing fields take DEFAULT_SESSION_OPTIONS. */
+  session?: Partial<SessionOptions>
+  /** Bench runs; missing fields take DEFAULT_LATENCY_SPEC. */
+  latency?: Partial<LatencySpec>
+  /** Eval runs: dataset name (e.g. 'fashion-mnist') or path; default: the model card's dataset. */
+  dataset?: string
+  split?: string
+  /** Evaluate at most this many samples. */
+  limit?: number
+}
+
+/** One candidate run judged against the baseline (the first id of the request). */
+export interface ComparisonRow {
+  runId: number
+  model: string
+  device: string
+  /** median(candidate) / median(baseline); < 1 means faster. */
+  ratio: number
+  /** Bootstrap 95 % CI of the ratio. */
+  ci95: [number, number]
+  verdict: Verdict
+}
+
+export interface RunComparison {
+  baselineRunId: number
+  /** The noise threshold the verdicts used (a fraction, 0.02 = 2 %). */
+  noise: number
+  rows: ComparisonRow[]
+}
+
+/**
+ * One (model, device) pair on the Explore chart: its newest finished bench joined with its newest
+ * finished eval. Absent figures were not measured and are null, never zero.
+ */
+export interface ExplorePoint {
+  /** `${modelId}:${device}`; stable across refreshes. */
+  key: string
+  modelId: number
+  model: string
+  family: string | null
+  /** Variant kind: fp32, fp16, int8, pruned, … */
+  variant: string
+  device: string
+  latencyP50Us: number | null
+  latencyP90Us: number | null
+  /** Coefficient of variation of the latency samples, a fraction. */
+  cv: number | null
+  peakRssBytes: number | null
+  fileBytes: number | null
+  macs: number | null
+  params: number | null
+  top1: number | null
+  dataset: string | null
+  /** Samples the accuracy was computed over. */
+  count: number | null
+  benchRunId: number | null
+  evalRunId: number | null
+}
+
+export type ReportFormat = 'html' | 'csv' | 'json'
+
+export interface ReportFile {
+  fileName: string
+  mimeType: string
+  content: string
+}
+
+// ---- requests ------------------------------------------------------------------------------
+
+/**
+ * Every request channel: `payload` is what the UI sends (validated in api-schemas.ts), `result`
+ * the value of a successful {@link ApiResult}. A channel without a payload takes `undefined`.
+ */
+export interface ApiRequests {
+  /** Name, version, host mode and database of the running studio. */
+  'app:info': { payload: undefined; result: AppInfo }
+  /** Every stored model and variant, oldest first. */
+  'models:list': { payload: undefined; result: ModelInfo[] }
+  /** Imports an ONNX file by path on the engine's machine (same bytes → same record). */
+  'models:import': { payload: { path: string }; result: ModelInfo }
+  /**
+   * Imports a model whose bytes the UI holds (browser drag-and-drop). The file is kept in the
+   * studio's data folder under its SHA-256. At most 256 MiB.
+   */
+  'models:importBytes': { payload: { fileName: string; dataBase64: string }; result: ModelInfo }
+  /** Full inspection (params, MACs, shapes, layers, peak activations); cached after the first. */
+  'models:inspect': { payload: { modelId: number }; result: InspectResult }
+  /** Direct variants (children) of a model, oldest first. */
+  'models:variants': { payload: { modelId: number }; result: ModelInfo[] }
+  /** Desktop only: a native Open dialog; imports the chosen files. Empty when cancelled. */
+  'models:openDialog': { payload: undefined; result: ModelInfo[] }
+  /** Every registered device with its last probe and current status. */
+  'devices:list': { payload: undefined; result: DeviceSummary[] }
+  /** Probes a device now (arch, CPU, RAM, runtime, governor, temperature). */
+  'devices:probe': { payload: { name: string }; result: DeviceInfo }
+  /** The bundled datasets, for eval pickers. */
+  'datasets:list': { payload: undefined; result: DatasetInfo[] }
+  /** Queues a run and answers at once with its id; progress follows as 'run:*' events. */
+  'runs:start': { payload: StartRunRequest; result: { runId: number } }
+  /** Cancels a queued or running run; what it measured stays stored. False if it was not active. */
+  'runs:cancel': { payload: { runId: number }; result: { cancelled: boolean } }
+  /** Stored runs, newest first. */
+  'runs:list': {
+    payload: { status?: RunStatus | RunStatus[]; kind?: RunKind; modelId?: number; deviceName?: string; limit?: number } | undefined
+    result: RunSummary[]
+  }
+  /** One run with its full result. */
+  'runs:get': { payload: { runId: number }; result: RunRecord }
+  /** The run's latency samples (µs) in the order measured. */
+  'runs:samples': { payload: { runId: number }; result: number[] }
+  /**
+   * Latency of each run against the first (the baseline): ratio of medians with a bootstrap CI and
+   * a verdict ('faster' | 'slower' | 'within noise'). Needs at least two finished bench runs.
+   */
+  'runs:compare': { payload: { runIds: number[]; noise?: number }; result: RunComparison }
+  /** One point per (model, device) pair with a finished run, for the Explore chart. */
+  'explore:points': { payload: undefined; result: ExplorePoint[] }
+  /** A report of the given runs as text (self-contained HTML, CSV or JSON) with a file name. */
+  'reports:export': { payload: { runIds: number[]; format: ReportFormat }; result: ReportFile }
+  /** Desktop only: exports and writes the report where the user picks. null when cancelled. */
+  'reports:saveDialog': { payload: { runIds: number[]; format: ReportFormat }; result: { path: string } | null }
+}
+
+export type ApiChannel = keyof ApiRequests
+export type ApiPayload<C extends ApiChannel> = ApiRequests[C]['payload']
+export type ApiValue<C extends ApiChannel> = ApiRequests[C]['result']
+
+/** Channels only the desktop shell can answer (they open native dialogs). */
+export const DESKTOP_ONLY_CHANNELS = ['models:openDialog', 'reports:saveDialog'] as const satisfies readonly ApiChannel[]
+
+/** Every channel, in contract order (the preload and the HTTP router use it as an allow-list). */
+export const API_CHANNELS = [
+  'app:info',
+  'models:list',
+  'models:import',
+  'models:importBytes',
+  'models:inspect',
+  'models:variants',
+  'models:openDialog',
+  'devices:list',
+  'devices:probe',
+  'datasets:list',
+  'runs:start',
+  'runs:cancel',
+  'runs:list',
+  'runs:get',
+  'runs:samples',
+  'runs:compare',
+  'explore:points',
+  'reports:export',
+  'reports:saveDialog',
+] as const satisfies readonly ApiChannel[]
+
+// ---- events --------------------------------------------------------------------------------
+
+/** Everything main pushes to the UI. Progress comes at most 10 times a second per run. */
+export interface ApiEvents {
+  'run:progress': { runId: number; progress: Progress }
+  'run:status': { runId: number; status: RunStatus }
+  /** A run ended (finished, failed, cancelled or interrupted); `run` is the stored record. */
+  'run:finished': { run: RunRecord }
+  'device:status': { name: string; status: DeviceStatus }
+}
+
+export type ApiEventName = keyof ApiEvents
+
+export const API_EVENTS = ['run:progress', 'run:status', 'run:finished', 'device:status'] as const satisfies readonly ApiEventName[]
+
+/** A pushed event as it travels over the WebSocket (and as the renderer's bridge hands it on). */
+export type ApiEventMessage = { [E in ApiEventName]: { event: E; payload: ApiEvents[E] } }[ApiEventName]
+
+/** Arguments of a request: channels whose payload may be undefined can be called without one. */
+export type PayloadArgs<C extends ApiChannel> = undefined extends ApiPayload<C>
+  ? [payload?: ApiPayload<C>]
+  : [payload: ApiPayload<C>]
+
+/**
+ * `window.studio`, as the preload exposes it in Electron and the renderer's WebSocket bridge
+ * provides it in a browser. The renderer only ever talks to the engine through this.
+ */
+export interface StudioBridge {
+  readonly mode: HostMode
+  invoke<C extends ApiChannel>(channel: C, ...args: PayloadArgs<C>): Promise<ApiResult<ApiValue<C>>>
+  /** Subscribes to a pushed event; returns the unsubscribe function. */
+  on<E extends ApiEventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void
+}
+
+// ---- browser transport -----------------------------------------------------------------------
+
+/** HTTP: `POST ${API_HTTP_PREFIX}<channel>` with the JSON payload as the body, answers an ApiResult. */
+export const API_HTTP_PREFIX = '/api/'
+/** The WebSocket path for events (and optional requests). */
+export const API_WS_PATH = '/ws'
+
+/** A request over the WebSocket; the server answers with a {@link WsResponse} carrying the same id. */
+export interface WsRequest {
+  id: number
+  channel: ApiChannel
+  payload?: unknown
+}
+
+export interface WsResponse {
+  id: number
+  result: ApiResult<unknown>
+}
