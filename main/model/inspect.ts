@@ -1,0 +1,143 @@
+/**
+ * `edgebench inspect`: everything the studio knows about a model without running it on a device
+ * — parameters, MACs, weights and activation memory, shapes, op histogram, file digests.
+ */
+import { createHash } from 'node:crypto'
+import { basename } from 'node:path'
+import { promisify } from 'node:util'
+import { gzip } from 'node:zlib'
+import type { Dim, InspectResult, LayerInfo, Progress, TensorInfo } from '../../common/types.js'
+import { StudioError } from '../../common/errors.js'
+import { defaultOpset } from './graph.js'
+import { nodeMacs } from './macs.js'
+import { peakActivationBytes } from './memory.js'
+import { decodeModel, readModelFile } from './onnx-io.js'
+import { constantTensors, findParams } from './params.js'
+import { graphOf, type ModelProto, type ValueInfoProto } from './proto.js'
+import { runtimeShapes } from './runtime-shapes.js'
+import { declaredShape, inferShapes, type ShapeInference } from './shapes.js'
+import { dtypeName, tensorBytes } from './tensor.js'
+
+const gzipAsync = promisify(gzip)
+
+export interface InspectOptions {
+  /** Concrete shapes for inputs with symbolic dims other than the batch (e.g. dynamic H×W). */
+  inputShapes?: Record<string, number[]>
+  /**
+   * When to run the model in ONNX Runtime for shapes: 'auto' (default) only for tensors static
+   * inference cannot resolve; 'always' for every intermediate tensor (a cross-check); 'never'.
+   */
+  runtime?: 'auto' | 'always' | 'never'
+  signal?: AbortSignal
+  onProgress?: (p: Progress) => void
+}
+
+function tensorInfo(v: ValueInfoProto, inferred: ShapeInference): TensorInfo {
+  const meta = inferred.tensors.get(v.name)
+  const dtype = v.type?.tensorType?.elemType || meta?.dtype || 0
+  return { name: v.name, dtype: dtypeName(dtype), shape: declaredShape(v) ?? meta?.shape ?? [] }
+}
+
+/** Adds ORT-measured shapes for the tensors static inference left open (or all, on 'always'). */
+async function fillFromRuntime(model: ModelProto, inferred: ShapeInference, opts: InspectOptions): Promise<boolean> {
+  const mode = opts.runtime ?? 'auto'
+  const names =
+    mode === 'always'
+      ? inferred.order.flatMap((n) => n.output).filter((o) => o && !inferred.constants.has(o))
+      : inferred.unresolved
+  if (mode === 'never' || names.length === 0) return false
+  const graph = graphOf(model)
+  const inputs = new Map<string, { dtype: number; shape: Dim[] }>()
+  for (const i of graph.input) {
+    const meta = inferred.tensors.get(i.name)
+    if (meta && !inferred.constants.has(i.name)) inputs.set(i.name, { dtype: meta.dtype, shape: meta.shape ?? [] })
+  }
+  const dtypes = new Map(names.map((n) => [n, inferred.tensors.get(n)?.dtype ?? 0]))
+  try {
+    const found = await runtimeShapes(model, names, inputs, dtypes, opts.signal)
+    for (const [name, { dtype, shape }] of found) {
+      const meta = inferred.tensors.get(name)
+      inferred.tensors.set(name, { dtype: dtype || meta?.dtype || 0, shape, value: meta?.value })
+    }
+    inferred.unresolved = inferred.unresolved.filter((n) => !found.has(n))
+    return found.size > 0
+  } catch (e) {
+    if (e instanceof StudioError && e.code === 'CANCELLED') throw e
+    // ORT may not load every model (custom ops); the static shapes are still worth reporting.
+    return false
+  }
+}
+
+function layersOf(inferred: ShapeInference, params: ReturnType<typeof findParams>, counts: Map<string, number>): LayerInfo[] {
+  return inferred.order.map((node, i) => {
+    const shape = inferred.tensors.get(node.output[0] ?? '')?.shape ?? null
+    const used = params.byNode.get(node) ?? []
+    return {
+      name: node.name || `${node.opType}_${i}`,
+      op: node.opType,
+      macs: nodeMacs(node, inferred.tensors),
+      params: used.reduce((s, n) => s + (counts.get(n) ?? 0), 0),
+      outputShape: shape,
+    }
+  })
+}
+
+/** Inspects an already decoded model; `bytes` are its file's bytes (for size and digests). */
+export async function inspectDecoded(model: ModelProto, bytes: Uint8Array, opts: InspectOptions = {}): Promise<InspectResult> {
+  const progress = (fraction: number, message: string): void =>
+    opts.onProgress?.({ phase: fraction >= 1 ? 'done' : 'prepare', done: fraction, total: 1, fraction, message })
+  const graph = graphOf(model)
+  progress(0.1, 'inferring shapes')
+  const inferred = inferShapes(model, { inputShapes: opts.inputShapes })
+  const runtimeUsed = await fillFromRuntime(model, inferred, opts)
+  progress(0.7, 'counting parameters and MACs')
+  const constants = constantTensors(graph.initializer, inferred.order)
+  const params = findParams(inferred.order, constants)
+  const paramsByDtype: Record<string, { count: number; bytes: number }> = {}
+  for (const p of params.tensors.values()) {
+    const entry = (paramsByDtype[dtypeName(p.dtype)] ??= { count: 0, bytes: 0 })
+    entry.count += p.count
+    entry.bytes += p.bytes
+  }
+  const counts = new Map([...params.tensors.values()].map((p) => [p.name, p.count]))
+  const layers = layersOf(inferred, params, counts)
+  const opCounts: Record<string, number> = {}
+  for (const n of graph.node) opCounts[n.opType] = (opCounts[n.opType] ?? 0) + 1
+  const inputs = graph.input.filter((i) => !inferred.constants.has(i.name))
+  const result: InspectResult = {
+    params: [...params.tensors.values()].reduce((s, p) => s + p.count, 0),
+    macs: layers.reduce((s, l) => s + l.macs, 0),
+    weightsBytes: [...constants.values()].reduce((s, t) => s + tensorBytes(t), 0),
+    paramsByDtype,
+    fileBytes: bytes.length,
+    gzipBytes: (await gzipAsync(bytes, { level: 9 })).length,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    peakActivationBytes: peakActivationBytes({
+      order: inferred.order,
+      tensors: inferred.tensors,
+      inputs: inputs.map((i) => i.name),
+      outputs: graph.output.map((o) => o.name),
+      constants: inferred.constants,
+    }),
+    opset: defaultOpset(model),
+    inputs: inputs.map((i) => tensorInfo(i, inferred)),
+    outputs: graph.output.map((o) => tensorInfo(o, inferred)),
+    opCounts,
+    layers,
+    shapeSource: runtimeUsed ? 'static+runtime' : 'static',
+  }
+  progress(1, 'done')
+  return result
+}
+
+/** Inspects an .onnx file (see InspectResult for the meaning of every field). */
+export async function inspectModel(path: string, opts: InspectOptions = {}): Promise<InspectResult> {
+  if (opts.signal?.aborted) throw new StudioError('CANCELLED', 'Inspection was cancelled.')
+  const bytes = await readModelFile(path)
+  return inspectDecoded(decodeModel(bytes, basename(path)), bytes, opts)
+}
+
+/** Inspects ONNX bytes held in memory. */
+export async function inspectBytes(bytes: Uint8Array, label: string, opts: InspectOptions = {}): Promise<InspectResult> {
+  return inspectDecoded(decodeModel(bytes, basename(label)), bytes, opts)
+}

@@ -1,0 +1,45 @@
+/**
+ * Multiply-accumulates per node, batch 1 (MEASUREMENT.md): Conv = N·Cout·Hout·Wout·(Cin/groups)·kH·kW,
+ * Gemm/MatMul = M·K·N, every other op 0. Quantized forms count the same as their float op.
+ */
+import { attrInt } from './graph.js'
+import type { NodeProto } from './proto.js'
+import { numel, type TensorMeta } from './shape-util.js'
+
+/** Weight input index of conv-like ops (weights are [Cout, Cin/groups, k…]). */
+const CONV_W: Record<string, number> = { Conv: 1, ConvInteger: 1, QLinearConv: 3 }
+/** [A, B] input indices of matmul-like ops. */
+const MATMUL_AB: Record<string, [number, number]> = { MatMul: [0, 1], MatMulInteger: [0, 1], QLinearMatMul: [0, 3] }
+
+function shape(tensors: ReadonlyMap<string, TensorMeta>, name: string | undefined): number[] | null {
+  const s = name ? tensors.get(name)?.shape : null
+  return s && s.every((d): d is number => typeof d === 'number') ? s : null
+}
+
+/** MACs of one node; 0 when it does no multiply-accumulates or a shape it needs is unknown. */
+export function nodeMacs(node: NodeProto, tensors: ReadonlyMap<string, TensorMeta>): number {
+  const out = shape(tensors, node.output[0])
+  const wi = CONV_W[node.opType]
+  if (wi !== undefined) {
+    const w = shape(tensors, node.input[wi])
+    return out && w ? (numel(out) ?? 0) * (numel(w.slice(1)) ?? 0) : 0
+  }
+  if (node.opType === 'ConvTranspose') {
+    // Each input pixel of each input channel is scattered through (Cout/groups)·kH·kW weights.
+    const x = shape(tensors, node.input[0])
+    const w = shape(tensors, node.input[1])
+    return x && w ? (numel(x) ?? 0) * (numel(w.slice(1)) ?? 0) : 0
+  }
+  if (node.opType === 'Gemm') {
+    const a = shape(tensors, node.input[0])
+    const k = a ? (attrInt(node, 'transA', 0) ? a[0] : a[1]) : undefined
+    return out && k !== undefined ? (numel(out) ?? 0) * k : 0
+  }
+  const ab = MATMUL_AB[node.opType]
+  if (ab) {
+    const a = shape(tensors, node.input[ab[0]])
+    const k = a?.[a.length - 1]
+    return out && k !== undefined ? (numel(out) ?? 0) * k : 0
+  }
+  return 0
+}
