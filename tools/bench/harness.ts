@@ -1,0 +1,371 @@
+/**
+ * `npm run bench:harness` — checks that the local device measures what ORT itself would measure.
+ *
+ * For every zoo model (resources/models/*.json, file = card.file), in one run:
+ *  (a) a bare loop of `session.run` timed with hrtime in this process, and
+ *  (b) the local device's benchmark (runner child process, streamed samples),
+ * alternated round by round so drift on a shared machine hits both alike; the medians must agree
+ * within 3 % or 5 µs, whichever is larger. Then
+ *  (c) evaluation throughput: raw batched ORT over the 10,000 preprocessed test images in memory vs
+ * the device's whole evaluate pipeline (per-batch preprocessing here, IPC, runner); target ≥ 80 %.
+ *
+ * Options: --json (machine-readable result), --models a,b (subset by name), --rounds N (default 3),
+ * --eval-rounds N (default 2), --no-eval, --file model.onnx (one ad-hoc 1×28×28 model instead of the zoo).
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { gunzipSync } from 'node:zlib'
+import * as ort from 'onnxruntime-node'
+import { median } from '../../common/stats.js'
+import { DEFAULT_SESSION_OPTIONS, type LatencySpec, type PreprocessSpec } from '../../common/types.js'
+import type { Batch, Deployment } from '../../devices/device.js'
+import { LocalDevice } from '../../devices/local/local-device.js'
+import { createSession, makeFeeds } from '../../devices/local/measure.js'
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const MODELS_DIR = join(ROOT, 'resources', 'models')
+const TEST_IMAGES = join(ROOT, 'resources', 'datasets', 'fashion-mnist', 't10k-images-idx3-ubyte.gz')
+const FIXTURE = join(ROOT, 'test', 'fixtures', 'local', 'tiny-cnn.onnx')
+const SPEC: LatencySpec = {
+  warmupRuns: 10,
+  warmupMs: 500,
+  minRuns: 300,
+  minMs: 2000,
+  maxMs: 60_000,
+  profile: false,
+}
+const EVAL_BATCH = 100
+/** Preprocessing of the fixture and of `--file` models: pixels scaled to [0, 1], 1×28×28. */
+const FIXTURE_PRE: PreprocessSpec = {
+  layout: 'NCHW',
+  channels: 1,
+  height: 28,
+  width: 28,
+  scale: 1 / 255,
+  mean: [0],
+  std: [1],
+}
+
+interface HarnessModel {
+  name: string
+  path: string
+  pre: PreprocessSpec
+}
+
+interface LatencyRow {
+  model: string
+  bareMedianUs: number
+  deviceMedianUs: number
+  diffPct: number
+  withinTarget: boolean
+  bareSamples: number
+  deviceSamples: number
+  roundMediansUs: { bare: number[]; device: number[] }
+}
+
+interface EvalRow {
+  model: string
+  images: number
+  rawImagesPerS: number
+  deviceImagesPerS: number
+  ratio: number
+  meetsTarget: boolean
+  top1AgreementWithRaw: number
+}
+
+const out = (s: string): void => void process.stdout.write(s + '\n')
+const log = (s: string): void => void process.stderr.write(s + '\n')
+
+interface Args {
+  json: boolean
+  models: string[] | null
+  file: string | undefined
+  rounds: number
+  evalRounds: number
+  evalOn: boolean
+}
+
+function parseArgs(argv: string[]): Args {
+  const value = (flag: string): string | undefined => {
+    const i = argv.indexOf(flag)
+    return i >= 0 ? argv[i + 1] : undefined
+  }
+  return {
+    json: argv.includes('--json'),
+    models: value('--models')?.split(',') ?? null,
+    file: value('--file'),
+    rounds: Number(value('--rounds') ?? 3),
+    evalRounds: Number(value('--eval-rounds') ?? 2),
+    evalOn: !argv.includes('--no-eval'),
+  }
+}
+
+/** Zoo cards; until the zoo exists, the test fixture stands in so the harness still runs. */
+function zooModels(only: string[] | null, file: string | undefined): HarnessModel[] {
+  if (file) return [{ name: basename(file), path: file, pre: FIXTURE_PRE }]
+  const cards = existsSync(MODELS_DIR)
+    ? readdirSync(MODELS_DIR)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+    : []
+  const models: HarnessModel[] = []
+  for (const f of cards) {
+    const card = JSON.parse(readFileSync(join(MODELS_DIR, f), 'utf8')) as {
+      name?: string
+      file?: string
+      preprocessing?: PreprocessSpec
+    }
+    if (!card.file || !card.preprocessing) continue
+    const path = join(MODELS_DIR, card.file)
+    if (existsSync(path)) models.push({ name: card.name ?? card.file, path, pre: card.preprocessing })
+  }
+  if (models.length === 0) {
+    log('No zoo models in resources/models yet; using the test fixture tiny-cnn.onnx')
+    models.push({
+      name: 'tiny-cnn (fixture)',
+      path: FIXTURE,
+      pre: FIXTURE_PRE,
+    })
+  }
+  return only ? models.filter((m) => only.includes(m.name)) : models
+}
+
+/** (a) The bare loop: nothing but hrtime around session.run, same options and inputs as the device. */
+async function bareRound(
+  session: ort.InferenceSession,
+  feeds: Record<string, ort.Tensor>,
+): Promise<number[]> {
+  const warmStart = performance.now()
+  for (let i = 0; i < SPEC.warmupRuns || performance.now() - warmStart < SPEC.warmupMs; i++)
+    await session.run(feeds)
+  const samples: number[] = []
+  const start = performance.now()
+  while (samples.length < SPEC.minRuns || performance.now() - start < SPEC.minMs) {
+    const a = process.hrtime.bigint()
+    await session.run(feeds)
+    samples.push(Number(process.hrtime.bigint() - a) / 1000)
+  }
+  return samples
+}
+
+async function latencyRow(device: LocalDevice, m: HarnessModel, rounds: number): Promise<LatencyRow> {
+  const { session } = await createSession(m.path, DEFAULT_SESSION_OPTIONS)
+  const feeds = makeFeeds(session)
+  const bare: number[] = []
+  const dev: number[] = []
+  const roundMediansUs = { bare: [] as number[], device: [] as number[] }
+  try {
+    for (let r = 0; r < rounds; r++) {
+      // Alternate which goes first, so neither always runs on the warmer (or busier) machine.
+      const order = r % 2 === 0 ? ['bare', 'device'] : ['device', 'bare']
+      for (const which of order) {
+        if (which === 'bare') {
+          const s = await bareRound(session, feeds)
+          bare.push(...s)
+          roundMediansUs.bare.push(median(s))
+        } else {
+          // A fresh runner each round, as the studio gives every benchmark.
+          const dep = await device.prepare({ name: m.name, path: m.path }, DEFAULT_SESSION_OPTIONS)
+          const s = (await device.benchmark(dep, SPEC)).samplesUs
+          dev.push(...s)
+          roundMediansUs.device.push(median(s))
+        }
+      }
+    }
+  } finally {
+    await session.release()
+  }
+  const b = median(bare)
+  const d = median(dev)
+  return {
+    model: m.name,
+    bareMedianUs: b,
+    deviceMedianUs: d,
+    diffPct: ((d - b) / b) * 100,
+    withinTarget: Math.abs(d - b) <= Math.max(0.03 * b, 5),
+    bareSamples: bare.length,
+    deviceSamples: dev.length,
+    roundMediansUs,
+  }
+}
+
+/** Raw Fashion-MNIST test pixels (idx3: 16-byte header, then n × 28 × 28 uint8). */
+function readTestPixels(): { count: number; pixels: Uint8Array } {
+  const raw = gunzipSync(readFileSync(TEST_IMAGES))
+  const count = raw.readUInt32BE(4)
+  return { count, pixels: raw.subarray(16, 16 + count * 784) }
+}
+
+/** x = (pixel · scale − mean[c]) / std[c], laid out as the card says (28×28 sources only). */
+function preprocess(pixels: Uint8Array, first: number, count: number, pre: PreprocessSpec): Float32Array {
+  if (pre.height !== 28 || pre.width !== 28)
+    throw new Error(`harness supports 28×28 models only, got ${pre.height}×${pre.width}`)
+  const hw = 784
+  const c = pre.channels
+  const outArr = new Float32Array(count * c * hw)
+  for (let n = 0; n < count; n++) {
+    const src = (first + n) * hw
+    for (let ch = 0; ch < c; ch++) {
+      const mean = pre.mean[ch] ?? pre.mean[0] ?? 0
+      const std = pre.std[ch] ?? pre.std[0] ?? 1
+      for (let i = 0; i < hw; i++) {
+        const v = ((pixels[src + i] as number) * pre.scale - mean) / std
+        outArr[pre.layout === 'NCHW' ? (n * c + ch) * hw + i : (n * hw + i) * c + ch] = v
+      }
+    }
+  }
+  return outArr
+}
+
+function dimsFor(count: number, pre: PreprocessSpec): number[] {
+  return pre.layout === 'NCHW' ? [count, pre.channels, 28, 28] : [count, 28, 28, pre.channels]
+}
+
+/** (c-raw) Batched ORT over images already preprocessed in memory: the ceiling. */
+async function rawEval(
+  session: ort.InferenceSession,
+  all: Float32Array,
+  count: number,
+  pre: PreprocessSpec,
+): Promise<{ seconds: number; scores: Float32Array }> {
+  const per = all.length / count
+  const name = session.inputNames[0] as string
+  const outName = session.outputNames[0] as string
+  const parts: Float32Array[] = []
+  const t0 = performance.now()
+  for (let off = 0; off < count; off += EVAL_BATCH) {
+    const n = Math.min(EVAL_BATCH, count - off)
+    const r = await session.run({
+      [name]: new ort.Tensor('float32', all.subarray(off * per, (off + n) * per), dimsFor(n, pre)),
+    })
+    parts.push(r[outName]?.data as Float32Array)
+  }
+  const seconds = (performance.now() - t0) / 1000
+  const scores = new Float32Array(parts.reduce((a, p) => a + p.length, 0))
+  let at = 0
+  for (const p of parts) {
+    scores.set(p, at)
+    at += p.length
+  }
+  return { seconds, scores }
+}
+
+/** (c-device) The whole pipeline: per-batch preprocessing here while the runner infers. */
+async function deviceEval(
+  device: LocalDevice,
+  dep: Deployment,
+  pixels: Uint8Array,
+  count: number,
+  pre: PreprocessSpec,
+): Promise<{ seconds: number; scores: Float32Array }> {
+  async function* batches(): AsyncGenerator<Batch> {
+    for (let off = 0; off < count; off += EVAL_BATCH) {
+      const n = Math.min(EVAL_BATCH, count - off)
+      yield { offset: off, count: n, data: preprocess(pixels, off, n, pre), dims: dimsFor(n, pre) }
+    }
+  }
+  const t0 = performance.now()
+  const p = await device.evaluate(dep, batches(), count)
+  return { seconds: (performance.now() - t0) / 1000, scores: p.scores }
+}
+
+function agreement(a: Float32Array, b: Float32Array, count: number): number {
+  const k = a.length / count
+  let same = 0
+  for (let r = 0; r < count; r++) {
+    let ia = 0
+    let ib = 0
+    for (let c = 1; c < k; c++) {
+      if ((a[r * k + c] as number) > (a[r * k + ia] as number)) ia = c
+      if ((b[r * k + c] as number) > (b[r * k + ib] as number)) ib = c
+    }
+    if (ia === ib) same++
+  }
+  return same / count
+}
+
+async function evalRow(device: LocalDevice, m: HarnessModel, rounds: number): Promise<EvalRow> {
+  const { count, pixels } = readTestPixels()
+  const all = preprocess(pixels, 0, count, m.pre)
+  const { session } = await createSession(m.path, DEFAULT_SESSION_OPTIONS)
+  const dep = await device.prepare({ name: m.name, path: m.path }, DEFAULT_SESSION_OPTIONS)
+  const raw: number[] = []
+  const dev: number[] = []
+  let agree = 1
+  try {
+    await rawEval(session, all.subarray(0, 10 * EVAL_BATCH * (all.length / count)), 10 * EVAL_BATCH, m.pre) // warm-up
+    for (let r = 0; r < rounds; r++) {
+      const a = await rawEval(session, all, count, m.pre)
+      const b = await deviceEval(device, dep, pixels, count, m.pre)
+      raw.push(count / a.seconds)
+      dev.push(count / b.seconds)
+      agree = Math.min(agree, agreement(a.scores, b.scores, count))
+    }
+  } finally {
+    await session.release()
+  }
+  const rawIps = median(raw)
+  const devIps = median(dev)
+  return {
+    model: m.name,
+    images: count,
+    rawImagesPerS: rawIps,
+    deviceImagesPerS: devIps,
+    ratio: devIps / rawIps,
+    meetsTarget: devIps / rawIps >= 0.8,
+    top1AgreementWithRaw: agree,
+  }
+}
+
+function printTables(lat: LatencyRow[], ev: EvalRow[]): void {
+  const pad = (s: string, n: number): string => s.padEnd(n)
+  out(`${pad('model', 28)} ${pad('bare µs', 10)} ${pad('device µs', 10)} ${pad('diff %', 8)} within target`)
+  for (const r of lat) {
+    out(
+      `${pad(r.model, 28)} ${pad(r.bareMedianUs.toFixed(1), 10)} ${pad(r.deviceMedianUs.toFixed(1), 10)} ${pad(r.diffPct.toFixed(2), 8)} ${r.withinTarget ? 'yes' : 'NO'}`,
+    )
+  }
+  if (ev.length === 0) return
+  out('')
+  out(
+    `${pad('model', 28)} ${pad('raw img/s', 10)} ${pad('device img/s', 12)} ${pad('ratio', 7)} ≥ 80 %  agreement`,
+  )
+  for (const r of ev) {
+    out(
+      `${pad(r.model, 28)} ${pad(r.rawImagesPerS.toFixed(0), 10)} ${pad(r.deviceImagesPerS.toFixed(0), 12)} ${pad(r.ratio.toFixed(3), 7)} ${pad(r.meetsTarget ? 'yes' : 'NO', 7)} ${(r.top1AgreementWithRaw * 100).toFixed(2)} %`,
+    )
+  }
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2))
+  const models = zooModels(args.models, args.file)
+  const device = new LocalDevice({ name: 'harness' })
+  const lat: LatencyRow[] = []
+  const ev: EvalRow[] = []
+  try {
+    for (const m of models) {
+      log(`latency: ${m.name}`)
+      lat.push(await latencyRow(device, m, args.rounds))
+      if (args.evalOn && existsSync(TEST_IMAGES)) {
+        log(`evaluation throughput: ${m.name}`)
+        ev.push(await evalRow(device, m, args.evalRounds))
+      }
+    }
+  } finally {
+    await device.close()
+  }
+  const env = await new LocalDevice().probe()
+  if (args.json)
+    out(
+      JSON.stringify(
+        { env, session: DEFAULT_SESSION_OPTIONS, spec: SPEC, latency: lat, evaluation: ev },
+        null,
+        2,
+      ),
+    )
+  else printTables(lat, ev)
+}
+
+await main()
