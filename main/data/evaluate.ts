@@ -1,0 +1,132 @@
+/**
+ * Accuracy of a deployed model on a dataset, computed from the device's own outputs
+ * (MEASUREMENT.md § Accuracy): dataset → preprocess → device.evaluate → metrics.
+ */
+import { StudioError } from '../../common/errors.js'
+import { accuracyMetrics, agreement } from '../../common/metrics.js'
+import type { EvalResult, PreprocessSpec } from '../../common/types.js'
+import type { Deployment, Device, ProgressCallback } from '../../devices/device.js'
+import { batches, chooseBatchSize, evaluatedCount } from './batches.js'
+import type { Dataset } from './dataset.js'
+import { checkCompatibility, classCountMismatch, imageInputGeometry } from './model-input.js'
+
+export interface EvaluateOptions {
+  /** Default: the model's fixed batch size, else chooseBatchSize(). */
+  batchSize?: number
+  limit?: number
+  onProgress?: ProgressCallback
+  signal?: AbortSignal
+  /** Class names from the model card; a different label set is a DATASET_MISMATCH. */
+  cardClasses?: string[]
+  /** Scores of a reference variant on the same samples, for agreement figures. */
+  reference?: { name: string; scores: Float32Array }
+}
+
+export interface Evaluation {
+  result: EvalResult
+  /** Row-major [count × classes] scores, e.g. to serve as the reference of another variant. */
+  scores: Float32Array
+  classes: number
+}
+
+function modelIo(dep: Deployment): {
+  input: NonNullable<Deployment['inputs'][0]>
+  output: NonNullable<Deployment['outputs'][0]>
+} {
+  const input = dep.inputs[0]
+  const output = dep.outputs[0]
+  if (input === undefined || output === undefined) {
+    throw new StudioError(
+      'MODEL_INVALID',
+      `${dep.model.name} has no input or no output; it cannot be evaluated.`,
+    )
+  }
+  if (dep.inputs.length > 1) {
+    throw new StudioError(
+      'MODEL_UNSUPPORTED',
+      `${dep.model.name} has ${dep.inputs.length} inputs; accuracy evaluation feeds a single image input.`,
+    )
+  }
+  return { input, output }
+}
+
+/** Like evaluateOn, and also returns the raw scores (for agreement with later variants). */
+export async function evaluateWithScores(
+  device: Device,
+  dep: Deployment,
+  dataset: Dataset,
+  spec: PreprocessSpec,
+  opts: EvaluateOptions = {},
+): Promise<Evaluation> {
+  const { input, output } = modelIo(dep)
+  checkCompatibility({
+    input,
+    output,
+    dataset,
+    spec,
+    ...(opts.cardClasses ? { cardClasses: opts.cardClasses } : {}),
+  })
+  const fixedBatch = imageInputGeometry(input).batch
+  const batchSize = fixedBatch ?? opts.batchSize ?? chooseBatchSize(input.shape)
+  const total = evaluatedCount(dataset, opts.limit)
+  // A fixed batch > 1 cannot take a short last batch: pad it, then drop the padding's scores.
+  const padded = fixedBatch !== null ? Math.ceil(total / fixedBatch) * fixedBatch : total
+  const started = performance.now()
+  const stream = batches(dataset, spec, batchSize, {
+    limit: total,
+    ...(fixedBatch !== null ? { padTo: fixedBatch } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  })
+  const hooks = {
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  }
+  const pred = await device.evaluate(dep, stream, padded, hooks)
+  const seconds = (performance.now() - started) / 1000
+  if (pred.classes !== dataset.classes.length) {
+    throw classCountMismatch(dataset, pred.classes, `${dep.model.name} on ${dep.deviceName}`)
+  }
+  if (pred.count < total || pred.scores.length < total * pred.classes) {
+    throw new StudioError(
+      'DEVICE_ERROR',
+      `${dep.deviceName} returned ${pred.count} predictions for ${total} samples; the evaluation is incomplete.`,
+    )
+  }
+  const scores = pred.scores.subarray(0, total * pred.classes)
+  const labels = new Uint16Array(total)
+  for (let i = 0; i < total; i++) labels[i] = dataset.label(i)
+  const m = accuracyMetrics(scores, pred.classes, labels, dataset.classes)
+  const result: EvalResult = {
+    model: dep.model.name,
+    dataset: dataset.name,
+    split: dataset.split,
+    top1: m.top1,
+    top5: m.top5,
+    count: m.count,
+    perClass: m.perClass,
+    confusion: m.confusion,
+    preprocessing: spec,
+    throughput: seconds > 0 ? total / seconds : 0,
+  }
+  if (opts.reference !== undefined) {
+    result.agreement = {
+      reference: opts.reference.name,
+      ...agreement(scores, opts.reference.scores, pred.classes),
+    }
+  }
+  return { result, scores, classes: pred.classes }
+}
+
+/**
+ * Evaluates `dep` on `device` over `dataset` (first `limit` samples) and returns top-1, top-5,
+ * per-class accuracy and the confusion matrix, with the preprocessing recorded.
+ */
+export async function evaluateOn(
+  device: Device,
+  dep: Deployment,
+  dataset: Dataset,
+  spec: PreprocessSpec,
+  opts: EvaluateOptions = {},
+): Promise<EvalResult> {
+  return (await evaluateWithScores(device, dep, dataset, spec, opts)).result
+}
