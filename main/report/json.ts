@@ -1,0 +1,38 @@
+/** JSON export: the rows with enough context to tell later when, with what and where they were made. */
+import type { DeviceInfo } from '../../common/types.js'
+import type { ReportRow } from './rows.js'
+import { toolVersion } from './tool-version.js'
+
+/** What every export carries besides the rows. */
+export interface ReportMeta {
+  title: string
+  /** ISO 8601 time the report was made. */
+  generatedAt: string
+  /** The studio's version; read from package.json when absent. */
+  version?: string
+  /** The machine that made the report (each row's own device is in the row). */
+  env?: DeviceInfo
+}
+
+/** The shape of results.json. */
+export interface ReportDocument {
+  generatedAt: string
+  tool: 'edgebench'
+  version: string
+  title?: string
+  env?: DeviceInfo
+  rows: ReportRow[]
+}
+
+/** Pretty-printed `{ generatedAt, tool, version, env?, rows }`; NaN/Infinity become null. */
+export function toJSON(rows: readonly ReportRow[], meta: Omit<ReportMeta, 'title'> & { title?: string }): string {
+  const doc: ReportDocument = {
+    generatedAt: meta.generatedAt,
+    tool: 'edgebench',
+    version: meta.version ?? toolVersion(),
+    ...(meta.title !== undefined ? { title: meta.title } : {}),
+    ...(meta.env ? { env: meta.env } : {}),
+    rows: [...rows],
+  }
+  return `${JSON.stringify(doc, null, 2)}\n`
+}
