@@ -106,11 +106,13 @@ export interface CompatibilityInput {
  * numbers. Resizing and grey↔RGB conversion are allowed; a different label set is not.
  */
 export function checkCompatibility(c: CompatibilityInput): void {
-  if (c.input.dtype !== 'float32' && c.input.dtype !== 'unknown') {
+  // Devices convert float32 batches to float16 where the model wants it; integer inputs would
+  // need the model's own quantization parameters, which preprocessing does not know.
+  if (!['float32', 'float16', 'unknown'].includes(c.input.dtype)) {
     throw new StudioError(
       'MODEL_UNSUPPORTED',
-      `Model input '${c.input.name}' is ${c.input.dtype}; evaluation feeds float32 tensors. ` +
-        'Export the model with a float32 input (quantized models keep float32 I/O in QDQ format).',
+      `Model input '${c.input.name}' is ${c.input.dtype}; evaluation feeds float tensors. ` +
+        'Export the model with a float32 input (QDQ-quantized models keep float32 I/O).',
     )
   }
   imageInputGeometry(c.input)

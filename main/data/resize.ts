@@ -30,7 +30,10 @@ function axisTable(src: number, dst: number): AxisTable {
  * every image of the dataset, so resizing allocates nothing per image.
  */
 export class BilinearResizer {
-  private key = ''
+  private srcH = -1
+  private srcW = -1
+  private dstH = -1
+  private dstW = -1
   private ys: AxisTable = axisTable(1, 1)
   private xs: AxisTable = axisTable(1, 1)
 
@@ -44,11 +47,13 @@ export class BilinearResizer {
     dstW: number,
     out: Uint8Array,
   ): void {
-    const key = `${srcH}x${srcW}>${dstH}x${dstW}`
-    if (key !== this.key) {
+    if (srcH !== this.srcH || srcW !== this.srcW || dstH !== this.dstH || dstW !== this.dstW) {
       this.ys = axisTable(srcH, dstH)
       this.xs = axisTable(srcW, dstW)
-      this.key = key
+      this.srcH = srcH
+      this.srcW = srcW
+      this.dstH = dstH
+      this.dstW = dstW
     }
     const { ys, xs } = this
     const rowStride = srcW * channels
@@ -68,7 +73,8 @@ export class BilinearResizer {
           const e = src[r1 + c1 + c] as number
           const top = a + (b - a) * fx
           const bottom = d + (e - d) * fx
-          out[o++] = Math.round(top + (bottom - top) * fy)
+          // values are ≥ 0, so truncating v + 0.5 rounds (cheaper than Math.round)
+          out[o++] = (top + (bottom - top) * fy + 0.5) | 0
         }
       }
     }
