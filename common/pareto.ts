@@ -62,4 +62,3 @@ export function paretoByGroup<T>(
   for (const [key, members] of groups) fronts.set(key, paretoFront(members, cost, value))
   return fronts
 }
-

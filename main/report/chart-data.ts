@@ -115,6 +115,8 @@ export function buildChartData(rows: readonly ReportRow[]): ChartData {
     series,
     logX,
     families: families.map(([name, shape]) => ({ name, shape })),
-    skipped: rows.filter((r) => !isPlottable(r)).map((r) => ({ model: r.model, device: r.device, reason: skipReason(r) })),
+    skipped: rows
+      .filter((r) => !isPlottable(r))
+      .map((r) => ({ model: r.model, device: r.device, reason: skipReason(r) })),
   }
 }

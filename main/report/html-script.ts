@@ -27,10 +27,11 @@ export const REPORT_SCRIPT = `(function () {
 
   function drawChart(figure, chart) {
     var canvas = document.getElementById('scatter');
-    if (!canvas || typeof Chart === 'undefined' || chart.series.length === 0) {
+    if (!canvas || chart.series.length === 0) {
       figure.setAttribute('data-chart', 'empty');
       return;
     }
+    if (typeof Chart === 'undefined') throw new Error('Chart.js did not load.');
     var dark = window.matchMedia && window.matchMedia('(prefers-color-scheme: dark)').matches;
     Chart.defaults.color = dark ? '#c9d1d9' : '#3b4250';
     Chart.defaults.borderColor = dark ? 'rgba(255,255,255,0.12)' : 'rgba(0,0,0,0.10)';

@@ -23,9 +23,17 @@ const HEADERS: readonly { label: string; title: string; num?: boolean }[] = [
   { label: 'Family', title: 'Architecture family' },
   { label: 'Variant', title: 'Variant kind: fp32, fp16, int8, pruned, …' },
   { label: 'Device', title: 'Where the model ran' },
-  { label: 'p50 (p90)', title: 'Median latency of one batch-1 inference, with the 90th percentile', num: true },
+  {
+    label: 'p50 (p90)',
+    title: 'Median latency of one batch-1 inference, with the 90th percentile',
+    num: true,
+  },
   { label: '± CI', title: 'Half-width of the bootstrap 95 % confidence interval of the median', num: true },
-  { label: 'Peak RSS', title: 'Peak RSS (measured): runner peak minus its peak before the session', num: true },
+  {
+    label: 'Peak RSS',
+    title: 'Peak RSS (measured): runner peak minus its peak before the session',
+    num: true,
+  },
   { label: 'File size', title: 'Model file size on disk (gzip size in the tooltip)', num: true },
   { label: 'Params', title: 'Weight and bias elements', num: true },
   { label: 'MACs', title: 'Multiply-accumulates per inference', num: true },
@@ -47,7 +55,10 @@ function numCell(value: number | undefined, html: string, title?: string): strin
 }
 
 function latencyCell(r: ReportRow): string {
-  const p90 = r.latencyP90Us !== undefined ? ` <span class="sub">(${escapeHtml(formatDuration(r.latencyP90Us))})</span>` : ''
+  const p90 =
+    r.latencyP90Us !== undefined
+      ? ` <span class="sub">(${escapeHtml(formatDuration(r.latencyP90Us))})</span>`
+      : ''
   return numCell(r.latencyP50Us, `${escapeHtml(formatDuration(r.latencyP50Us))}${p90}`)
 }
 
@@ -88,7 +99,9 @@ function accuracyCell(r: ReportRow, shared: string | undefined): string {
 
 function deviceCell(r: ReportRow, color: string | undefined): string {
   const swatch = color ? `<span class="swatch" style="background:${escapeHtml(color)}"></span>` : ''
-  const kind = r.deviceKind ? ` <span class="tag">${r.deviceKind === 'local' ? 'host' : escapeHtml(r.deviceKind)}</span>` : ''
+  const kind = r.deviceKind
+    ? ` <span class="tag">${r.deviceKind === 'local' ? 'host' : escapeHtml(r.deviceKind)}</span>`
+    : ''
   const threads = r.threads !== undefined ? ` title="${r.threads} thread${r.threads === 1 ? '' : 's'}"` : ''
   return `<td${threads}>${swatch}${escapeHtml(r.device)}${kind}</td>`
 }
@@ -97,7 +110,8 @@ function badges(r: ReportRow): string {
   const out: string[] = []
   const mentionsNoise = r.warnings.some((w) => /nois|\bcv\b/i.test(w))
   if (r.cv !== undefined && r.cv > NOISY_CV && !mentionsNoise) {
-    const title = 'Coefficient of variation above 10 %: repeat on an idle machine before trusting small differences.'
+    const title =
+      'Coefficient of variation above 10 %: repeat on an idle machine before trusting small differences.'
     out.push(`<span class="badge"${attr('title', title)}>noisy (CV ${formatPercent(r.cv, 0)})</span>`)
   }
   for (const w of r.warnings) out.push(`<span class="badge"${attr('title', w)}>${escapeHtml(w)}</span>`)

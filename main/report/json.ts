@@ -25,7 +25,10 @@ export interface ReportDocument {
 }
 
 /** Pretty-printed `{ generatedAt, tool, version, env?, rows }`; NaN/Infinity become null. */
-export function toJSON(rows: readonly ReportRow[], meta: Omit<ReportMeta, 'title'> & { title?: string }): string {
+export function toJSON(
+  rows: readonly ReportRow[],
+  meta: Omit<ReportMeta, 'title'> & { title?: string },
+): string {
   const doc: ReportDocument = {
     generatedAt: meta.generatedAt,
     tool: 'edgebench',

@@ -13,7 +13,16 @@ export const DEVICE_COLORS: readonly string[] = [
 ]
 
 /** Chart.js point styles for model families (UI.md: marker shape = family). */
-export const FAMILY_SHAPES: readonly string[] = ['circle', 'triangle', 'rect', 'rectRot', 'star', 'crossRot', 'rectRounded', 'cross']
+export const FAMILY_SHAPES: readonly string[] = [
+  'circle',
+  'triangle',
+  'rect',
+  'rectRot',
+  'star',
+  'crossRot',
+  'rectRounded',
+  'cross',
+]
 
 /** One entry per distinct key, in order of first appearance, cycling through `choices`. */
 export function assignInOrder(keys: readonly string[], choices: readonly string[]): Map<string, string> {

@@ -14,7 +14,10 @@ export function toolVersion(): string {
   let dir = dirname(fileURLToPath(import.meta.url))
   for (let i = 0; i < 8; i++) {
     try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown }
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+        name?: unknown
+        version?: unknown
+      }
       if (pkg.name === 'edgebench-studio' && typeof pkg.version === 'string') return (cached = pkg.version)
     } catch {
       // no package.json at this level: keep walking up

@@ -31,7 +31,11 @@ async function writeAtomic(path: string, text: string): Promise<void> {
 }
 
 /** Writes report.html, results.csv and results.json into `dir` (created if needed). */
-export async function writeReport(dir: string, rows: readonly ReportRow[], meta: ReportMeta): Promise<ReportPaths> {
+export async function writeReport(
+  dir: string,
+  rows: readonly ReportRow[],
+  meta: ReportMeta,
+): Promise<ReportPaths> {
   const root = resolve(dir)
   const paths: ReportPaths = {
     html: join(root, 'report.html'),
@@ -49,9 +53,13 @@ export async function writeReport(dir: string, rows: readonly ReportRow[], meta:
     await writeAtomic(paths.json, json)
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e)
-    throw new StudioError('BAD_INPUT', `Cannot write the report into ${root}: ${why}. Choose a folder you can write to.`, {
-      cause: e,
-    })
+    throw new StudioError(
+      'BAD_INPUT',
+      `Cannot write the report into ${root}: ${why}. Choose a folder you can write to.`,
+      {
+        cause: e,
+      },
+    )
   }
   return paths
 }

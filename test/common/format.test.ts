@@ -72,7 +72,9 @@ describe('formatCount / formatPercent / formatInteger', () => {
 
 describe('formatAccuracy', () => {
   it('always names the dataset and the count', () => {
-    expect(formatAccuracy(0.918, 'Fashion-MNIST test', 10_000)).toBe('91.8 % top-1 · Fashion-MNIST test · 10,000')
+    expect(formatAccuracy(0.918, 'Fashion-MNIST test', 10_000)).toBe(
+      '91.8 % top-1 · Fashion-MNIST test · 10,000',
+    )
   })
 
   it('leaves out what is unknown instead of inventing it', () => {

@@ -37,7 +37,12 @@ describe('toCSV', () => {
   })
 
   it("joins warnings with '; ' and keeps formula-like text as text", () => {
-    const twoWarnings: ReportRow = { model: '=HYPERLINK("http://x")', variant: 'fp32', device: 'd', warnings: ['a', 'b, c'] }
+    const twoWarnings: ReportRow = {
+      model: '=HYPERLINK("http://x")',
+      variant: 'fp32',
+      device: 'd',
+      warnings: ['a', 'b, c'],
+    }
     const table = parseCsv(toCSV([twoWarnings]))
     expect(column(table, 'warnings')).toEqual(['a; b, c'])
     expect(column(table, 'model')).toEqual(['\'=HYPERLINK("http://x")'])
@@ -54,7 +59,9 @@ describe('toJSON', () => {
   it('is a parseable document with tool, version, env and the rows', () => {
     const env = device('this computer')
     const doc = JSON.parse(toJSON(rows, { generatedAt: '2026-01-01T00:00:00.000Z', env })) as ReportDocument
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string
+    }
     expect(doc.tool).toBe('edgebench')
     expect(doc.version).toBe(pkg.version)
     expect(doc.generatedAt).toBe('2026-01-01T00:00:00.000Z')
@@ -63,7 +70,13 @@ describe('toJSON', () => {
   })
 
   it('uses the version it is given and writes non-finite numbers as null', () => {
-    const odd: ReportRow = { model: 'm', variant: 'fp32', device: 'd', latencyP50Us: Number.NaN, warnings: [] }
+    const odd: ReportRow = {
+      model: 'm',
+      variant: 'fp32',
+      device: 'd',
+      latencyP50Us: Number.NaN,
+      warnings: [],
+    }
     const text = toJSON([odd], { generatedAt: 'now', version: '9.9.9' })
     const doc = JSON.parse(text) as { version: string; rows: { latencyP50Us: unknown }[] }
     expect(doc.version).toBe('9.9.9')

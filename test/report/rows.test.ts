@@ -55,7 +55,9 @@ describe('rowsFromResults', () => {
   })
 
   it('carries the bench warnings', () => {
-    const [row] = rowsFromResults([{ model: 'm', bench: bench('m', device('h'), 10, 0.2, ['CV 20 % > 10 %']) }])
+    const [row] = rowsFromResults([
+      { model: 'm', bench: bench('m', device('h'), 10, 0.2, ['CV 20 % > 10 %']) },
+    ])
     expect(row?.warnings).toEqual(['CV 20 % > 10 %'])
   })
 })

@@ -24,7 +24,13 @@ export function device(name: string, kind: DeviceInfo['kind'] = 'local'): Device
   }
 }
 
-export function bench(model: string, env: DeviceInfo, p50: number, cv = 0.03, warnings: string[] = []): BenchResult {
+export function bench(
+  model: string,
+  env: DeviceInfo,
+  p50: number,
+  cv = 0.03,
+  warnings: string[] = [],
+): BenchResult {
   return {
     model,
     latencyUs: {
@@ -61,7 +67,15 @@ export function evaluation(model: string, top1: number): EvalResult {
     count: 10_000,
     perClass: [],
     confusion: [],
-    preprocessing: { layout: 'NCHW', channels: 1, height: 28, width: 28, scale: 1 / 255, mean: [0], std: [1] },
+    preprocessing: {
+      layout: 'NCHW',
+      channels: 1,
+      height: 28,
+      width: 28,
+      scale: 1 / 255,
+      mean: [0],
+      std: [1],
+    },
   }
 }
 
@@ -90,15 +104,71 @@ export function sampleItems(): ResultItem[] {
   const host = device('this computer')
   const pi = device('pi5', 'ssh')
   return [
-    { model: 'resnet8', family: 'resnet', variant: 'fp32', inspect: inspect(78_000), bench: bench('resnet8', host, 182), eval: evaluation('resnet8', 0.921) },
-    { model: 'resnet8-int8', family: 'resnet', inspect: inspect(78_000, 'int8'), bench: bench('resnet8-int8', host, 114), eval: evaluation('resnet8-int8', 0.918) },
-    { model: 'resnet8-half', family: 'resnet', variant: 'fp32', inspect: inspect(20_000), bench: bench('resnet8-half', host, 84), eval: evaluation('resnet8-half', 0.905) },
-    { model: 'resnet8-pruned', family: 'resnet', inspect: inspect(78_000), bench: bench('resnet8-pruned', host, 190, 0.14), eval: evaluation('resnet8-pruned', 0.9) },
-    { model: 'tiny-cnn', family: 'cnn', inspect: inspect(12_000), bench: bench('tiny-cnn', host, 40), eval: evaluation('tiny-cnn', 0.88) },
-    { model: XSS_NAME, family: 'cnn', inspect: inspect(9_000), bench: bench(XSS_NAME, host, 55, 0.02, ['load average 3.1 above 2 cores at start']), eval: evaluation(XSS_NAME, 0.86) },
-    { model: 'resnet8', family: 'resnet', variant: 'fp32', device: 'pi5', bench: bench('resnet8', pi, 2100), eval: evaluation('resnet8', 0.921) },
-    { model: 'resnet8-int8', family: 'resnet', device: 'pi5', bench: bench('resnet8-int8', pi, 950), eval: evaluation('resnet8-int8', 0.917) },
+    {
+      model: 'resnet8',
+      family: 'resnet',
+      variant: 'fp32',
+      inspect: inspect(78_000),
+      bench: bench('resnet8', host, 182),
+      eval: evaluation('resnet8', 0.921),
+    },
+    {
+      model: 'resnet8-int8',
+      family: 'resnet',
+      inspect: inspect(78_000, 'int8'),
+      bench: bench('resnet8-int8', host, 114),
+      eval: evaluation('resnet8-int8', 0.918),
+    },
+    {
+      model: 'resnet8-half',
+      family: 'resnet',
+      variant: 'fp32',
+      inspect: inspect(20_000),
+      bench: bench('resnet8-half', host, 84),
+      eval: evaluation('resnet8-half', 0.905),
+    },
+    {
+      model: 'resnet8-pruned',
+      family: 'resnet',
+      inspect: inspect(78_000),
+      bench: bench('resnet8-pruned', host, 190, 0.14),
+      eval: evaluation('resnet8-pruned', 0.9),
+    },
+    {
+      model: 'tiny-cnn',
+      family: 'cnn',
+      inspect: inspect(12_000),
+      bench: bench('tiny-cnn', host, 40),
+      eval: evaluation('tiny-cnn', 0.88),
+    },
+    {
+      model: XSS_NAME,
+      family: 'cnn',
+      inspect: inspect(9_000),
+      bench: bench(XSS_NAME, host, 55, 0.02, ['load average 3.1 above 2 cores at start']),
+      eval: evaluation(XSS_NAME, 0.86),
+    },
+    {
+      model: 'resnet8',
+      family: 'resnet',
+      variant: 'fp32',
+      device: 'pi5',
+      bench: bench('resnet8', pi, 2100),
+      eval: evaluation('resnet8', 0.921),
+    },
+    {
+      model: 'resnet8-int8',
+      family: 'resnet',
+      device: 'pi5',
+      bench: bench('resnet8-int8', pi, 950),
+      eval: evaluation('resnet8-int8', 0.917),
+    },
     { model: TRICKY_NAME, family: 'resnet', device: 'pi5', bench: bench(TRICKY_NAME, pi, 700) },
-    { model: 'mobilenet-fp16', family: 'mobilenet', inspect: inspect(200_000, 'float16'), eval: evaluation('mobilenet-fp16', 0.93) },
+    {
+      model: 'mobilenet-fp16',
+      family: 'mobilenet',
+      inspect: inspect(200_000, 'float16'),
+      eval: evaluation('mobilenet-fp16', 0.93),
+    },
   ]
 }
