@@ -166,7 +166,9 @@ export interface ExplorePoint {
   macs: number | null
   params: number | null
   top1: number | null
+  /** Dataset name ('fashion-mnist') and split ('test') of the accuracy figure. */
   dataset: string | null
+  split: string | null
   /** Samples the accuracy was computed over. */
   count: number | null
   benchRunId: number | null

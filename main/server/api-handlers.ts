@@ -1,0 +1,222 @@
+/**
+ * Every channel of the API contract, implemented once on top of the Studio and shared by the
+ * Electron IPC handlers and the browser-mode server. Payloads are parsed with the contract's zod
+ * schemas before anything runs; every answer is an ApiResult, so nothing is thrown across a
+ * process or network boundary. Events from the orchestrator (already throttled to ≤ 10/s per run)
+ * fan out to every subscriber.
+ */
+import { isApiChannel, parsePayload } from '../../common/api-schemas.js'
+import type {
+  ApiChannel,
+  ApiEventMessage,
+  ApiEventName,
+  ApiEvents,
+  ApiPayload,
+  ApiResult,
+  ApiValue,
+  DeviceStatus,
+  HostMode,
+} from '../../common/api.js'
+import { StudioError, toStudioError, type ErrorInfo } from '../../common/errors.js'
+import {
+  DEFAULT_LATENCY_SPEC,
+  DEFAULT_SESSION_OPTIONS,
+  type LatencySpec,
+  type Progress,
+  type RunRecord,
+  type RunStatus,
+} from '../../common/types.js'
+import type { RunSpec } from '../bench/run-spec.js'
+import { listDatasets } from '../data/datasets.js'
+import { resourcesDir } from '../paths.js'
+import { toolVersion } from '../report/tool-version.js'
+import type { Studio } from '../studio.js'
+import { explorePoints, toDeviceSummary, toModelInfo, toRunSummary } from './api-views.js'
+import { compareRuns } from './compare-runs.js'
+import { defaultImportDir, importModelBytes } from './import-bytes.js'
+import { exportReport } from './report-export.js'
+
+/** The implementation of one channel: a parsed payload in, the contract's value out. */
+export type ChannelImpl<C extends ApiChannel> = (payload: ApiPayload<C>) => Promise<ApiValue<C>>
+export type ChannelImpls = { [C in ApiChannel]: ChannelImpl<C> }
+
+export interface HandlerOptions {
+  /** 'desktop' when the Electron shell hosts the UI, else 'browser'. */
+  mode: HostMode
+  /** The desktop shell's native-dialog channels; without them those channels answer BAD_INPUT. */
+  desktop?: Partial<Pick<ChannelImpls, 'models:openDialog' | 'reports:saveDialog'>>
+  /** Where dropped models are kept; default: 'imported/' beside the database. */
+  importDir?: string
+  now?: () => Date
+}
+
+export type EventListener = (message: ApiEventMessage) => void
+
+export interface ApiHandlers {
+  /** Validates and runs one request from an untrusted caller. Never throws. */
+  call(channel: unknown, payload: unknown): Promise<ApiResult<unknown>>
+  /** The same, typed, for callers inside main. */
+  invoke<C extends ApiChannel>(channel: C, payload: ApiPayload<C>): Promise<ApiResult<ApiValue<C>>>
+  /** Subscribes to every pushed event; returns the unsubscribe function. */
+  subscribe(listener: EventListener): () => void
+  /** Stops listening to the studio (the studio itself stays open). */
+  dispose(): void
+}
+
+export function errorInfo(e: unknown): ErrorInfo {
+  const err = toStudioError(e)
+  return { code: err.code, message: err.message }
+}
+
+function desktopOnly(channel: string): never {
+  throw new StudioError('BAD_INPUT', `${channel} needs the desktop app; in a browser, drop the file on the window or use Export.`)
+}
+
+function latencyFrom(given: Partial<LatencySpec> | undefined): LatencySpec {
+  const spec = { ...DEFAULT_LATENCY_SPEC, ...given }
+  // A budget below the minimum measuring time would stop the run before it has its samples.
+  return { ...spec, maxMs: Math.max(spec.maxMs, spec.minMs) }
+}
+
+export function createHandlers(studio: Studio, opts: HandlerOptions): ApiHandlers {
+  const now = opts.now ?? ((): Date => new Date())
+  const startedAt = now().toISOString()
+  const listeners = new Set<EventListener>()
+  const deviceStatus = new Map<string, DeviceStatus>()
+
+  function emit<E extends ApiEventName>(event: E, payload: ApiEvents[E]): void {
+    const message = { event, payload } as ApiEventMessage
+    for (const l of listeners) {
+      try {
+        l(message)
+      } catch {
+        // One broken subscriber (a closed socket) must not starve the others.
+      }
+    }
+  }
+
+  function statusOf(name: string, kind: string): DeviceStatus {
+    return deviceStatus.get(name) ?? (kind === 'local' ? { state: 'online', since: startedAt } : { state: 'unknown' })
+  }
+
+  function setDeviceStatus(name: string, status: DeviceStatus): void {
+    deviceStatus.set(name, status)
+    emit('device:status', { name, status })
+  }
+
+  const onProgress = (runId: number, progress: Progress): void => emit('run:progress', { runId, progress })
+  const onStatus = (runId: number, status: RunStatus): void => {
+    emit('run:status', { runId, status })
+    if (status !== 'running') return
+    const deviceName = studio.runs.active().find((j) => j.id === runId)?.deviceName ?? studio.store.getRun(runId)?.deviceName
+    if (deviceName) setDeviceStatus(deviceName, { state: 'busy', runId })
+  }
+  const onFinished = (run: RunRecord): void => {
+    const current = deviceStatus.get(run.deviceName)
+    if (current?.state === 'busy' && current.runId === run.id) {
+      const unreachable = run.status === 'interrupted' && (run.error ?? '').startsWith('DEVICE_UNREACHABLE')
+      setDeviceStatus(run.deviceName, unreachable ? { state: 'offline' } : { state: 'online', since: now().toISOString() })
+    }
+    emit('run:finished', { run })
+  }
+  studio.runs.on('progress', onProgress)
+  studio.runs.on('status', onStatus)
+  studio.runs.on('finished', onFinished)
+
+  const getRun = (runId: number): RunRecord => {
+    const run = studio.store.getRun(runId)
+    if (!run) throw new StudioError('NOT_FOUND', `No run with id ${runId}.`)
+    return run
+  }
+
+  const impl: ChannelImpls = {
+    'app:info': async () => ({
+      name: 'EdgeBench Studio',
+      version: toolVersion(),
+      mode: opts.mode,
+      dbPath: studio.store.path,
+      platform: process.platform,
+    }),
+    'models:list': async () => studio.store.listModels().map(toModelInfo),
+    'models:import': async ({ path }) => toModelInfo(await studio.importModel(path)),
+    'models:importBytes': async (p) =>
+      toModelInfo(await importModelBytes(studio, p, opts.importDir ?? defaultImportDir(studio.store.path))),
+    'models:inspect': async ({ modelId }) => studio.inspect(modelId),
+    'models:variants': async ({ modelId }) => {
+      if (!studio.store.getModel(modelId)) throw new StudioError('NOT_FOUND', `No model with id ${modelId}.`)
+      return studio.store.variantsOf(modelId).map(toModelInfo)
+    },
+    'models:openDialog': opts.desktop?.['models:openDialog'] ?? (async () => desktopOnly('models:openDialog')),
+    'devices:list': async () => studio.store.listDevices().map((d) => toDeviceSummary(d, statusOf(d.name, d.kind))),
+    'devices:probe': async ({ name }) => {
+      try {
+        const info = await studio.probe(name)
+        setDeviceStatus(name, { state: 'online', since: now().toISOString() })
+        return info
+      } catch (e) {
+        const error = errorInfo(e)
+        if (studio.store.getDevice(name)) setDeviceStatus(name, { state: 'error', error })
+        throw e
+      }
+    },
+    'datasets:list': async () => listDatasets(resourcesDir()),
+    'runs:start': async (p) => {
+      if (!studio.store.getModel(p.modelId)) throw new StudioError('NOT_FOUND', `No model with id ${p.modelId}.`)
+      const spec: RunSpec = {
+        kind: p.kind,
+        modelId: p.modelId,
+        deviceName: p.deviceName,
+        session: { ...DEFAULT_SESSION_OPTIONS, ...p.session },
+        ...(p.kind === 'bench' ? { latency: latencyFrom(p.latency) } : {}),
+        ...(p.dataset !== undefined ? { dataset: p.dataset } : {}),
+        ...(p.split !== undefined ? { split: p.split } : {}),
+        ...(p.limit !== undefined ? { limit: p.limit } : {}),
+      }
+      return { runId: studio.startRun(spec) }
+    },
+    'runs:cancel': async ({ runId }) => ({ cancelled: studio.runs.cancel(runId) }),
+    'runs:list': async (filter) => studio.store.listRuns(filter ?? {}).map(toRunSummary),
+    'runs:get': async ({ runId }) => getRun(runId),
+    'runs:samples': async ({ runId }) => {
+      getRun(runId)
+      return Array.from(studio.store.getSamples(runId))
+    },
+    'runs:compare': async ({ runIds, noise }) => compareRuns(studio.store, runIds, noise),
+    'explore:points': async () =>
+      explorePoints(studio.store.listRuns({ status: 'finished' }), (id) => studio.store.getModel(id)),
+    'reports:export': async ({ runIds, format }) => exportReport(studio, runIds, format, now()),
+    'reports:saveDialog': opts.desktop?.['reports:saveDialog'] ?? (async () => desktopOnly('reports:saveDialog')),
+  }
+
+  async function run<C extends ApiChannel>(channel: C, payload: unknown): Promise<ApiResult<ApiValue<C>>> {
+    try {
+      const parsed = parsePayload(channel, payload)
+      const fn = impl[channel] as ChannelImpl<C>
+      return { ok: true, value: await fn(parsed) }
+    } catch (e) {
+      return { ok: false, error: errorInfo(e) }
+    }
+  }
+
+  return {
+    async call(channel, payload) {
+      if (!isApiChannel(channel)) {
+        return { ok: false, error: { code: 'NOT_FOUND', message: `Unknown request '${String(channel).slice(0, 80)}'.` } }
+      }
+      return run(channel, payload)
+    },
+    invoke: (channel, payload) => run(channel, payload),
+    subscribe(listener) {
+      listeners.add(listener)
+      return () => {
+        listeners.delete(listener)
+      }
+    },
+    dispose() {
+      listeners.clear()
+      studio.runs.off('progress', onProgress)
+      studio.runs.off('status', onStatus)
+      studio.runs.off('finished', onFinished)
+    },
+  }
+}
