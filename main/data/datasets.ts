@@ -4,16 +4,13 @@
  */
 import { readFile, readdir, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
 import { StudioError } from '../../common/errors.js'
+import { resourcesDir as defaultResourcesDir } from '../paths.js'
 import { findCifarDir, openCifarDataset } from './cifar-dataset.js'
 import type { Dataset, DatasetSummary } from './dataset.js'
 import { openIdxDataset } from './idx-dataset.js'
 import { isImageFolder, openImageFolder } from './image-folder-dataset.js'
-
-/** resources/ of this checkout; callers pass their own (packaged app, tests) through opts. */
-export const DEFAULT_RESOURCES_DIR = fileURLToPath(new URL('../../resources/', import.meta.url))
 
 const entrySchema = z.object({
   name: z.string().min(1),
@@ -36,6 +33,7 @@ type IndexEntry = z.infer<typeof entrySchema>
 export interface ResolveOptions {
   /** Default 'test'. */
   split?: string
+  /** Where datasets/index.json lives; default: the app's resources (main/paths.ts). */
   resourcesDir?: string
 }
 
@@ -69,7 +67,7 @@ async function readIndex(resourcesDir: string): Promise<IndexEntry[]> {
 }
 
 /** The bundled datasets, for the app's pickers. */
-export async function listDatasets(resourcesDir = DEFAULT_RESOURCES_DIR): Promise<DatasetSummary[]> {
+export async function listDatasets(resourcesDir = defaultResourcesDir()): Promise<DatasetSummary[]> {
   return (await readIndex(resourcesDir)).map((e) => ({
     name: e.name,
     title: e.title ?? e.name,
@@ -208,7 +206,7 @@ async function openPath(path: string, split: string | undefined): Promise<Datase
  * Opens a dataset: a bundled dataset's name ("fashion-mnist", split default 'test') or a path.
  */
 export async function resolveDataset(nameOrPath: string, opts: ResolveOptions = {}): Promise<Dataset> {
-  const resourcesDir = opts.resourcesDir ?? DEFAULT_RESOURCES_DIR
+  const resourcesDir = opts.resourcesDir ?? defaultResourcesDir()
   const looksLikePath = /[\\/]/.test(nameOrPath) || nameOrPath.startsWith('.')
   if (!looksLikePath) {
     const entries = await readIndex(resourcesDir)

@@ -4,9 +4,10 @@ import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isStudioError } from '../../common/errors.js'
-import { DEFAULT_RESOURCES_DIR, listDatasets, resolveDataset } from '../../main/data/datasets.js'
+import { listDatasets, resolveDataset } from '../../main/data/datasets.js'
+import { resourcesDir } from '../../main/paths.js'
 
-const FMNIST = join(DEFAULT_RESOURCES_DIR, 'datasets', 'fashion-mnist')
+const FMNIST = join(resourcesDir(), 'datasets', 'fashion-mnist')
 
 function idx(dims: number[], data: Uint8Array): Uint8Array {
   const head = new Uint8Array(4 + 4 * dims.length)
