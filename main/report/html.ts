@@ -64,11 +64,17 @@ function renderChart(chart: ChartData): string {
   return `<section><h2>Accuracy vs latency</h2><figure id="chart-figure">${body}<figcaption>${caption}${skippedNote(chart.skipped)}</figcaption></figure></section>`
 }
 
+/** "2026-01-01 13:05 UTC" for an ISO time; anything else as given. */
+function readableTime(iso: string): string {
+  const t = new Date(iso)
+  return Number.isNaN(t.getTime()) ? iso : `${t.toISOString().slice(0, 16).replace('T', ' ')} UTC`
+}
+
 function header(rows: readonly ReportRow[], meta: HtmlMeta): string {
   const devices = new Set(rows.map((r) => r.device)).size
   const version = meta.version ? ` · EdgeBench Studio ${escapeHtml(meta.version)}` : ' · EdgeBench Studio'
   const counts = `${formatInteger(rows.length)} row${rows.length === 1 ? '' : 's'} · ${devices} device${devices === 1 ? '' : 's'}`
-  return `<header><h1>${escapeHtml(meta.title)}</h1><p class="meta">Generated ${escapeHtml(meta.generatedAt)}${version} · ${counts}</p></header>`
+  return `<header><h1>${escapeHtml(meta.title)}</h1><p class="meta">Generated <time datetime="${escapeHtml(meta.generatedAt)}">${escapeHtml(readableTime(meta.generatedAt))}</time>${version} · ${counts}</p></header>`
 }
 
 /** Renders the self-contained HTML report (summary table + accuracy-vs-latency scatter). */

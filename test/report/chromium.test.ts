@@ -8,9 +8,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rowsFromResults, writeReport } from '../../main/report/index.js'
-import { device, sampleItems } from './sample-results.js'
+import { device, sampleItems, XSS_NAME } from './sample-results.js'
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p))
 if (!CHROMIUM) console.warn('SKIPPED: report rendering test — no Chromium at /usr/bin/chromium(-browser).')
@@ -64,6 +64,75 @@ describe.skipIf(!CHROMIUM)('report.html in headless Chromium', () => {
       expect(dom).not.toMatch(/<img src="?x/)
     } finally {
       await rm(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+/**
+ * Interaction through playwright-core driving the same Chromium: hover shows the precomputed
+ * tooltip, header clicks sort by raw value with unmeasured rows last. Page code is passed as strings
+ * because the node-side TS project has no DOM types.
+ */
+describe.skipIf(!CHROMIUM)('report.html interaction (playwright-core)', () => {
+  let dir = ''
+  let url = ''
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'edgebench-pw-'))
+    const paths = await writeReport(dir, rowsFromResults(sampleItems()), {
+      title: 'Interaction check',
+      generatedAt: '2026-01-01T00:00:00.000Z',
+    })
+    url = pathToFileURL(paths.html).href
+  })
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('shows a tooltip on hover and sorts the table by latency, unmeasured rows last', async () => {
+    const { chromium } = await import('playwright-core')
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
+    try {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 1400 } })
+      const errors: string[] = []
+      page.on('pageerror', (e) => errors.push(String(e)))
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text())
+      })
+      await page.goto(url)
+      await page.waitForSelector('#chart-figure[data-chart="ready"]')
+
+      const pos = await page.evaluate<{ x: number; y: number }>(`(() => {
+        const canvas = document.getElementById('scatter')
+        const el = Chart.getChart(canvas).getDatasetMeta(0).data[0]
+        const r = canvas.getBoundingClientRect()
+        return { x: r.left + el.x, y: r.top + el.y }
+      })()`)
+      await page.mouse.move(pos.x, pos.y)
+      await page.waitForFunction(`Chart.getChart(document.getElementById('scatter')).tooltip.opacity > 0`)
+      const lines = await page.evaluate<string[]>(
+        `Chart.getChart(document.getElementById('scatter')).tooltip.body.flatMap((b) => b.lines)`,
+      )
+      expect(lines).toEqual([
+        'resnet8 · fp32 · this computer',
+        'p50 182 µs (p90 197 µs)',
+        '92.1 % top-1 · Fashion-MNIST test · 10,000',
+        'peak RSS 6.20 MiB · file 307 KiB · 3.12 M MACs',
+      ])
+
+      const models = (): Promise<(string | null)[]> =>
+        page.$$eval('#results tbody td.model', (tds) => tds.map((td) => td.textContent))
+      await page.click('#results th:nth-child(5) button')
+      const asc = await models()
+      expect(asc.slice(0, 2)).toEqual(['tiny-cnn', XSS_NAME])
+      expect(asc.at(-1)).toBe('mobilenet-fp16')
+      await page.click('#results th:nth-child(5) button')
+      const desc = await models()
+      expect(desc[0]).toBe('resnet8')
+      expect(desc.at(-1)).toBe('mobilenet-fp16')
+      expect(await page.getAttribute('#results th:nth-child(5)', 'aria-sort')).toBe('descending')
+      expect(errors).toEqual([])
+    } finally {
+      await browser.close()
     }
   })
 })

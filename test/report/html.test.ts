@@ -137,3 +137,10 @@ describe('toHTML', () => {
     expect(embedded(html).rows).toEqual([])
   })
 })
+
+describe('toHTML header', () => {
+  it('shows the generation time readably, keeping the ISO time in datetime', async () => {
+    const html = await toHTML([], { title: 't', generatedAt: '2026-01-01T13:05:09.000Z' })
+    expect(html).toContain('<time datetime="2026-01-01T13:05:09.000Z">2026-01-01 13:05 UTC</time>')
+  })
+})
