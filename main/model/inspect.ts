@@ -130,7 +130,11 @@ export async function inspectDecoded(model: ModelProto, bytes: Uint8Array, opts:
   return result
 }
 
-/** Inspects an .onnx file (see InspectResult for the meaning of every field). */
+/**
+ * Inspects an .onnx file (see InspectResult for the meaning of every field). Counts are for
+ * batch 1 when the batch dim is symbolic; `weightsBytes` covers initializers and the tensors of
+ * Constant nodes (both are stored weights in the file).
+ */
 export async function inspectModel(path: string, opts: InspectOptions = {}): Promise<InspectResult> {
   if (opts.signal?.aborted) throw new StudioError('CANCELLED', 'Inspection was cancelled.')
   const bytes = await readModelFile(path)

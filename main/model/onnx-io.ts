@@ -4,7 +4,7 @@
  * whose message names the file, the problem and the fix; protobufjs' own errors become the cause.
  */
 import { randomBytes } from 'node:crypto'
-import { readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { open, readFile, rename, rm } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { StudioError } from '../../common/errors.js'
 import { onnx, type IModelProto, type ModelProto } from './proto.js'
@@ -86,7 +86,13 @@ export async function saveModel(model: IModelProto, path: string): Promise<void>
   const bytes = encodeModel(model)
   const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`
   try {
-    await writeFile(tmp, bytes, { flag: 'wx' })
+    const file = await open(tmp, 'wx')
+    try {
+      await file.writeFile(bytes)
+      await file.sync() // the rename must not land before the data does
+    } finally {
+      await file.close()
+    }
     await rename(tmp, path)
   } catch (e) {
     await rm(tmp, { force: true })

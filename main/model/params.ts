@@ -93,7 +93,10 @@ export function findParams(nodes: NodeProto[], constants: Map<string, TensorProt
       const input = node.input[slot]
       const t = input ? traceToConstant(input, constants, producer) : undefined
       if (!t || NOT_NUMERIC.has(t.dataType)) continue
-      const key = t.name || input!
+      // Keyed by the name the layer reads: exporters deduplicate equal tensors (e.g. zero
+      // biases) behind Identity nodes, yet each layer still has its own parameters, as PyTorch
+      // counts them. A tensor read by two layers under one name is shared and counted once.
+      const key = input!
       const count = numElements(tensorDims(t))
       tensors.set(key, { name: key, dtype: t.dataType, count, bytes: Math.ceil(count * bytesPerElement(t.dataType)) })
       used.push(key)

@@ -10,11 +10,15 @@ import { initializerToFloat32 } from '../../main/model/tensor.js'
 import { buildModel, bytesOf, int, ints, tensor, weights, type ModelSpec } from './build.js'
 
 const FIXTURES = new URL('../fixtures/model/', import.meta.url).pathname
-const ZOO = new URL('../../resources/models/', import.meta.url).pathname
+// EDGEBENCH_TEST_ZOO points the zoo tests at another folder (e.g. untrained exports of the zoo).
+const ZOO = process.env.EDGEBENCH_TEST_ZOO ?? new URL('../../resources/models/', import.meta.url).pathname
 
 interface Card {
   params?: number
   macs?: number
+  sha256?: string
+  fileBytes?: number
+  inputs?: { name: string; shape: (number | string)[]; dtype: string }[]
 }
 
 /** Every model with a card: the fixture always, zoo models as soon as they are trained. */
@@ -43,6 +47,9 @@ describe('inspectModel on real models against their cards (PyTorch counts)', () 
       const r = await inspectModel(m.onnx)
       if (m.card.params !== undefined) expect(r.params).toBe(m.card.params)
       if (m.card.macs !== undefined) expect(Math.abs(r.macs - m.card.macs) / m.card.macs).toBeLessThan(0.01)
+      if (m.card.sha256 !== undefined) expect(r.sha256).toBe(m.card.sha256)
+      if (m.card.fileBytes !== undefined) expect(r.fileBytes).toBe(m.card.fileBytes)
+      if (m.card.inputs !== undefined) expect(r.inputs).toEqual(m.card.inputs)
       expect(r.shapeSource).toBe('static')
       expect(r.layers.filter((l) => l.outputShape === null)).toEqual([])
       expect(r.macs).toBe(r.layers.reduce((s, l) => s + l.macs, 0))
@@ -111,6 +118,48 @@ describe('inspectModel on the fixture', () => {
     const typed = await inspectBytes(encodeModel(model), 'typed.onnx')
     const raw = await inspectModel(path)
     expect({ ...typed, fileBytes: 0, gzipBytes: 0, sha256: '' }).toEqual({ ...raw, fileBytes: 0, gzipBytes: 0, sha256: '' })
+  })
+})
+
+describe('parameter counting', () => {
+  it('counts each layer\'s bias once even when the exporter stored equal biases as one tensor', async () => {
+    // torch.onnx.export deduplicates identical initializers (e.g. zero biases) behind Identity
+    // nodes; PyTorch, and the model card, still count one bias per layer.
+    const r = await inspectBytes(
+      bytesOf({
+        inputs: [{ name: 'x', elemType: 1, dims: [1, 2, 5, 5] }],
+        outputs: ['y'],
+        initializers: [weights('w1', [2, 2, 1, 1]), weights('w2', [2, 2, 1, 1], 2), tensor('b', 1, [2], [0, 0])],
+        nodes: [
+          { op: 'Identity', inputs: ['b'], outputs: ['conv2.bias'] },
+          { op: 'Conv', inputs: ['x', 'w1', 'b'], outputs: ['a'] },
+          { op: 'Conv', inputs: ['a', 'w2', 'conv2.bias'], outputs: ['y'] },
+        ],
+      }),
+      'dedup.onnx',
+    )
+    expect(r.params).toBe(4 + 2 + 4 + 2)
+    expect(r.weightsBytes).toBe((4 + 4 + 2) * 4)
+  })
+
+  it('does not count shape constants, indices or Clip bounds as parameters', async () => {
+    const r = await inspectBytes(
+      bytesOf({
+        inputs: [{ name: 'x', elemType: 1, dims: [1, 6] }],
+        outputs: ['y'],
+        initializers: [tensor('shape', 7, [2], [2, 3]), tensor('idx', 7, [1], [1]), tensor('lo', 1, [], [0]), tensor('hi', 1, [], [6])],
+        nodes: [
+          { op: 'Reshape', inputs: ['x', 'shape'], outputs: ['r'] },
+          { op: 'Gather', inputs: ['r', 'idx'], outputs: ['g'], attrs: [int('axis', 1)] },
+          { op: 'Clip', inputs: ['g', 'lo', 'hi'], outputs: ['y'] },
+        ],
+      }),
+      'shapes-only.onnx',
+    )
+    expect(r.params).toBe(0)
+    expect(r.paramsByDtype).toEqual({})
+    expect(r.weightsBytes).toBe(16 + 8 + 4 + 4)
+    expect(r.layers.map((l) => l.outputShape)).toEqual([[2, 3], [2, 1], [2, 1]])
   })
 })
 
