@@ -217,11 +217,14 @@ export async function resolveDataset(nameOrPath: string, opts: ResolveOptions = 
   try {
     await stat(path)
   } catch (e) {
-    const known = looksLikePath ? [] : (await readIndex(resourcesDir)).map((d) => d.name)
+    const known = await readIndex(resourcesDir).then(
+      (list) => list.map((d) => d.name),
+      () => [],
+    )
     throw new StudioError(
       'FILE_NOT_FOUND',
-      `No dataset named or at '${nameOrPath}'.` +
-        (known.length > 0 ? ` Bundled datasets: ${known.join(', ')}; or give a dataset folder.` : ''),
+      `No dataset named or at '${nameOrPath}'. Check the path, or use a bundled dataset` +
+        (known.length > 0 ? ` (${known.join(', ')}).` : '.'),
       { cause: e },
     )
   }
