@@ -13,6 +13,7 @@ import { REPORT_SCRIPT } from './html-script.js'
 import { REPORT_CSS } from './html-style.js'
 import { renderEnv, renderTable } from './html-table.js'
 import type { ReportRow } from './rows.js'
+import { toolVersion } from './tool-version.js'
 
 /** What the HTML report needs besides the rows. */
 export interface HtmlMeta {
@@ -20,6 +21,7 @@ export interface HtmlMeta {
   /** ISO 8601 time the report was made. */
   generatedAt: string
   env?: DeviceInfo
+  /** The studio's version; read from package.json when absent. */
   version?: string
 }
 
@@ -27,7 +29,7 @@ export interface HtmlMeta {
 export interface EmbeddedReportData {
   title: string
   generatedAt: string
-  version?: string
+  version: string
   rows: ReportRow[]
   chart: ChartData
 }
@@ -80,10 +82,11 @@ function header(rows: readonly ReportRow[], meta: HtmlMeta): string {
 /** Renders the self-contained HTML report (summary table + accuracy-vs-latency scatter). */
 export async function toHTML(rows: readonly ReportRow[], meta: HtmlMeta): Promise<string> {
   const chart = buildChartData(rows)
+  const version = meta.version ?? toolVersion()
   const data: EmbeddedReportData = {
     title: meta.title,
     generatedAt: meta.generatedAt,
-    ...(meta.version ? { version: meta.version } : {}),
+    version,
     rows: [...rows],
     chart,
   }
@@ -110,7 +113,7 @@ export async function toHTML(rows: readonly ReportRow[], meta: HtmlMeta): Promis
     `<style>${REPORT_CSS}</style>`,
     '</head>',
     '<body>',
-    header(rows, meta),
+    header(rows, { ...meta, version }),
     renderChart(chart),
     `<section><h2>Results</h2>${renderTable(rows, deviceColors(rows))}</section>`,
     renderEnv(meta.env),
