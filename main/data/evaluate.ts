@@ -5,7 +5,7 @@
 import { StudioError } from '../../common/errors.js'
 import { accuracyMetrics, agreement } from '../../common/metrics.js'
 import type { EvalResult, PreprocessSpec } from '../../common/types.js'
-import type { Deployment, Device, ProgressCallback } from '../../devices/device.js'
+import type { Deployment, Device, Predictions, ProgressCallback } from '../../devices/device.js'
 import { batches, chooseBatchSize, evaluatedCount } from './batches.js'
 import type { Dataset } from './dataset.js'
 import { checkCompatibility, classCountMismatch, imageInputGeometry } from './model-input.js'
@@ -83,6 +83,20 @@ export async function evaluateWithScores(
   }
   const pred = await device.evaluate(dep, stream, padded, hooks)
   const seconds = (performance.now() - started) / 1000
+  const scores = checkedScores(pred, dep, dataset, total)
+  const result = summarise(dep, dataset, spec, scores, pred.classes)
+  result.throughput = seconds > 0 ? total / seconds : 0
+  if (opts.reference !== undefined) {
+    result.agreement = {
+      reference: opts.reference.name,
+      ...agreement(scores, opts.reference.scores, pred.classes),
+    }
+  }
+  return { result, scores, classes: pred.classes }
+}
+
+/** The scores of the first `total` samples; throws when the device's output cannot be trusted. */
+function checkedScores(pred: Predictions, dep: Deployment, dataset: Dataset, total: number): Float32Array {
   if (pred.classes !== dataset.classes.length) {
     throw classCountMismatch(dataset, pred.classes, `${dep.model.name} on ${dep.deviceName}`)
   }
@@ -92,11 +106,21 @@ export async function evaluateWithScores(
       `${dep.deviceName} returned ${pred.count} predictions for ${total} samples; the evaluation is incomplete.`,
     )
   }
-  const scores = pred.scores.subarray(0, total * pred.classes)
+  return pred.scores.subarray(0, total * pred.classes)
+}
+
+function summarise(
+  dep: Deployment,
+  dataset: Dataset,
+  spec: PreprocessSpec,
+  scores: Float32Array,
+  classes: number,
+): EvalResult {
+  const total = scores.length / classes
   const labels = new Uint16Array(total)
   for (let i = 0; i < total; i++) labels[i] = dataset.label(i)
-  const m = accuracyMetrics(scores, pred.classes, labels, dataset.classes)
-  const result: EvalResult = {
+  const m = accuracyMetrics(scores, classes, labels, dataset.classes)
+  return {
     model: dep.model.name,
     dataset: dataset.name,
     split: dataset.split,
@@ -106,15 +130,7 @@ export async function evaluateWithScores(
     perClass: m.perClass,
     confusion: m.confusion,
     preprocessing: spec,
-    throughput: seconds > 0 ? total / seconds : 0,
   }
-  if (opts.reference !== undefined) {
-    result.agreement = {
-      reference: opts.reference.name,
-      ...agreement(scores, opts.reference.scores, pred.classes),
-    }
-  }
-  return { result, scores, classes: pred.classes }
 }
 
 /**
