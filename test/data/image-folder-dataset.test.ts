@@ -99,8 +99,11 @@ describe('ImageFolder', () => {
     expect([...(rgb[0]?.data.subarray(0, 3) ?? [])]).toEqual([200, 0, 0])
   })
 
-  it('names an undecodable file in a DATASET_INVALID error', async () => {
+  it('decodes lazily, and names an undecodable file in a DATASET_INVALID error', async () => {
+    // Opening and reading the good image work: files are decoded only when their batch is read.
     const ds = await resolveDataset(join(dir, 'bad'))
+    expect(ds.count).toBe(2)
+    expect((await ds.read(0, 1))[0]?.data.length).toBe(8 * 8 * 3)
     let err: unknown
     try {
       await ds.read(0, 2, { size: { height: 28, width: 28, channels: 1 } })
