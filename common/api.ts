@@ -303,6 +303,11 @@ export interface StudioBridge {
   on<E extends ApiEventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void
 }
 
+// ---- desktop transport ---------------------------------------------------------------------
+
+/** Electron: each request channel is an `ipcMain.handle` channel of the same name; events come on this one. */
+export type IpcEventChannel = 'studio:event'
+
 // ---- browser transport -----------------------------------------------------------------------
 
 /** HTTP: `POST ${API_HTTP_PREFIX}<channel>` with the JSON payload as the body, answers an ApiResult. */

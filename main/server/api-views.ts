@@ -52,7 +52,8 @@ export function isEval(run: RunRecord): run is RunRecord & { result: EvalResult 
 }
 
 export function toRunSummary(run: RunRecord): RunSummary {
-  const { result: _result, ...rest } = run
+  const rest: Omit<RunRecord, 'result'> & { result?: unknown } = { ...run }
+  delete rest.result
   const bench = isBench(run) && run.status === 'finished' ? run.result : null
   const ev = isEval(run) && run.status === 'finished' ? run.result : null
   return {

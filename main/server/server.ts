@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { MAX_IMPORT_BYTES } from '../../common/api-schemas.js'
 import { API_HTTP_PREFIX, API_WS_PATH, type ApiResult, type WsRequest } from '../../common/api.js'
-import type { ErrorInfo } from '../../common/errors.js'
+import { StudioError, type ErrorInfo } from '../../common/errors.js'
 import { silentLogger, type Logger } from '../log.js'
 import type { Studio } from '../studio.js'
 import { createHandlers, type ApiHandlers } from './api-handlers.js'
@@ -232,13 +232,22 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     wss.handleUpgrade(req, socket, head, (ws) => serveSocket(ws, handlers))
   })
 
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject)
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject)
-      resolveListen()
+  try {
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', reject)
+      server.listen(opts.port ?? 0, host, () => {
+        server.off('error', reject)
+        resolveListen()
+      })
     })
-  })
+  } catch (e) {
+    if (ownsHandlers) handlers.dispose()
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === 'EADDRINUSE' || code === 'EACCES') {
+      throw new StudioError('BAD_INPUT', `Port ${opts.port ?? 0} on ${host} is ${code === 'EACCES' ? 'not allowed' : 'in use'}; pick another with --port, or leave it out for a free one.`, { cause: e })
+    }
+    throw e
+  }
   const address = server.address() as AddressInfo
   port = address.port
   const origin = `http://${host}:${port}/`

@@ -110,7 +110,8 @@ describe('browser mode: access', () => {
     expect(page.body).not.toContain('<html')
     const wrong = await http('GET', '/?token=wrong-token')
     expect(wrong.status).toBe(401)
-    for (const headers of [{}, { Authorization: 'Bearer nope' }, { Cookie: `edgebench_token_${server.port}=nope` }]) {
+    const attempts: Record<string, string>[] = [{}, { Authorization: 'Bearer nope' }, { Cookie: `edgebench_token_${server.port}=nope` }]
+    for (const headers of attempts) {
       const r = await http('POST', '/api/models:list', { headers: { 'Content-Type': 'application/json', ...headers } })
       expect(r.status).toBe(401)
       const body = JSON.parse(r.body) as ApiResult<unknown>
