@@ -1,0 +1,28 @@
+import { fileURLToPath } from 'node:url'
+import vue from '@vitejs/plugin-vue'
+import { defineConfig, externalizeDepsPlugin } from 'electron-vite'
+
+/** main → out/main, preload → out/preload, renderer → out/renderer (electron-vite's layout). */
+const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url))
+
+export default defineConfig({
+  main: {
+    plugins: [externalizeDepsPlugin()],
+    build: { outDir: here('./out/main'), rollupOptions: { input: { index: here('./main/app/index.ts') } } },
+  },
+  preload: {
+    plugins: [externalizeDepsPlugin()],
+    build: { outDir: here('./out/preload'), rollupOptions: { input: { index: here('./preload/index.ts') } } },
+  },
+  renderer: {
+    root: here('./renderer'),
+    base: './',
+    plugins: [vue()],
+    build: {
+      outDir: here('./out/renderer'),
+      target: 'es2022',
+      chunkSizeWarningLimit: 1600,
+      rollupOptions: { input: { index: here('./renderer/index.html') } },
+    },
+  },
+})

@@ -1,0 +1,25 @@
+import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router'
+
+/** The rail, in order; the index + 1 is the keyboard shortcut. */
+export const RAIL: readonly { name: string; path: string; label: string; icon: string }[] = [
+  { name: 'devices', path: '/devices', label: 'Devices', icon: 'pi pi-server' },
+  { name: 'models', path: '/models', label: 'Models', icon: 'pi pi-sitemap' },
+  { name: 'benchmarks', path: '/benchmarks', label: 'Benchmarks', icon: 'pi pi-stopwatch' },
+  { name: 'explore', path: '/explore', label: 'Explore', icon: 'pi pi-chart-scatter' },
+  { name: 'compare', path: '/compare', label: 'Compare', icon: 'pi pi-arrows-h' },
+  { name: 'reports', path: '/reports', label: 'Reports', icon: 'pi pi-file-export' },
+]
+
+const routes: RouteRecordRaw[] = [
+  { path: '/', redirect: '/models' },
+  { name: 'devices', path: '/devices', component: () => import('./views/DevicesView.vue') },
+  { name: 'models', path: '/models', component: () => import('./views/ModelsView.vue') },
+  { name: 'benchmarks', path: '/benchmarks', component: () => import('./views/BenchmarksView.vue') },
+  { name: 'explore', path: '/explore', component: () => import('./views/ExploreView.vue') },
+  { name: 'compare', path: '/compare', component: () => import('./views/CompareView.vue') },
+  { name: 'reports', path: '/reports', component: () => import('./views/ReportsView.vue') },
+  { path: '/:rest(.*)*', redirect: '/models' },
+]
+
+// Hash history: works from file:// in Electron and under any path in browser mode.
+export const router = createRouter({ history: createWebHashHistory(), routes })

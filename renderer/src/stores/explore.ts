@@ -1,0 +1,79 @@
+import { defineStore } from 'pinia'
+import { computed, ref, shallowRef, triggerRef } from 'vue'
+import type { ExplorePoint } from '../../../common/api.js'
+import type { ErrorInfo } from '../../../common/errors.js'
+import { request, toErrorInfo } from '../api/index.js'
+
+export type XAxisKey = 'latencyP50Us' | 'latencyP90Us' | 'peakRssBytes' | 'fileBytes' | 'macs'
+
+export const X_AXES: readonly { key: XAxisKey; label: string; unit: 'duration' | 'bytes' | 'count' }[] = [
+  { key: 'latencyP50Us', label: 'Median latency', unit: 'duration' },
+  { key: 'latencyP90Us', label: 'p90 latency', unit: 'duration' },
+  { key: 'peakRssBytes', label: 'Peak memory', unit: 'bytes' },
+  { key: 'fileBytes', label: 'Model size', unit: 'bytes' },
+  { key: 'macs', label: 'MACs', unit: 'count' },
+]
+
+/** What the chips filter on; a value in a set is HIDDEN (so new devices show up by default). */
+export interface ExploreFilters {
+  devices: Set<string>
+  families: Set<string>
+  variants: Set<string>
+}
+
+export const familyOf = (p: ExplorePoint): string => p.family ?? 'other'
+
+export function applyFilters(points: readonly ExplorePoint[], f: ExploreFilters): ExplorePoint[] {
+  return points.filter((p) => !f.devices.has(p.device) && !f.families.has(familyOf(p)) && !f.variants.has(p.variant))
+}
+
+/** Distinct values with how many points carry each, in order of first appearance. */
+export function countBy(points: readonly ExplorePoint[], key: (p: ExplorePoint) => string): { value: string; count: number }[] {
+  const m = new Map<string, number>()
+  for (const p of points) m.set(key(p), (m.get(key(p)) ?? 0) + 1)
+  return [...m].map(([value, count]) => ({ value, count }))
+}
+
+export const useExploreStore = defineStore('explore', () => {
+  /** Thousands of points: replaced as a whole, never deeply reactive. */
+  const points = shallowRef<ExplorePoint[]>([])
+  const loaded = ref(false)
+  const error = ref<ErrorInfo | null>(null)
+  const filters = shallowRef<ExploreFilters>({ devices: new Set(), families: new Set(), variants: new Set() })
+  const xAxis = ref<XAxisKey>('latencyP50Us')
+  const logX = ref(true)
+
+  const visible = computed(() => applyFilters(points.value, filters.value))
+  const deviceCounts = computed(() => countBy(points.value, (p) => p.device))
+  const familyCounts = computed(() => countBy(points.value, familyOf))
+  const variantCounts = computed(() => countBy(points.value, (p) => p.variant))
+
+  async function load(): Promise<void> {
+    try {
+      points.value = await request('explore:points')
+      error.value = null
+      loaded.value = true
+    } catch (e) {
+      error.value = toErrorInfo(e)
+    }
+  }
+
+  /** Used by tests and the UI benchmark to feed synthetic points. */
+  function setPoints(p: ExplorePoint[]): void {
+    points.value = p
+    loaded.value = true
+  }
+
+  function toggle(kind: keyof ExploreFilters, value: string): void {
+    const set = filters.value[kind]
+    if (set.has(value)) set.delete(value)
+    else set.add(value)
+    triggerRef(filters)
+  }
+
+  function clearFilters(): void {
+    filters.value = { devices: new Set(), families: new Set(), variants: new Set() }
+  }
+
+  return { points, loaded, error, filters, xAxis, logX, visible, deviceCounts, familyCounts, variantCounts, load, setPoints, toggle, clearFilters }
+})
