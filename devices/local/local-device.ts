@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
+import { resolve } from 'node:path'
 import { StudioError, toStudioError } from '../../common/errors.js'
 import type { DeviceInfo, LatencySpec, Progress, SessionOptions } from '../../common/types.js'
 import type {
@@ -193,7 +194,7 @@ export class LocalDevice implements Device {
   ): Promise<Extract<TerminalMessage, { type: 'loaded' }>> {
     try {
       const m = await proc.request(
-        { type: 'load', modelPath: path, session: { ...session } },
+        { type: 'load', modelPath: resolve(path), session: { ...session } },
         undefined,
         signal,
       )

@@ -190,7 +190,7 @@ export class RunnerProcess {
         ? `was killed by signal ${this.exited.signal}`
         : `exited with code ${this.exited.code}`
       : 'is not running'
-    const tail = this.stderrTail.trim().split('\n').slice(-5).join('\n')
+    const tail = this.stderrTail.trim().split('\n').slice(-12).join('\n')
     return new StudioError(
       'DEVICE_ERROR',
       `The local runner process ${how} unexpectedly` +

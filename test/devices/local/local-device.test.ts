@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node'
 import { afterAll, describe, expect, it } from 'vitest'
 import { StudioError } from '../../../common/errors.js'
 import { DEFAULT_SESSION_OPTIONS, type LatencySpec, type Progress } from '../../../common/types.js'
+import type { Batch } from '../../../devices/device.js'
 import { LocalDevice } from '../../../devices/local/local-device.js'
 import { TINY_MODEL, argmaxRows, batchesOf, fashionImages, isAlive, modelNodeNames } from './helpers.js'
 
@@ -83,7 +84,13 @@ describe('LocalDevice', () => {
 
   it('profiles per node, slowest first, with names from the model', async () => {
     const dep = await device.prepare(model, DEFAULT_SESSION_OPTIONS)
-    const r = await device.benchmark(dep, { ...SMALL, profile: true })
+    const phases = new Set<string>()
+    const r = await device.benchmark(
+      dep,
+      { ...SMALL, profile: true },
+      { onProgress: (p) => phases.add(p.phase) },
+    )
+    expect(phases).toContain('profile')
     const prof = r.profile ?? []
     expect(prof.length).toBeGreaterThan(3)
     expect(prof.map((p) => p.us)).toEqual([...prof.map((p) => p.us)].sort((a, b) => b - a))
@@ -168,5 +175,25 @@ describe('LocalDevice', () => {
     expect(await codeOf(run)).toBe('CANCELLED')
     expect(isAlive(pid as number)).toBe(false)
     expect(device.runnerPids()).not.toContain(pid)
+  })
+
+  it('cancels an evaluation: CANCELLED, the runner is stopped, the device still works', async () => {
+    const dep = await device.prepare(model, DEFAULT_SESSION_OPTIONS)
+    const [pid] = device.runnerPids()
+    const ac = new AbortController()
+    const images = fashionImages(2000)
+    async function* endless(): AsyncGenerator<Batch> {
+      for (;;) yield* batchesOf(images, 100)
+    }
+    const run = device.evaluate(dep, endless(), 1_000_000, {
+      signal: ac.signal,
+      onProgress: (p) => {
+        if (p.done >= 200) ac.abort()
+      },
+    })
+    expect(await codeOf(run)).toBe('CANCELLED')
+    expect(isAlive(pid as number)).toBe(false)
+    const pred = await device.evaluate(dep, batchesOf(images.subarray(0, 784 * 10), 4), 10)
+    expect(pred.count).toBe(10)
   })
 })
