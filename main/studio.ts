@@ -27,7 +27,7 @@ export class Studio {
 
   private constructor(store: Store, readonly logger: Logger) {
     this.store = store
-    this.devices = new DeviceRegistry(store, logger)
+    this.devices = new DeviceRegistry(store)
     this.runs = new Orchestrator(store, this.devices, logger)
   }
 

@@ -5,7 +5,6 @@
 import { StudioError } from '../../common/errors.js'
 import type { Device } from '../../devices/device.js'
 import { LocalDevice } from '../../devices/local/local-device.js'
-import type { Logger } from '../log.js'
 import type { Store } from '../store/store.js'
 
 export const LOCAL_DEVICE = 'local'
@@ -13,10 +12,7 @@ export const LOCAL_DEVICE = 'local'
 export class DeviceRegistry {
   private readonly live = new Map<string, Device>()
 
-  constructor(
-    private readonly store: Store,
-    private readonly logger: Logger,
-  ) {
+  constructor(private readonly store: Store) {
     if (!store.getDevice(LOCAL_DEVICE)) store.upsertDevice({ name: LOCAL_DEVICE, kind: 'local' })
   }
 
@@ -28,7 +24,7 @@ export class DeviceRegistry {
     if (row.kind !== 'local') {
       throw new StudioError('BAD_INPUT', `Device '${name}' is a ${row.kind} device, which this build cannot drive yet.`)
     }
-    const device = new LocalDevice({ name, logger: this.logger })
+    const device = new LocalDevice({ name })
     this.live.set(name, device)
     return device
   }

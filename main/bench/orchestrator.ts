@@ -106,8 +106,13 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       const err = signal.aborted ? toStudioError(signal.reason) : toStudioError(e)
       const status: RunStatus =
         err.code === 'CANCELLED' ? 'cancelled' : err.code === 'INTERRUPTED' || err.code === 'DEVICE_UNREACHABLE' ? 'interrupted' : 'failed'
-      this.logger.warn(`run ${id} ${status}: ${err.message}`)
-      this.store.endRun(id, status, `${err.code}: ${err.message}`)
+      this.logger.info(`run ${id} ${status}: ${err.message}`)
+      try {
+        this.store.endRun(id, status, `${err.code}: ${err.message}`)
+      } catch (storeErr) {
+        // The run already ended (e.g. a listener threw after finishRun): keep what is stored.
+        this.logger.warn(`run ${id}: ${toStudioError(storeErr).message}`)
+      }
       this.emit('status', id, status)
     }
     const record = this.store.getRun(id)
