@@ -7,9 +7,17 @@ import type { NodeProto } from './proto.js'
 import { numel, type TensorMeta } from './shape-util.js'
 
 /** Weight input index of conv-like ops (weights are [Cout, Cin/groups, k…]). */
-const CONV_W: Record<string, number> = { Conv: 1, ConvInteger: 1, QLinearConv: 3 }
+const CONV_W: Record<string, number> = { Conv: 1, ConvInteger: 1, QLinearConv: 3, FusedConv: 1 }
 /** [A, B] input indices of matmul-like ops. */
-const MATMUL_AB: Record<string, [number, number]> = { MatMul: [0, 1], MatMulInteger: [0, 1], QLinearMatMul: [0, 3] }
+const MATMUL_AB: Record<string, [number, number]> = {
+  MatMul: [0, 1],
+  MatMulInteger: [0, 1],
+  QLinearMatMul: [0, 3],
+  FusedMatMul: [0, 1],
+}
+const GEMMS = new Set(['Gemm', 'FusedGemm', 'QGemm'])
+/** Domains whose Conv/MatMul keep the standard layout (not com.microsoft.nchwc's blocked one). */
+const DOMAINS = new Set(['', 'ai.onnx', 'com.microsoft'])
 
 function shape(tensors: ReadonlyMap<string, TensorMeta>, name: string | undefined): number[] | null {
   const s = name ? tensors.get(name)?.shape : null
@@ -18,6 +26,7 @@ function shape(tensors: ReadonlyMap<string, TensorMeta>, name: string | undefine
 
 /** MACs of one node; 0 when it does no multiply-accumulates or a shape it needs is unknown. */
 export function nodeMacs(node: NodeProto, tensors: ReadonlyMap<string, TensorMeta>): number {
+  if (!DOMAINS.has(node.domain)) return 0
   const out = shape(tensors, node.output[0])
   const wi = CONV_W[node.opType]
   if (wi !== undefined) {
@@ -30,7 +39,7 @@ export function nodeMacs(node: NodeProto, tensors: ReadonlyMap<string, TensorMet
     const w = shape(tensors, node.input[1])
     return x && w ? (numel(x) ?? 0) * (numel(w.slice(1)) ?? 0) : 0
   }
-  if (node.opType === 'Gemm') {
+  if (GEMMS.has(node.opType)) {
     const a = shape(tensors, node.input[0])
     const k = a ? (attrInt(node, 'transA', 0) ? a[0] : a[1]) : undefined
     return out && k !== undefined ? (numel(out) ?? 0) * k : 0
@@ -38,7 +47,9 @@ export function nodeMacs(node: NodeProto, tensors: ReadonlyMap<string, TensorMet
   const ab = MATMUL_AB[node.opType]
   if (ab) {
     const a = shape(tensors, node.input[ab[0]])
-    const k = a?.[a.length - 1]
+    // FusedMatMul may read A transposed (transA), which puts K second to last.
+    const transA = node.opType === 'FusedMatMul' && attrInt(node, 'transA', 0) === 1 && (a?.length ?? 0) >= 2
+    const k = a?.[a.length - (transA ? 2 : 1)]
     return out && k !== undefined ? (numel(out) ?? 0) * k : 0
   }
   return 0

@@ -15,6 +15,10 @@ const WEIGHT_SLOTS: Record<string, number[]> = {
   ConvInteger: [1],
   QLinearConv: [3, 8],
   Gemm: [0, 1, 2],
+  FusedConv: [1, 2],
+  FusedGemm: [0, 1, 2],
+  FusedMatMul: [0, 1],
+  QGemm: [0, 3, 6],
   MatMul: [0, 1],
   MatMulInteger: [0, 1],
   QLinearMatMul: [0, 3],
@@ -31,7 +35,7 @@ const WEIGHT_SLOTS: Record<string, number[]> = {
 /** Ops whose output is the same weight in another form. */
 const PASS_THROUGH = new Set(['DequantizeLinear', 'QuantizeLinear', 'Cast', 'Identity', 'Transpose', 'Reshape', 'Unsqueeze', 'Squeeze', 'Flatten'])
 /** A bias added right after a MatMul (Linear layers exported as MatMul + Add). */
-const MATMULS = new Set(['MatMul', 'MatMulInteger', 'QLinearMatMul'])
+const MATMULS = new Set(['MatMul', 'MatMulInteger', 'QLinearMatMul', 'FusedMatMul'])
 const NOT_NUMERIC = new Set<number>([ElemType.STRING, ElemType.BOOL, 0])
 
 export interface ParamTensor {

@@ -23,7 +23,7 @@ import { ElemType, tensorDims, tensorValues } from './tensor.js'
 type Fn1 = (x: number) => number
 type FnN = (xs: number[]) => number
 
-function unary(fn?: Fn1, dtype?: number): ShapeRule {
+export function unary(fn?: Fn1, dtype?: number): ShapeRule {
   return (r) => {
     const x = r.ins[0]
     const s = shapeOf(x)
@@ -37,7 +37,7 @@ function unary(fn?: Fn1, dtype?: number): ShapeRule {
   }
 }
 
-function nary(fn: FnN | undefined, outDtype?: (r: RuleInput) => number, inputs?: number[]): ShapeRule {
+export function nary(fn: FnN | undefined, outDtype?: (r: RuleInput) => number, inputs?: number[]): ShapeRule {
   return (r) => {
     const ins = inputs ? inputs.map((i) => r.ins[i]) : r.ins.filter((m) => m !== undefined)
     const shape = broadcast(ins.map((m) => shapeOf(m)))
@@ -50,7 +50,7 @@ function nary(fn: FnN | undefined, outDtype?: (r: RuleInput) => number, inputs?:
 
 const bool = (): number => ElemType.BOOL
 /** The dtype of input i (a quantized op's output zero point), else of input 0. */
-const at =
+export const at =
   (i: number): ((r: RuleInput) => number) =>
   (r) =>
     r.ins[i]?.dtype ?? r.ins[0]?.dtype ?? 0
@@ -131,7 +131,7 @@ const UNARY_FLOAT = [
   'Elu', 'Selu', 'Celu', 'Softplus', 'Softsign', 'Mish', 'Round', 'Reciprocal', 'Softmax',
   'LogSoftmax', 'Hardmax', 'LRN', 'InstanceNormalization', 'LayerNormalization', 'Clip', 'Sin',
   'Cos', 'ThresholdedRelu', 'Dropout', 'BatchNormalization', 'Sign', 'Shrink', 'CumSum',
-  'QuickGelu', 'FastGelu', 'BiasGelu', 'Trilu',
+  'Trilu',
 ]
 
 const add: FnN = ([a = 0, b = 0]) => a + b
@@ -168,10 +168,6 @@ export const ELEMENTWISE_RULES: Record<string, ShapeRule> = {
   Or: nary((xs) => (xs.some(Boolean) ? 1 : 0), bool),
   Xor: nary(([a, b]) => (Boolean(a) !== Boolean(b) ? 1 : 0), bool),
   Where: nary(([c, a = 0, b = 0]) => (c ? a : b), at(1)),
-  QLinearAdd: nary(undefined, at(7), [0, 3]),
-  QLinearMul: nary(undefined, at(7), [0, 3]),
-  QLinearSigmoid: (r) => [{ dtype: r.ins[3]?.dtype ?? r.ins[0]?.dtype ?? 0, shape: shapeOf(r.ins[0]) }],
-  QLinearLeakyRelu: (r) => [{ dtype: r.ins[3]?.dtype ?? r.ins[0]?.dtype ?? 0, shape: shapeOf(r.ins[0]) }],
   Constant: constant,
   ConstantOfShape: constantOfShape,
   Cast: cast,

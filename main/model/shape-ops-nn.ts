@@ -61,7 +61,7 @@ function spatialOut(x: Dim[], w: Window, ceilMode: boolean): Dim[] {
 }
 
 /** Conv-like: x at `xi`, weights [Cout, Cin/g, k...] at `wi`. */
-function convRule(xi: number, wi: number, dtype: (r: RuleInput) => number): ShapeRule {
+export function convRule(xi: number, wi: number, dtype: (r: RuleInput) => number): ShapeRule {
   return (r) => {
     const x = shapeOf(r.ins[xi])
     const wShape = r.ins[wi]?.shape ?? null
@@ -94,7 +94,7 @@ const convTranspose: ShapeRule = (r) => {
   return [{ dtype: r.ins[0]?.dtype ?? 0, shape: [x[0] ?? 1, cout, ...dims] }]
 }
 
-function poolRule(xi: number): ShapeRule {
+export function poolRule(xi: number): ShapeRule {
   return (r) => {
     const x = shapeOf(r.ins[xi])
     const kernel = attrInts(r.node, 'kernel_shape') ?? unknown()
@@ -106,12 +106,12 @@ function poolRule(xi: number): ShapeRule {
   }
 }
 
-const globalPool: ShapeRule = (r) => {
+export const globalPool: ShapeRule = (r) => {
   const x = shapeOf(r.ins[0])
   return [{ dtype: r.ins[0]?.dtype ?? 0, shape: [x[0] ?? 1, x[1] ?? '?', ...x.slice(2).map(() => 1)] }]
 }
 
-const gemm: ShapeRule = (r) => {
+export const gemm: ShapeRule = (r) => {
   const a = shapeOf(r.ins[0])
   const b = shapeOf(r.ins[1])
   const m = attrInt(r.node, 'transA', 0) ? a[1] : a[0]
@@ -130,7 +130,7 @@ export function matmulShape(a: Dim[], b: Dim[]): Dim[] {
   return out
 }
 
-function matmulRule(ai: number, bi: number, dtype: (r: RuleInput) => number): ShapeRule {
+export function matmulRule(ai: number, bi: number, dtype: (r: RuleInput) => number): ShapeRule {
   return (r) => [{ dtype: dtype(r), shape: matmulShape(shapeOf(r.ins[ai]), shapeOf(r.ins[bi])) }]
 }
 
@@ -177,7 +177,7 @@ const spaceDepth: ShapeRule = (r) => {
   return [{ dtype: r.ins[0]?.dtype ?? 0, shape: [n ?? 1, cOut, mul(h, b), mul(w, b)] }]
 }
 
-const dtypeOf =
+export const dtypeOf =
   (i: number): ((r: RuleInput) => number) =>
   (r) =>
     r.ins[i]?.dtype ?? 0
@@ -191,11 +191,9 @@ export const NN_RULES: Record<string, ShapeRule> = {
   MaxPool: poolRule(0),
   AveragePool: poolRule(0),
   LpPool: poolRule(0),
-  QLinearAveragePool: poolRule(0),
   GlobalAveragePool: globalPool,
   GlobalMaxPool: globalPool,
   GlobalLpPool: globalPool,
-  QLinearGlobalAveragePool: globalPool,
   Gemm: gemm,
   MatMul: matmulRule(0, 1, dtypeOf(0)),
   MatMulInteger: matmulRule(0, 1, int32),

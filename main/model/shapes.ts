@@ -7,6 +7,7 @@ import type { Dim } from '../../common/types.js'
 import { defaultOpset, topoSort } from './graph.js'
 import { graphOf, type GraphProto, type ModelProto, type NodeProto, type ValueInfoProto } from './proto.js'
 import { ELEMENTWISE_RULES } from './shape-ops-elementwise.js'
+import { MS_RULES } from './shape-ops-ms.js'
 import { NN_RULES } from './shape-ops-nn.js'
 import { TENSOR_RULES } from './shape-ops-tensor.js'
 import { isStatic, keepValue, MAX_CONST_ELEMENTS, type ShapeRule, type TensorMeta } from './shape-util.js'
@@ -41,7 +42,10 @@ export function declaredShape(v: ValueInfoProto): Dim[] | null {
   return (shape.dim ?? []).map((d): Dim => {
     if (d.dimParam) return d.dimParam
     // dimValue has a prototype default of 0, so only an own property means the file set it.
-    if (Object.prototype.hasOwnProperty.call(d, 'dimValue')) return toNum(d.dimValue)
+    if (Object.prototype.hasOwnProperty.call(d, 'dimValue')) {
+      const v = toNum(d.dimValue)
+      return v >= 0 ? v : '?' // some exporters write -1 for "dynamic"
+    }
     return '?'
   })
 }
@@ -57,7 +61,8 @@ function seedInputs(graph: GraphProto, opts: InferOptions, tensors: Map<string, 
     const given = opts.inputShapes?.[input.name]
     let shape = given ? [...given] : declaredShape(input)
     if (!given && shape && shape.length > 0 && typeof shape[0] === 'string') {
-      batchSymbols.add(shape[0])
+      // '?' marks any unnamed unknown dim, so only a named batch symbol is bound everywhere.
+      if (shape[0] !== '?') batchSymbols.add(shape[0])
       shape = [1, ...shape.slice(1)]
     }
     tensors.set(input.name, { dtype: declaredType(input), shape })
@@ -90,8 +95,15 @@ function declaredIndex(graph: GraphProto, batch: Set<string>): Map<string, Tenso
   return index
 }
 
+/** Rules by operator domain; ops of any other domain are left to the runtime pass. */
+function ruleFor(node: NodeProto): ShapeRule | undefined {
+  if (node.domain === '' || node.domain === 'ai.onnx') return RULES[node.opType]
+  if (node.domain === 'com.microsoft') return MS_RULES[node.opType]
+  return undefined
+}
+
 function applyRule(node: NodeProto, tensors: Map<string, TensorMeta>, opset: number): TensorMeta[] | null {
-  const rule = RULES[node.opType]
+  const rule = ruleFor(node)
   if (!rule) return null
   try {
     const ins = node.input.map((name) => (name ? tensors.get(name) : undefined))

@@ -54,6 +54,7 @@ export function tensor(name: string, dataType: number, dims: number[], values: n
 }
 
 function dim(d: number | string): onnxProto.onnx.TensorShapeProto.IDimension {
+  if (d === '') return {} // an unnamed unknown dim
   return typeof d === 'number' ? { dimValue: d } : { dimParam: d }
 }
 

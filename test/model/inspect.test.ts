@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import * as ort from 'onnxruntime-node'
 import { describe, expect, it } from 'vitest'
 import { inspectBytes, inspectDecoded, inspectModel } from '../../main/model/inspect.js'
 import { decodeModel, encodeModel } from '../../main/model/onnx-io.js'
@@ -160,6 +163,33 @@ describe('parameter counting', () => {
     expect(r.paramsByDtype).toEqual({})
     expect(r.weightsBytes).toBe(16 + 8 + 4 + 4)
     expect(r.layers.map((l) => l.outputShape)).toEqual([[2, 3], [2, 1], [2, 1]])
+  })
+})
+
+describe('models saved by ONNX Runtime after graph optimization', () => {
+  it('FusedConv (com.microsoft) keeps the MACs and shapes of the original Conv + Relu', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'edgebench-ortopt-'))
+    try {
+      const optimized = join(dir, 'tiny-opt.onnx')
+      const session = await ort.InferenceSession.create(`${FIXTURES}tiny-cnn.onnx`, {
+        graphOptimizationLevel: 'extended',
+        optimizedModelFilePath: optimized,
+      })
+      await session.release()
+      const before = await inspectModel(`${FIXTURES}tiny-cnn.onnx`)
+      const after = await inspectModel(optimized)
+      expect(after.opCounts.FusedConv).toBeGreaterThan(0)
+      expect(after.shapeSource).toBe('static')
+      expect(after.macs).toBe(before.macs)
+      expect(after.params).toBe(before.params)
+      // Fusing Conv + Relu removes the Conv output that lived beside the Relu output.
+      expect(after.peakActivationBytes).toBeLessThan(before.peakActivationBytes)
+      // ORT also folded a Transpose into FusedMatMul (transA): static shapes must still be right.
+      const checked = await inspectModel(optimized, { runtime: 'always' })
+      expect(checked.layers.map((l) => l.outputShape)).toEqual(after.layers.map((l) => l.outputShape))
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
 

@@ -156,6 +156,15 @@ describe('static shape inference agrees with ONNX Runtime', () => {
     expect(shapes.get('y')).toEqual([1, 8, '?', '?'])
   })
 
+  it('binds an unnamed or -1 batch dim to 1 without touching other unknown dims', () => {
+    const model = buildModel({
+      inputs: [X([-1, 3, 4, 4]), X(['', 3, 4, 4], 'y')],
+      outputs: ['s'],
+      nodes: [{ op: 'Add', inputs: ['x', 'y'], outputs: ['s'] }],
+    })
+    expect(tensorShapes(model).get('s')).toEqual([1, 3, 4, 4])
+  })
+
   it('uses given input shapes for dynamic spatial dims', () => {
     const model = buildModel({
       inputs: [X(['batch', 3, 'H', 'W'])],
