@@ -45,7 +45,15 @@ export function validateModel(model: ModelProto): void {
   const inputs = graph.input.filter((i) => !known.has(i.name))
   if (inputs.length === 0) fail('its graph declares no inputs')
   for (const i of graph.input) known.add(i.name)
-  for (const n of graph.node) for (const o of n.output) if (o) known.add(o)
+  const produced = new Set<string>()
+  for (const n of graph.node) {
+    for (const o of n.output) {
+      // ONNX graphs are single-assignment; a second producer makes every later read ambiguous.
+      if (o && produced.has(o)) fail(`tensor '${o}' is produced by more than one node`)
+      if (o) produced.add(o)
+      if (o) known.add(o)
+    }
+  }
   for (const n of graph.node) {
     if (!n.opType) fail(`node '${n.name}' has no operator type`)
     for (const a of n.attribute) if (a.t) checkTensor(a.t as TensorProto, `constant of node '${n.name || n.opType}'`)

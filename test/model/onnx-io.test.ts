@@ -91,6 +91,20 @@ describe('loadModel / decodeModel', () => {
     expect(e.message).toContain("'ghost'")
   })
 
+  it('rejects a graph where two nodes write the same tensor', async () => {
+    const e = await errorOf(() =>
+      buildModel({
+        inputs: [{ name: 'x', elemType: 1, dims: [1, 4] }],
+        outputs: ['y'],
+        nodes: [
+          { op: 'Relu', inputs: ['x'], outputs: ['y'] },
+          { op: 'Sigmoid', inputs: ['x'], outputs: ['y'] },
+        ],
+      }),
+    )
+    expect(e.message).toContain("tensor 'y' is produced by more than one node")
+  })
+
   it('rejects external data clearly instead of reading zeros', async () => {
     const model = buildModel({
       inputs: [{ name: 'x', elemType: 1, dims: [1, 4] }],
