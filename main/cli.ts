@@ -7,6 +7,7 @@ import { exitCodeFor, StudioError, toStudioError } from '../common/errors.js'
 import { registerDemo } from './cli/commands-demo.js'
 import { registerMeasure } from './cli/commands-measure.js'
 import { registerRuns } from './cli/commands-runs.js'
+import { registerServe } from './cli/commands-serve.js'
 import { defaultDbPath } from './paths.js'
 import { closeStudio, interruptAll } from './cli/context.js'
 
@@ -20,6 +21,7 @@ function buildProgram(): Command {
   registerMeasure(program)
   registerRuns(program)
   registerDemo(program)
+  registerServe(program)
   return program
 }
 
