@@ -11,5 +11,6 @@ export default defineConfig({
     // Benchmarks share two cores; files that measure run one at a time.
     fileParallelism: true,
     pool: 'forks',
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 })
