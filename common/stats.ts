@@ -70,11 +70,7 @@ function bootstrapMedians(values: ArrayLike<number>, resamples: number, rng: () 
 }
 
 /** Percentile bootstrap 95 % confidence interval of the median. */
-export function bootstrapMedianCI(
-  values: ArrayLike<number>,
-  resamples = 1000,
-  seed = 1,
-): [number, number] {
+export function bootstrapMedianCI(values: ArrayLike<number>, resamples = 1000, seed = 1): [number, number] {
   if (values.length === 0) return [Number.NaN, Number.NaN]
   const meds = bootstrapMedians(values, resamples, makeRng(seed)).sort()
   return [quantileSorted(meds, 0.025), quantileSorted(meds, 0.975)]
@@ -86,8 +82,18 @@ export function summarize(values: ArrayLike<number>): LatencyStats {
   if (n === 0) {
     const nan = Number.NaN
     return {
-      p50: nan, p90: nan, p95: nan, p99: nan, mean: nan, min: nan, max: nan, std: nan, cv: nan,
-      ci95: [nan, nan], count: 0, outliers: 0,
+      p50: nan,
+      p90: nan,
+      p95: nan,
+      p99: nan,
+      mean: nan,
+      min: nan,
+      max: nan,
+      std: nan,
+      cv: nan,
+      ci95: [nan, nan],
+      count: 0,
+      outliers: 0,
     }
   }
   const s = sortedCopy(values)

@@ -13,7 +13,9 @@ import { closeStudio, interruptAll } from './cli/context.js'
 
 function buildProgram(): Command {
   const program = new Command('edgebench')
-    .description('Benchmark efficient CNNs: latency, memory, size and accuracy, on this computer and on boards.')
+    .description(
+      'Benchmark efficient CNNs: latency, memory, size and accuracy, on this computer and on boards.',
+    )
     .addOption(new Option('--db <file>', 'the studio database').default(undefined, defaultDbPath()))
     .option('-v, --verbose', 'log what the engine does (stderr)')
     .showHelpAfterError()

@@ -47,7 +47,9 @@ export const modelCardSchema = z
 export type ModelCard = z.infer<typeof modelCardSchema>
 
 export async function sha256File(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex')
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex')
 }
 
 export async function readCard(path: string): Promise<ModelCard> {
@@ -55,12 +57,17 @@ export async function readCard(path: string): Promise<ModelCard> {
   try {
     raw = JSON.parse(await readFile(path, 'utf8'))
   } catch (e) {
-    throw new StudioError('BAD_INPUT', `Model card ${path} is not valid JSON: ${(e as Error).message}`, { cause: e })
+    throw new StudioError('BAD_INPUT', `Model card ${path} is not valid JSON: ${(e as Error).message}`, {
+      cause: e,
+    })
   }
   const parsed = modelCardSchema.safeParse(raw)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
-    throw new StudioError('BAD_INPUT', `Model card ${path} is malformed at '${issue?.path.join('.')}': ${issue?.message}`)
+    throw new StudioError(
+      'BAD_INPUT',
+      `Model card ${path} is malformed at '${issue?.path.join('.')}': ${issue?.message}`,
+    )
   }
   return parsed.data
 }

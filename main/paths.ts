@@ -23,7 +23,8 @@ export function userDataDir(): string {
   if (process.env.EDGEBENCH_HOME) return process.env.EDGEBENCH_HOME
   const home = homedir()
   if (process.platform === 'darwin') return join(home, 'Library', 'Application Support', 'EdgeBench')
-  if (process.platform === 'win32') return join(process.env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'EdgeBench')
+  if (process.platform === 'win32')
+    return join(process.env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'EdgeBench')
   return join(process.env.XDG_DATA_HOME ?? join(home, '.local', 'share'), 'edgebench')
 }
 

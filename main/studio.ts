@@ -25,7 +25,10 @@ export class Studio {
   readonly devices: DeviceRegistry
   readonly runs: Orchestrator
 
-  private constructor(store: Store, readonly logger: Logger) {
+  private constructor(
+    store: Store,
+    readonly logger: Logger,
+  ) {
     this.store = store
     this.devices = new DeviceRegistry(store)
     this.runs = new Orchestrator(store, this.devices, logger)

@@ -22,7 +22,10 @@ export class DeviceRegistry {
     const row = this.store.getDevice(name)
     if (!row) throw new StudioError('NOT_FOUND', `No device named '${name}'. See 'edgebench device list'.`)
     if (row.kind !== 'local') {
-      throw new StudioError('BAD_INPUT', `Device '${name}' is a ${row.kind} device, which this build cannot drive yet.`)
+      throw new StudioError(
+        'BAD_INPUT',
+        `Device '${name}' is a ${row.kind} device, which this build cannot drive yet.`,
+      )
     }
     const device = new LocalDevice({ name })
     this.live.set(name, device)

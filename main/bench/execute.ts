@@ -24,7 +24,11 @@ export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<BenchR
   const env = await device.probe(ctx.signal)
   ctx.store.startRun(ctx.runId, env)
   ctx.onProgress({ phase: 'prepare', done: 0, total: 1, fraction: 0, message: `loading ${model.name}` })
-  const dep = await device.prepare({ name: model.name, path: model.path, sha256: model.sha256 }, spec.session, ctx.signal)
+  const dep = await device.prepare(
+    { name: model.name, path: model.path, sha256: model.sha256 },
+    spec.session,
+    ctx.signal,
+  )
   if (spec.kind === 'bench') return bench(spec, ctx, dep, env)
   return evaluate(spec, ctx, dep, model.card as ModelCard | null)
 }

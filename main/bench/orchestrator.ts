@@ -42,7 +42,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   /** Queues a run and returns its id at once; `wait(id)` resolves when it ends. */
   enqueue(spec: RunSpec): number {
     const device = this.store.getDevice(spec.deviceName)
-    if (!device) throw new StudioError('NOT_FOUND', `No device named '${spec.deviceName}'. See 'edgebench device list'.`)
+    if (!device)
+      throw new StudioError('NOT_FOUND', `No device named '${spec.deviceName}'. See 'edgebench device list'.`)
     const id = this.store.createRun({
       kind: spec.kind,
       modelId: spec.modelId,
@@ -52,7 +53,10 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     const controller = new AbortController()
     const previous = this.tails.get(spec.deviceName) ?? Promise.resolve()
     const done = previous.then(() => this.run(id, spec, controller.signal))
-    this.tails.set(spec.deviceName, done.catch(() => undefined))
+    this.tails.set(
+      spec.deviceName,
+      done.catch(() => undefined),
+    )
     this.jobs.set(id, { id, spec, controller, done })
     void done.finally(() => this.jobs.delete(id))
     return id
@@ -105,7 +109,11 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       progress.flush()
       const err = signal.aborted ? toStudioError(signal.reason) : toStudioError(e)
       const status: RunStatus =
-        err.code === 'CANCELLED' ? 'cancelled' : err.code === 'INTERRUPTED' || err.code === 'DEVICE_UNREACHABLE' ? 'interrupted' : 'failed'
+        err.code === 'CANCELLED'
+          ? 'cancelled'
+          : err.code === 'INTERRUPTED' || err.code === 'DEVICE_UNREACHABLE'
+            ? 'interrupted'
+            : 'failed'
       this.logger.info(`run ${id} ${status}: ${err.message}`)
       try {
         this.store.endRun(id, status, `${err.code}: ${err.message}`)

@@ -7,7 +7,11 @@ export interface Throttled<T> {
   flush(): void
 }
 
-export function throttle<T>(deliver: (value: T) => void, perSecond = 10, now = () => Date.now()): Throttled<T> {
+export function throttle<T>(
+  deliver: (value: T) => void,
+  perSecond = 10,
+  now = () => Date.now(),
+): Throttled<T> {
   const interval = 1000 / perSecond
   let last = -Infinity
   let pending: { value: T } | null = null

@@ -26,7 +26,10 @@ export function registerDemo(program: Command): void {
       const started = Date.now()
       const models = await studio.ensureZoo()
       if (models.length === 0) {
-        throw new StudioError('FILE_NOT_FOUND', 'No bundled models found in resources/models. Reinstall or check out the repository again.')
+        throw new StudioError(
+          'FILE_NOT_FOUND',
+          'No bundled models found in resources/models. Reinstall or check out the repository again.',
+        )
       }
       const env = await studio.probe(LOCAL_DEVICE)
       printLine(`EdgeBench demo: ${models.length} models on ${env.cpuModel} (${env.cores} cores), 1 thread`)
@@ -36,21 +39,41 @@ export function registerDemo(program: Command): void {
         const label = `[${i + 1}/${models.length}] ${model.name}`
         await studio.inspect(model.id)
         const base = { modelId: model.id, deviceName: LOCAL_DEVICE, session: DEFAULT_SESSION_OPTIONS }
-        const bench = await runWithBar(studio, { ...base, kind: 'bench', latency: latencyFrom({ minMs: opts.minMs }) }, `${label} latency`)
+        const bench = await runWithBar(
+          studio,
+          { ...base, kind: 'bench', latency: latencyFrom({ minMs: opts.minMs }) },
+          `${label} latency`,
+        )
         const evaluation = await runWithBar(
           studio,
-          { ...base, kind: 'eval', dataset: 'fashion-mnist', split: 'test', ...(opts.limit ? { limit: opts.limit } : {}) },
+          {
+            ...base,
+            kind: 'eval',
+            dataset: 'fashion-mnist',
+            split: 'test',
+            ...(opts.limit ? { limit: opts.limit } : {}),
+          },
           `${label} accuracy`,
         )
         runs.push(bench, evaluation)
         const b = benchOf(bench)
         const e = evalOf(evaluation)
-        lines.push([model.name, formatDuration(b.latencyUs.p50), formatDuration(b.latencyUs.p90), formatPercent(e.top1, 2), String(e.count)])
+        lines.push([
+          model.name,
+          formatDuration(b.latencyUs.p50),
+          formatDuration(b.latencyUs.p90),
+          formatPercent(e.top1, 2),
+          String(e.count),
+        ])
         printLine(`${label}: p50 ${formatDuration(b.latencyUs.p50)}, top-1 ${formatPercent(e.top1, 2)}`)
       }
       const rows = await rowsForRuns(studio, runs)
       const dir = resolve(opts.out)
-      const paths = await writeReport(dir, rows, { title: 'EdgeBench demo: the model zoo on this computer', generatedAt: new Date().toISOString(), env })
+      const paths = await writeReport(dir, rows, {
+        title: 'EdgeBench demo: the model zoo on this computer',
+        generatedAt: new Date().toISOString(),
+        env,
+      })
       printLine()
       printLine(table(['model', 'p50', 'p90', 'top-1', 'samples'], lines))
       printLine()

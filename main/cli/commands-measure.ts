@@ -43,20 +43,30 @@ export function registerMeasure(program: Command): void {
     .option('--warmup-ms <n>', 'minimum warm-up time in ms (default 500)', intOption('--warmup-ms', 0))
     .option('--profile', 'also collect the per-node profile')
     .option('--json', 'machine-readable output (one object per model; an array for several)')
-    .action(async (models: string[], opts: SessionFlags & LatencyFlags & { device: string; json?: boolean }, cmd: Command) => {
-      const studio = openStudio(cmd)
-      const session = sessionFrom(opts)
-      const latency = latencyFrom(opts)
-      const results = []
-      for (const path of models) {
-        const model = await studio.importModel(path)
-        const run = await runWithBar(studio, { kind: 'bench', modelId: model.id, deviceName: opts.device, session, latency }, model.name)
-        const r = benchOf(run)
-        results.push(r)
-        if (!opts.json) printBench(r)
-      }
-      if (opts.json) printJson(results.length === 1 ? results[0] : results)
-    })
+    .action(
+      async (
+        models: string[],
+        opts: SessionFlags & LatencyFlags & { device: string; json?: boolean },
+        cmd: Command,
+      ) => {
+        const studio = openStudio(cmd)
+        const session = sessionFrom(opts)
+        const latency = latencyFrom(opts)
+        const results = []
+        for (const path of models) {
+          const model = await studio.importModel(path)
+          const run = await runWithBar(
+            studio,
+            { kind: 'bench', modelId: model.id, deviceName: opts.device, session, latency },
+            model.name,
+          )
+          const r = benchOf(run)
+          results.push(r)
+          if (!opts.json) printBench(r)
+        }
+        if (opts.json) printJson(results.length === 1 ? results[0] : results)
+      },
+    )
 
   program
     .command('eval <model>')
@@ -68,27 +78,42 @@ export function registerMeasure(program: Command): void {
     .option('--device <name>', 'device to run on', LOCAL_DEVICE)
     .option('--threads <n>', 'intra-op threads', intOption('--threads', 1))
     .option('--json', 'machine-readable output')
-    .action(async (model: string, opts: SessionFlags & { dataset: string; split: string; limit?: number; batchSize?: number; device: string; json?: boolean }, cmd: Command) => {
-      const studio = openStudio(cmd)
-      const row = await studio.importModel(model)
-      const run = await runWithBar(
-        studio,
-        {
-          kind: 'eval',
-          modelId: row.id,
-          deviceName: opts.device,
-          session: sessionFrom(opts),
-          dataset: opts.dataset,
-          split: opts.split,
-          ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
-          ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
+    .action(
+      async (
+        model: string,
+        opts: SessionFlags & {
+          dataset: string
+          split: string
+          limit?: number
+          batchSize?: number
+          device: string
+          json?: boolean
         },
-        row.name,
-      )
-      const r = evalOf(run)
-      if (opts.json) return printJson(r)
-      printLine(`${r.model}: top-1 ${formatPercent(r.top1, 2)}, top-5 ${formatPercent(r.top5, 2)} on ${r.dataset} ${r.split} (${r.count.toLocaleString('en-US')} samples)`)
-    })
+        cmd: Command,
+      ) => {
+        const studio = openStudio(cmd)
+        const row = await studio.importModel(model)
+        const run = await runWithBar(
+          studio,
+          {
+            kind: 'eval',
+            modelId: row.id,
+            deviceName: opts.device,
+            session: sessionFrom(opts),
+            dataset: opts.dataset,
+            split: opts.split,
+            ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+            ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
+          },
+          row.name,
+        )
+        const r = evalOf(run)
+        if (opts.json) return printJson(r)
+        printLine(
+          `${r.model}: top-1 ${formatPercent(r.top1, 2)}, top-5 ${formatPercent(r.top5, 2)} on ${r.dataset} ${r.split} (${r.count.toLocaleString('en-US')} samples)`,
+        )
+      },
+    )
 
   const device = program.command('device').description('devices: this computer, SSH and serial boards')
   device
@@ -98,7 +123,12 @@ export function registerMeasure(program: Command): void {
       const studio = openStudio(cmd)
       const rows = studio.store.listDevices()
       if (opts.json) return printJson(rows)
-      printLine(table(['name', 'kind'], rows.map((d) => [d.name, d.kind])))
+      printLine(
+        table(
+          ['name', 'kind'],
+          rows.map((d) => [d.name, d.kind]),
+        ),
+      )
     })
   for (const verb of ['show', 'probe'] as const) {
     device
@@ -107,7 +137,8 @@ export function registerMeasure(program: Command): void {
       .action(async (name: string, opts: { json?: boolean }, cmd: Command) => {
         const studio = openStudio(cmd)
         const row = studio.store.getDevice(name)
-        if (!row) throw new StudioError('NOT_FOUND', `No device named '${name}'. See 'edgebench device list'.`)
+        if (!row)
+          throw new StudioError('NOT_FOUND', `No device named '${name}'. See 'edgebench device list'.`)
         const info = verb === 'probe' || !row.info ? await studio.probe(name) : row.info
         if (opts.json) return printJson({ ...row, info })
         printLine(JSON.stringify(info, null, 2))
@@ -116,16 +147,35 @@ export function registerMeasure(program: Command): void {
 }
 
 function printInspect(model: string, r: InspectResult): void {
-  printLine(`${model}: opset ${r.opset}, ${formatCount(r.params)} params (${formatBytes(r.weightsBytes)}), ${formatCount(r.macs)} MACs`)
-  printLine(`file ${formatBytes(r.fileBytes)}, gzip ${formatBytes(r.gzipBytes)}, peak activations ${formatBytes(r.peakActivationBytes)}`)
+  printLine(
+    `${model}: opset ${r.opset}, ${formatCount(r.params)} params (${formatBytes(r.weightsBytes)}), ${formatCount(r.macs)} MACs`,
+  )
+  printLine(
+    `file ${formatBytes(r.fileBytes)}, gzip ${formatBytes(r.gzipBytes)}, peak activations ${formatBytes(r.peakActivationBytes)}`,
+  )
   printLine(`inputs: ${r.inputs.map((t) => `${t.name} [${t.shape.join(',')}] ${t.dtype}`).join('; ')}`)
   printLine(`outputs: ${r.outputs.map((t) => `${t.name} [${t.shape.join(',')}] ${t.dtype}`).join('; ')}`)
-  printLine(table(['layer', 'op', 'MACs', 'params', 'output'], r.layers.map((l) => [l.name, l.op, formatCount(l.macs), formatCount(l.params), l.outputShape ? l.outputShape.join('×') : '?'])))
+  printLine(
+    table(
+      ['layer', 'op', 'MACs', 'params', 'output'],
+      r.layers.map((l) => [
+        l.name,
+        l.op,
+        formatCount(l.macs),
+        formatCount(l.params),
+        l.outputShape ? l.outputShape.join('×') : '?',
+      ]),
+    ),
+  )
 }
 
 function printBench(r: ReturnType<typeof benchOf>): void {
   const l = r.latencyUs
-  printLine(`${r.model}: p50 ${formatDuration(l.p50)} (p90 ${formatDuration(l.p90)}, 95 % CI of median ${formatDuration(l.ci95[0])}–${formatDuration(l.ci95[1])}), ${l.count} runs, CV ${formatPercent(l.cv)}`)
-  printLine(`  first inference ${formatDuration(r.firstInferenceUs)}, session ${r.sessionCreateMs.toFixed(1)} ms, peak RSS ${r.memory.peakRssBytes === null ? 'n/a' : formatBytes(r.memory.peakRssBytes)}, threads ${r.session.threads}`)
+  printLine(
+    `${r.model}: p50 ${formatDuration(l.p50)} (p90 ${formatDuration(l.p90)}, 95 % CI of median ${formatDuration(l.ci95[0])}–${formatDuration(l.ci95[1])}), ${l.count} runs, CV ${formatPercent(l.cv)}`,
+  )
+  printLine(
+    `  first inference ${formatDuration(r.firstInferenceUs)}, session ${r.sessionCreateMs.toFixed(1)} ms, peak RSS ${r.memory.peakRssBytes === null ? 'n/a' : formatBytes(r.memory.peakRssBytes)}, threads ${r.session.threads}`,
+  )
   for (const w of r.warnings) printLine(`  warning: ${w}`)
 }

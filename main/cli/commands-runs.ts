@@ -23,8 +23,9 @@ export function registerRuns(program: Command): void {
         ...(opts.status ? { status: opts.status } : {}),
         ...(opts.limit ? { limit: opts.limit } : {}),
       })
-      if (opts.json) return printJson(list.map(({ result: _result, ...rest }) => rest))
-      if (list.length === 0) return printLine("No runs yet. Try 'edgebench demo' or 'edgebench bench <model.onnx>'.")
+      if (opts.json) return printJson(list.map((run) => ({ ...run, result: undefined })))
+      if (list.length === 0)
+        return printLine("No runs yet. Try 'edgebench demo' or 'edgebench bench <model.onnx>'.")
       printLine(table(['id', 'kind', 'model', 'device', 'status', 'figure', 'created'], list.map(summaryRow)))
     })
   runs
@@ -64,7 +65,8 @@ export function registerRuns(program: Command): void {
 
 function parseId(id: string): number {
   const n = Number(id)
-  if (!Number.isInteger(n) || n < 1) throw new StudioError('BAD_INPUT', `'${id}' is not a run id (a positive integer).`)
+  if (!Number.isInteger(n) || n < 1)
+    throw new StudioError('BAD_INPUT', `'${id}' is not a run id (a positive integer).`)
   return n
 }
 

@@ -4,7 +4,10 @@ import { rowsFromResults, type ReportRow } from '../report/rows.js'
 import type { Studio } from '../studio.js'
 
 export async function rowsForRuns(studio: Studio, runs: RunRecord[]): Promise<ReportRow[]> {
-  const byKey = new Map<string, { model: string; modelId: number; device: string; bench?: BenchResult; eval?: EvalResult }>()
+  const byKey = new Map<
+    string,
+    { model: string; modelId: number; device: string; bench?: BenchResult; eval?: EvalResult }
+  >()
   const ordered = [...runs].filter((r) => r.status === 'finished' && r.result).sort((a, b) => a.id - b.id)
   for (const run of ordered) {
     const key = `${run.modelId}\u0000${run.deviceName}`

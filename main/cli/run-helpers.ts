@@ -17,7 +17,8 @@ import { progressBar } from './output.js'
 export function intOption(name: string, min = 0) {
   return (value: string): number => {
     const n = Number(value)
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}.`)
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}.`)
     return n
   }
 }

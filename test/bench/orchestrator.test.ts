@@ -24,7 +24,13 @@ describe('orchestrator', () => {
     const m = await studio.importModel(model)
     const progress: { t: number; p: Progress }[] = []
     studio.runs.on('progress', (_id, p) => progress.push({ t: Date.now(), p }))
-    const run = await studio.runAndWait({ kind: 'bench', modelId: m.id, deviceName: 'local', session: DEFAULT_SESSION_OPTIONS, latency: { ...quick, minMs: 1500 } })
+    const run = await studio.runAndWait({
+      kind: 'bench',
+      modelId: m.id,
+      deviceName: 'local',
+      session: DEFAULT_SESSION_OPTIONS,
+      latency: { ...quick, minMs: 1500 },
+    })
     expect(run.status).toBe('finished')
     const r = run.result as BenchResult
     expect(r.latencyUs.count).toBeGreaterThanOrEqual(30)
@@ -38,7 +44,13 @@ describe('orchestrator', () => {
 
   it('runs one run at a time per device, in order', async () => {
     const m = await studio.importModel(model)
-    const spec = { kind: 'bench' as const, modelId: m.id, deviceName: 'local', session: DEFAULT_SESSION_OPTIONS, latency: quick }
+    const spec = {
+      kind: 'bench' as const,
+      modelId: m.id,
+      deviceName: 'local',
+      session: DEFAULT_SESSION_OPTIONS,
+      latency: quick,
+    }
     const a = studio.startRun(spec)
     const b = studio.startRun(spec)
     expect(studio.store.getRun(b)?.status).toBe('queued')
@@ -50,7 +62,13 @@ describe('orchestrator', () => {
 
   it('cancels a running run and a queued one; samples measured so far are kept', async () => {
     const m = await studio.importModel(model)
-    const long = { kind: 'bench' as const, modelId: m.id, deviceName: 'local', session: DEFAULT_SESSION_OPTIONS, latency: { ...quick, minMs: 60_000, maxMs: 60_000 } }
+    const long = {
+      kind: 'bench' as const,
+      modelId: m.id,
+      deviceName: 'local',
+      session: DEFAULT_SESSION_OPTIONS,
+      latency: { ...quick, minMs: 60_000, maxMs: 60_000 },
+    }
     const running = studio.startRun(long)
     const queued = studio.startRun(long)
     await new Promise<void>((done) => {

@@ -6,7 +6,11 @@ describe('progress throttle', () => {
     vi.useFakeTimers()
     try {
       const got: number[] = []
-      const t = throttle<number>((v) => got.push(v), 10, () => Date.now())
+      const t = throttle<number>(
+        (v) => got.push(v),
+        10,
+        () => Date.now(),
+      )
       for (let i = 0; i < 1000; i++) {
         t.push(i)
         vi.advanceTimersByTime(1) // 1000 updates over one second

@@ -11,21 +11,33 @@ import { beforeAll, describe, expect, it } from 'vitest'
 const root = resolve(import.meta.dirname, '../..')
 const bin = join(root, 'bin/edgebench.mjs')
 const model = join(root, 'resources/models/resnet8.onnx')
-const card = JSON.parse(readFileSync(join(root, 'resources/models/resnet8.json'), 'utf8')) as { params: number; macs: number; sha256: string }
+const card = JSON.parse(readFileSync(join(root, 'resources/models/resnet8.json'), 'utf8')) as {
+  params: number
+  macs: number
+  sha256: string
+}
 const quick = ['--min-runs', '20', '--min-ms', '50', '--warmup-runs', '2', '--warmup-ms', '10']
 
 let dir: string
 let db: string
 
 function cli(...args: string[]): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, '--db', db, ...args], { encoding: 'utf8', cwd: dir, timeout: 120_000 })
+  const r = spawnSync(process.execPath, [bin, '--db', db, ...args], {
+    encoding: 'utf8',
+    cwd: dir,
+    timeout: 120_000,
+  })
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
 }
 
 function runsInStore(): { kind: string; status: string; error: string | null }[] {
   const conn = new Database(db, { readonly: true })
   try {
-    return conn.prepare('SELECT kind, status, error FROM runs ORDER BY id').all() as { kind: string; status: string; error: string | null }[]
+    return conn.prepare('SELECT kind, status, error FROM runs ORDER BY id').all() as {
+      kind: string
+      status: string
+      error: string | null
+    }[]
   } finally {
     conn.close()
   }
@@ -41,12 +53,29 @@ describe('edgebench CLI', () => {
     const r = cli('inspect', model, '--json')
     expect(r.status, r.stderr).toBe(0)
     const out = JSON.parse(r.stdout) as Record<string, unknown>
-    for (const k of ['params', 'macs', 'weightsBytes', 'fileBytes', 'gzipBytes', 'peakActivationBytes', 'inputs', 'outputs', 'opCounts', 'layers']) {
+    for (const k of [
+      'params',
+      'macs',
+      'weightsBytes',
+      'fileBytes',
+      'gzipBytes',
+      'peakActivationBytes',
+      'inputs',
+      'outputs',
+      'opCounts',
+      'layers',
+    ]) {
       expect(out).toHaveProperty(k)
     }
     expect(out.params).toBe(card.params)
     expect(Math.abs((out.macs as number) - card.macs) / card.macs).toBeLessThan(0.01)
-    const layers = out.layers as { name: string; op: string; macs: number; params: number; outputShape: unknown }[]
+    const layers = out.layers as {
+      name: string
+      op: string
+      macs: number
+      params: number
+      outputShape: unknown
+    }[]
     expect(layers.some((l) => l.op === 'Conv' && l.macs > 0)).toBe(true)
   })
 
@@ -62,7 +91,8 @@ describe('edgebench CLI', () => {
       env: { cpuModel: string; cores: number }
     }
     const l = out.latencyUs
-    for (const k of ['p50', 'p90', 'p95', 'p99', 'mean', 'min', 'max', 'std', 'cv']) expect(typeof l[k]).toBe('number')
+    for (const k of ['p50', 'p90', 'p95', 'p99', 'mean', 'min', 'max', 'std', 'cv'])
+      expect(typeof l[k]).toBe('number')
     expect(l.min as number).toBeLessThanOrEqual(l.p50 as number)
     expect(l.p50 as number).toBeLessThanOrEqual(l.p90 as number)
     const ci = l.ci95 as number[]
@@ -74,7 +104,11 @@ describe('edgebench CLI', () => {
     expect(out.env.cores).toBeGreaterThan(0)
     expect(Array.isArray(out.warnings)).toBe(true)
     const conn = new Database(db, { readonly: true })
-    const n = conn.prepare("SELECT count(*) AS n FROM samples s JOIN runs r ON r.id = s.run_id WHERE r.kind = 'bench' AND r.status = 'finished'").get() as { n: number }
+    const n = conn
+      .prepare(
+        "SELECT count(*) AS n FROM samples s JOIN runs r ON r.id = s.run_id WHERE r.kind = 'bench' AND r.status = 'finished'",
+      )
+      .get() as { n: number }
     conn.close()
     expect(n.n).toBeGreaterThanOrEqual(20)
   })
@@ -82,7 +116,14 @@ describe('edgebench CLI', () => {
   it('eval --json on the bundled dataset gives top-1, per-class accuracy and a confusion matrix', () => {
     const r = cli('eval', model, '--dataset', 'fashion-mnist', '--limit', '500', '--json')
     expect(r.status, r.stderr).toBe(0)
-    const out = JSON.parse(r.stdout) as { top1: number; top5: number; count: number; perClass: unknown[]; confusion: number[][]; preprocessing: { layout: string } }
+    const out = JSON.parse(r.stdout) as {
+      top1: number
+      top5: number
+      count: number
+      perClass: unknown[]
+      confusion: number[][]
+      preprocessing: { layout: string }
+    }
     expect(out.count).toBe(500)
     expect(out.top1).toBeGreaterThan(0.85)
     expect(out.top5).toBeGreaterThanOrEqual(out.top1)
@@ -134,7 +175,9 @@ describe('edgebench CLI', () => {
     for (const cls of ['a', 'b', 'c']) {
       mkdirSync(join(folder, cls), { recursive: true })
       const px = Buffer.alloc(28 * 28, 128)
-      await sharp(px, { raw: { width: 28, height: 28, channels: 1 } }).png().toFile(join(folder, cls, '0.png'))
+      await sharp(px, { raw: { width: 28, height: 28, channels: 1 } })
+        .png()
+        .toFile(join(folder, cls, '0.png'))
     }
     const r = cli('eval', model, '--dataset', folder, '--json')
     expect(r.status).toBe(2)
@@ -153,7 +196,11 @@ describe('edgebench CLI', () => {
   })
 
   it('Ctrl-C during a bench exits 130 and keeps the partial run as cancelled, with its samples', async () => {
-    const child = spawn(process.execPath, [bin, '--db', db, 'bench', model, '--min-ms', '60000', '--max-ms', '60000', '--json'], { cwd: dir })
+    const child = spawn(
+      process.execPath,
+      [bin, '--db', db, 'bench', model, '--min-ms', '60000', '--max-ms', '60000', '--json'],
+      { cwd: dir },
+    )
     let stderr = ''
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
     // Wait until samples are being stored, then interrupt.
@@ -161,7 +208,11 @@ describe('edgebench CLI', () => {
     for (;;) {
       await new Promise((r) => setTimeout(r, 500))
       const conn = new Database(db, { readonly: true })
-      const row = conn.prepare("SELECT r.id, count(s.seq) AS n FROM runs r LEFT JOIN samples s ON s.run_id = r.id WHERE r.status = 'running' GROUP BY r.id").get() as { n: number } | undefined
+      const row = conn
+        .prepare(
+          "SELECT r.id, count(s.seq) AS n FROM runs r LEFT JOIN samples s ON s.run_id = r.id WHERE r.status = 'running' GROUP BY r.id",
+        )
+        .get() as { n: number } | undefined
       conn.close()
       if (row && row.n > 0) break
       if (Date.now() > deadline) throw new Error(`no samples stored in time: ${stderr}`)
@@ -170,7 +221,10 @@ describe('edgebench CLI', () => {
     const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)))
     expect(code).toBe(130)
     const conn = new Database(db, { readonly: true })
-    const last = conn.prepare('SELECT id, status FROM runs ORDER BY id DESC LIMIT 1').get() as { id: number; status: string }
+    const last = conn.prepare('SELECT id, status FROM runs ORDER BY id DESC LIMIT 1').get() as {
+      id: number
+      status: string
+    }
     const n = conn.prepare('SELECT count(*) AS n FROM samples WHERE run_id = ?').get(last.id) as { n: number }
     conn.close()
     expect(last.status).toBe('cancelled')

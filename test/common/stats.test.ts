@@ -90,11 +90,25 @@ describe('comparing two runs', () => {
 describe('noise warnings', () => {
   const quiet = summarize(normalSamples(300, 100, 1, 8))
   it('are empty for a quiet run on an idle performance-governed machine', () => {
-    expect(noiseWarnings({ stats: quiet, firstInferenceUs: 300, loadAverage: [0.1], cores: 2, governor: 'performance' })).toEqual([])
+    expect(
+      noiseWarnings({
+        stats: quiet,
+        firstInferenceUs: 300,
+        loadAverage: [0.1],
+        cores: 2,
+        governor: 'performance',
+      }),
+    ).toEqual([])
   })
   it('name each cause', () => {
     const noisy = summarize(normalSamples(300, 100, 30, 8))
-    const w = noiseWarnings({ stats: noisy, firstInferenceUs: 5000, loadAverage: [3.5], cores: 2, governor: 'powersave' })
+    const w = noiseWarnings({
+      stats: noisy,
+      firstInferenceUs: 5000,
+      loadAverage: [3.5],
+      cores: 2,
+      governor: 'powersave',
+    })
     expect(w.join('\n')).toMatch(/CV/)
     expect(w.join('\n')).toMatch(/first inference/)
     expect(w.join('\n')).toMatch(/load average/)
