@@ -20,12 +20,13 @@ export function topoSort(graph: GraphProto): NodeProto[] {
     const deps = new Set<number>()
     for (const name of n.input) {
       const p = name ? producer.get(name) : undefined
-      if (p !== undefined && p !== i) deps.add(p)
+      if (p !== undefined) deps.add(p) // a node reading its own output is a cycle too
     }
     indegree[i] = deps.size
     for (const p of deps) consumers[p]?.push(i)
   })
-  // A min-heap would be exact; scanning from a cursor keeps the original order in the common case.
+  // Kahn's algorithm, always taking the ready node with the lowest file index (the stack is kept
+  // sorted descending), so a graph that is already in order keeps it exactly.
   const order: NodeProto[] = []
   const ready: number[] = []
   indegree.forEach((d, i) => d === 0 && ready.push(i))
@@ -34,9 +35,11 @@ export function topoSort(graph: GraphProto): NodeProto[] {
     const i = ready.pop() as number
     const node = nodes[i]
     if (node) order.push(node)
-    const next = (consumers[i] ?? []).filter((c) => --indegree[c]! === 0).sort((a, b) => b - a)
-    ready.push(...next)
-    if (next.length > 0) ready.sort((a, b) => b - a)
+    const next = (consumers[i] ?? []).filter((c) => --indegree[c]! === 0)
+    if (next.length > 0) {
+      ready.push(...next)
+      ready.sort((a, b) => b - a)
+    }
   }
   if (order.length !== nodes.length) {
     throw new StudioError('MODEL_INVALID', 'the graph has a cycle (a node depends on its own output)')
