@@ -21,7 +21,7 @@ export const LOCKED_WEB_PREFERENCES = {
 } as const satisfies WebPreferences
 
 export const DESKTOP_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; " +
   "connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 
 /** Where the app's own pages come from: the built index.html, or the dev server in development. */

@@ -16,6 +16,7 @@ import type {
   ApiValue,
   DeviceStatus,
   HostMode,
+  ModelInfo,
 } from '../../common/api.js'
 import { StudioError, toStudioError, type ErrorInfo } from '../../common/errors.js'
 import {
@@ -30,6 +31,7 @@ import type { RunSpec } from '../bench/run-spec.js'
 import { listDatasets } from '../data/datasets.js'
 import { resourcesDir } from '../paths.js'
 import { toolVersion } from '../report/tool-version.js'
+import type { ModelRow } from '../store/store.js'
 import type { Studio } from '../studio.js'
 import { explorePoints, toDeviceSummary, toModelInfo, toRunSummary } from './api-views.js'
 import { compareRuns } from './compare-runs.js'
@@ -129,6 +131,19 @@ export function createHandlers(studio: Studio, opts: HandlerOptions): ApiHandler
     return run
   }
 
+  /** An imported model is inspected at once, so lists show its params, MACs and size. */
+  const withFigures = async (row: ModelRow): Promise<ModelInfo> => {
+    if (!row.inspect) {
+      try {
+        await studio.inspect(row.id)
+      } catch (e) {
+        // The model is stored either way; 'models:inspect' will say what is wrong with it.
+        studio.logger.warn(`inspect ${row.name}: ${errorInfo(e).message}`)
+      }
+    }
+    return toModelInfo(studio.store.getModel(row.id) ?? row)
+  }
+
   const impl: ChannelImpls = {
     'app:info': async () => ({
       name: 'EdgeBench Studio',
@@ -138,9 +153,9 @@ export function createHandlers(studio: Studio, opts: HandlerOptions): ApiHandler
       platform: process.platform,
     }),
     'models:list': async () => studio.store.listModels().map(toModelInfo),
-    'models:import': async ({ path }) => toModelInfo(await studio.importModel(path)),
+    'models:import': async ({ path }) => withFigures(await studio.importModel(path)),
     'models:importBytes': async (p) =>
-      toModelInfo(await importModelBytes(studio, p, opts.importDir ?? defaultImportDir(studio.store.path))),
+      withFigures(await importModelBytes(studio, p, opts.importDir ?? defaultImportDir(studio.store.path))),
     'models:inspect': async ({ modelId }) => studio.inspect(modelId),
     'models:variants': async ({ modelId }) => {
       if (!studio.store.getModel(modelId)) throw new StudioError('NOT_FOUND', `No model with id ${modelId}.`)

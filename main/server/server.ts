@@ -17,7 +17,7 @@ import { checkToken, hostAllowed, newToken, originAllowed, sessionCookie } from 
 import { findStatic, NOT_BUILT_PAGE } from './static-files.js'
 
 export const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; " +
   "connect-src 'self' ws://127.0.0.1:*; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 
 /** Big enough for a dropped 256 MiB model as base64 inside JSON. */

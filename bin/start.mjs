@@ -1,0 +1,136 @@
+#!/usr/bin/env node
+// `npm start`: the desktop app when Electron's runtime is on this machine; otherwise one line
+// saying why, and the same UI in browser mode (what `edgebench serve` does) with its URL.
+// Options: --port <n> and --db <file> (browser mode), --browser (skip Electron).
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const require = createRequire(import.meta.url)
+/** An Electron that dies this soon after launch never worked here (missing libraries, no GPU…). */
+const QUICK_EXIT_MS = 5000
+
+const { values: args } = parseArgs({
+  options: { port: { type: 'string' }, db: { type: 'string' }, browser: { type: 'boolean' } },
+  allowPositionals: false,
+})
+
+/** Where Electron's runtime is, or why it cannot run. Never require('electron'): offline, that starts a download that hangs. */
+function electronRuntime() {
+  let dir
+  try {
+    dir = dirname(require.resolve('electron/package.json'))
+  } catch {
+    return { reason: 'the electron package is not installed' }
+  }
+  // The same lookup electron/index.js does, minus its download.
+  const pathFile = join(dir, 'path.txt')
+  const executable = existsSync(pathFile) ? readFileSync(pathFile, 'utf8').trim() : null
+  const override = process.env.ELECTRON_OVERRIDE_DIST_PATH
+  if (!override && !executable) return { reason: "Electron's runtime has not been downloaded (no internet on first launch?)" }
+  const bin = override ? join(override, executable ?? 'electron') : join(dir, 'dist', executable ?? 'electron')
+  if (!existsSync(bin)) return { reason: `Electron's runtime is missing (${bin})` }
+  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
+    return { reason: 'there is no display to open a window on' }
+  }
+  return { bin }
+}
+
+/** Builds main, preload and renderer for Electron when they are not built yet. */
+function ensureElectronBuild() {
+  if (existsSync(join(root, 'out', 'main', 'index.js'))) return null
+  let cli
+  try {
+    const pkgPath = require.resolve('electron-vite/package.json')
+    const pkg = JSON.parse(readFileSync(pkgPath, 'utf8'))
+    const binField = typeof pkg.bin === 'string' ? pkg.bin : pkg.bin?.['electron-vite']
+    cli = join(dirname(pkgPath), binField)
+  } catch {
+    return 'electron-vite is not installed, so the desktop app cannot be built'
+  }
+  process.stderr.write('Building the desktop app (electron-vite build)…\n')
+  const r = spawnSync(process.execPath, [cli, 'build'], { cwd: root, stdio: 'inherit' })
+  return r.status === 0 ? null : 'the desktop app failed to build (see above)'
+}
+
+/** Resolves with null when Electron ran (and exited after a while), or with the reason it could not. */
+function launchElectron(bin) {
+  return new Promise((resolve) => {
+    const started = Date.now()
+    const child = spawn(bin, [root], { cwd: root, stdio: 'inherit' })
+    const forward = (sig) => () => child.kill(sig)
+    process.on('SIGINT', forward('SIGINT'))
+    process.on('SIGTERM', forward('SIGTERM'))
+    child.on('error', (e) => resolve(`Electron could not be started (${e.message})`))
+    child.on('exit', (code, signal) => {
+      if (code !== 0 && signal === null && Date.now() - started < QUICK_EXIT_MS) {
+        resolve(`Electron exited at once with status ${code}`)
+        return
+      }
+      process.exitCode = code ?? 0
+      resolve(null)
+    })
+  })
+}
+
+async function browserMode() {
+  const { register } = await import('tsx/esm/api')
+  register()
+  const { Studio } = await import('../main/studio.ts')
+  const { createLogger } = await import('../main/log.ts')
+  const { defaultDbPath } = await import('../main/paths.ts')
+  const { runBrowserMode, defaultRendererDir } = await import('../main/server/browser-mode.ts')
+  const port = args.port === undefined ? undefined : Number(args.port)
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    process.stderr.write(`--port must be an integer 0–65535 (got '${args.port}').\n`)
+    process.exitCode = 2
+    return
+  }
+  const stop = new AbortController()
+  let stops = 0
+  process.on('SIGINT', () => {
+    stops += 1
+    if (stops > 1) process.exit(130)
+    stop.abort()
+  })
+  process.on('SIGTERM', () => stop.abort())
+  const studio = Studio.open({ dbPath: args.db ?? defaultDbPath(), logger: createLogger('warn') })
+  try {
+    if (!existsSync(join(defaultRendererDir(), 'index.html'))) {
+      process.stdout.write('The UI is not built yet: run `npm run build` once, then reload the page.\n')
+    }
+    await runBrowserMode({
+      studio,
+      print: (line) => process.stdout.write(`${line}\n`),
+      signal: stop.signal,
+      ...(port !== undefined ? { port } : {}),
+    })
+  } finally {
+    await studio.close()
+  }
+}
+
+async function main() {
+  if (!args.browser) {
+    const runtime = electronRuntime()
+    let reason = runtime.reason ?? ensureElectronBuild()
+    if (!reason && runtime.bin) {
+      reason = await launchElectron(runtime.bin)
+      if (!reason) return
+    }
+    process.stdout.write(`${reason}: starting EdgeBench Studio in browser mode instead.\n`)
+  }
+  await browserMode()
+}
+
+try {
+  await main()
+} catch (e) {
+  const code = e && typeof e === 'object' && 'code' in e ? `${e.code}: ` : ''
+  process.stderr.write(`edgebench start: ${code}${e instanceof Error ? e.message : String(e)}\n`)
+  process.exitCode = 1
+}
