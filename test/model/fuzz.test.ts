@@ -108,13 +108,13 @@ describe('reader fuzzing', () => {
     // Both outcomes occur: most truncations are rejected, flips inside weights stay loadable.
     expect(tally.invalid).toBeGreaterThan(250)
     expect(tally.ok).toBeGreaterThan(20)
-  })
+  }, 240_000)
 
   it('survives truncations and byte flips of the fixture with typed float_data weights', async () => {
     const tally = { ok: 0, invalid: 0 }
     for (const m of mutants(typedVariant(fixture), 7, 250)) await expectReaderSurvives(m.bytes, m.what, tally)
     expect(tally.invalid).toBeGreaterThan(100)
-  })
+  }, 240_000)
 
   it('survives every truncation of the first 2 KB (headers, first nodes)', async () => {
     const tally = { ok: 0, invalid: 0 }
@@ -122,7 +122,7 @@ describe('reader fuzzing', () => {
       await expectReaderSurvives(fixture.subarray(0, cut), `truncated at ${cut}`, tally)
     }
     expect(tally.ok).toBe(0)
-  })
+  }, 240_000)
 
   const zoo = zooFiles()
   it.runIf(zoo.length > 0)('survives truncations and byte flips of the zoo models', async () => {
