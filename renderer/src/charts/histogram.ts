@@ -4,24 +4,12 @@ export interface Histogram {
   min: number
   width: number
   counts: number[]
-}
-
-export function histogram(samples: readonly number[], bins = 40): Histogram {
-  if (samples.length === 0) return { min: 0, width: 1, counts: [] }
-  let min = Infinity
-  let max = -Infinity
-  for (const s of samples) {
-    if (s < min) min = s
-    if (s > max) max = s
-  }
-  const n = Math.max(1, Math.min(bins, Math.ceil(Math.sqrt(samples.length)) * 2))
-  const width = max > min ? (max - min) / n : Math.max(1, min * 0.01)
-  const counts = new Array<number>(n).fill(0)
-  for (const s of samples) {
-    const i = Math.min(n - 1, Math.floor((s - min) / width))
-    counts[i] = (counts[i] ?? 0) + 1
-  }
-  return { min, width, counts }
+  /**
+   * Samples above the drawn range (a far tail would squash every other bin into one bar); they
+   * are counted in the last bin, which then starts at `overflowFrom`.
+   */
+  overflow: number
+  overflowFrom: number | null
 }
 
 /** The q-quantile (0..1) by linear interpolation of the sorted samples. */
@@ -32,4 +20,28 @@ export function quantile(sorted: readonly number[], q: number): number | null {
   const a = sorted[lo] ?? 0
   const b = sorted[Math.min(sorted.length - 1, lo + 1)] ?? a
   return a + (b - a) * (pos - lo)
+}
+
+export function histogram(samples: readonly number[], bins = 40): Histogram {
+  if (samples.length === 0) return { min: 0, width: 1, counts: [], overflow: 0, overflowFrom: null }
+  const sorted = [...samples].sort((a, b) => a - b)
+  const min = sorted[0] ?? 0
+  const max = sorted[sorted.length - 1] ?? 0
+  const p99 = quantile(sorted, 0.99) ?? max
+  // Clip a long tail: draw up to p99 (plus a margin), count the rest in an overflow bar.
+  const clipAt = max > min + 2 * (p99 - min) && sorted.length >= 50 ? p99 + (p99 - min) * 0.1 : max
+  const n = Math.max(1, Math.min(bins, Math.ceil(Math.sqrt(samples.length)) * 2))
+  const width = clipAt > min ? (clipAt - min) / n : Math.max(1, min * 0.01)
+  const counts = new Array<number>(clipAt < max ? n + 1 : n).fill(0)
+  let overflow = 0
+  for (const s of samples) {
+    if (s > clipAt) {
+      overflow++
+      counts[n] = (counts[n] ?? 0) + 1
+      continue
+    }
+    const i = Math.min(n - 1, Math.floor((s - min) / width))
+    counts[i] = (counts[i] ?? 0) + 1
+  }
+  return { min, width, counts, overflow, overflowFrom: clipAt < max ? clipAt : null }
 }
