@@ -7,7 +7,7 @@
  * alternated round by round so drift on a shared machine hits both alike; the medians must agree
  * within 3 % or 5 µs, whichever is larger. Then
  *  (c) evaluation throughput: raw batched ORT over the 10,000 preprocessed test images in memory vs
- * the device's whole evaluate pipeline (per-batch preprocessing here, IPC, runner); target ≥ 80 %.
+ * the studio's whole evaluate pipeline (main/data reader and preprocessing, IPC, runner); target ≥ 80 %.
  *
  * Options: --json (machine-readable result), --models a,b (subset by name), --rounds N (default 3),
  * --eval-rounds N (default 3), --no-eval, --file model.onnx (one ad-hoc 1×28×28 model instead of the zoo).
@@ -15,13 +15,15 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { gunzipSync } from 'node:zlib'
 import * as ort from 'onnxruntime-node'
 import { median } from '../../common/stats.js'
 import { DEFAULT_SESSION_OPTIONS, type LatencySpec, type PreprocessSpec } from '../../common/types.js'
 import type { Batch, Deployment } from '../../devices/device.js'
 import { LocalDevice } from '../../devices/local/local-device.js'
 import { createSession, makeFeeds } from '../../devices/local/measure.js'
+import { batches } from '../../main/data/batches.js'
+import type { Dataset } from '../../main/data/dataset.js'
+import { resolveDataset } from '../../main/data/datasets.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const MODELS_DIR = join(ROOT, 'resources', 'models')
@@ -191,65 +193,28 @@ async function latencyRow(device: LocalDevice, m: HarnessModel, rounds: number):
   }
 }
 
-/** Raw Fashion-MNIST test pixels (idx3: 16-byte header, then n × 28 × 28 uint8). */
-function readTestPixels(): { count: number; pixels: Uint8Array } {
-  const raw = gunzipSync(readFileSync(TEST_IMAGES))
-  const count = raw.readUInt32BE(4)
-  return { count, pixels: raw.subarray(16, 16 + count * 784) }
-}
-
-/** x = (pixel · scale − mean[c]) / std[c], laid out as the card says (28×28 sources only). */
-function preprocess(pixels: Uint8Array, first: number, count: number, pre: PreprocessSpec): Float32Array {
-  if (pre.height !== 28 || pre.width !== 28)
-    throw new Error(`harness supports 28×28 models only, got ${pre.height}×${pre.width}`)
-  const hw = 784
-  const c = pre.channels
-  const outArr = new Float32Array(count * c * hw)
-  // x = p·(scale/std) − mean/std: one multiply-add per value, as a real input pipeline would do it.
-  const mul = Array.from({ length: c }, (_, ch) => pre.scale / (pre.std[ch] ?? pre.std[0] ?? 1))
-  const add = Array.from(
-    { length: c },
-    (_, ch) => -(pre.mean[ch] ?? pre.mean[0] ?? 0) / (pre.std[ch] ?? pre.std[0] ?? 1),
-  )
-  const [chStride, pxStride] = pre.layout === 'NCHW' ? [hw, 1] : [1, c]
-  for (let n = 0; n < count; n++) {
-    const src = (first + n) * hw
-    const dst = n * c * hw
-    for (let ch = 0; ch < c; ch++) {
-      const a = mul[ch] as number
-      const b = add[ch] as number
-      const base = dst + ch * chStride
-      for (let i = 0; i < hw; i++) outArr[base + i * pxStride] = (pixels[src + i] as number) * a + b
-    }
-  }
-  return outArr
-}
-
-function dimsFor(count: number, pre: PreprocessSpec): number[] {
-  return pre.layout === 'NCHW' ? [count, pre.channels, 28, 28] : [count, 28, 28, pre.channels]
+/** Every batch of the split, preprocessed once and held in memory: the raw run's input. */
+async function allBatches(dataset: Dataset, pre: PreprocessSpec): Promise<Batch[]> {
+  const out: Batch[] = []
+  for await (const b of batches(dataset, pre, EVAL_BATCH)) out.push(b)
+  return out
 }
 
 /** (c-raw) Batched ORT over images already preprocessed in memory: the ceiling. */
 async function rawEval(
   session: ort.InferenceSession,
-  all: Float32Array,
-  count: number,
-  pre: PreprocessSpec,
+  all: Batch[],
 ): Promise<{ seconds: number; scores: Float32Array }> {
-  const per = all.length / count
   const name = session.inputNames[0] as string
   const outName = session.outputNames[0] as string
   const parts: Float32Array[] = []
   const t0 = performance.now()
-  for (let off = 0; off < count; off += EVAL_BATCH) {
-    const n = Math.min(EVAL_BATCH, count - off)
-    const r = await session.run({
-      [name]: new ort.Tensor('float32', all.subarray(off * per, (off + n) * per), dimsFor(n, pre)),
-    })
+  for (const b of all) {
+    const r = await session.run({ [name]: new ort.Tensor('float32', b.data, b.dims) })
     parts.push(r[outName]?.data as Float32Array)
   }
   const seconds = (performance.now() - t0) / 1000
-  const scores = new Float32Array(parts.reduce((a, p) => a + p.length, 0))
+  const scores = new Float32Array(parts.reduce((n, p) => n + p.length, 0))
   let at = 0
   for (const p of parts) {
     scores.set(p, at)
@@ -258,22 +223,15 @@ async function rawEval(
   return { seconds, scores }
 }
 
-/** (c-device) The whole pipeline: per-batch preprocessing here while the runner infers. */
+/** (c-device) The studio's whole pipeline: dataset reader → preprocessing → device.evaluate. */
 async function deviceEval(
   device: LocalDevice,
   dep: Deployment,
-  pixels: Uint8Array,
-  count: number,
+  dataset: Dataset,
   pre: PreprocessSpec,
 ): Promise<{ seconds: number; scores: Float32Array }> {
-  async function* batches(): AsyncGenerator<Batch> {
-    for (let off = 0; off < count; off += EVAL_BATCH) {
-      const n = Math.min(EVAL_BATCH, count - off)
-      yield { offset: off, count: n, data: preprocess(pixels, off, n, pre), dims: dimsFor(n, pre) }
-    }
-  }
   const t0 = performance.now()
-  const p = await device.evaluate(dep, batches(), count)
+  const p = await device.evaluate(dep, batches(dataset, pre, EVAL_BATCH), dataset.count)
   return { seconds: (performance.now() - t0) / 1000, scores: p.scores }
 }
 
@@ -293,21 +251,22 @@ function agreement(a: Float32Array, b: Float32Array, count: number): number {
 }
 
 async function evalRow(device: LocalDevice, m: HarnessModel, rounds: number): Promise<EvalRow> {
-  const { count, pixels } = readTestPixels()
-  const all = preprocess(pixels, 0, count, m.pre)
+  const dataset = await resolveDataset('fashion-mnist', { split: 'test' })
+  const count = dataset.count
+  const all = await allBatches(dataset, m.pre)
   const { session } = await createSession(m.path, DEFAULT_SESSION_OPTIONS)
   const dep = await device.prepare({ name: m.name, path: m.path }, DEFAULT_SESSION_OPTIONS)
   const raw: number[] = []
   const dev: number[] = []
   let agree = 1
   try {
-    await rawEval(session, all.subarray(0, 10 * EVAL_BATCH * (all.length / count)), 10 * EVAL_BATCH, m.pre) // warm-up
+    await rawEval(session, all.slice(0, 10)) // warm-up
     for (let r = 0; r < rounds; r++) {
       // Alternate which goes first, as for latency.
       const devFirst = r % 2 === 1
-      const b0 = devFirst ? await deviceEval(device, dep, pixels, count, m.pre) : null
-      const a = await rawEval(session, all, count, m.pre)
-      const b = b0 ?? (await deviceEval(device, dep, pixels, count, m.pre))
+      const b0 = devFirst ? await deviceEval(device, dep, dataset, m.pre) : null
+      const a = await rawEval(session, all)
+      const b = b0 ?? (await deviceEval(device, dep, dataset, m.pre))
       raw.push(count / a.seconds)
       dev.push(count / b.seconds)
       agree = Math.min(agree, agreement(a.scores, b.scores, count))
@@ -355,13 +314,27 @@ async function main(): Promise<void> {
   const device = new LocalDevice({ name: 'harness' })
   const lat: LatencyRow[] = []
   const ev: EvalRow[] = []
+  const errors: { model: string; stage: string; error: string }[] = []
+  // One model failing (or not fitting the 28×28 test images) must not hide the others' figures.
+  const attempt = async (model: string, stage: string, fn: () => Promise<void>): Promise<void> => {
+    try {
+      log(`${stage}: ${model}`)
+      await fn()
+    } catch (e) {
+      const error = e instanceof Error ? e.message : String(e)
+      errors.push({ model, stage, error })
+      log(`  failed: ${error}`)
+    }
+  }
   try {
     for (const m of models) {
-      log(`latency: ${m.name}`)
-      lat.push(await latencyRow(device, m, args.rounds))
+      await attempt(m.name, 'latency', async () => void lat.push(await latencyRow(device, m, args.rounds)))
       if (args.evalOn && existsSync(TEST_IMAGES)) {
-        log(`evaluation throughput: ${m.name}`)
-        ev.push(await evalRow(device, m, args.evalRounds))
+        await attempt(
+          m.name,
+          'evaluation throughput',
+          async () => void ev.push(await evalRow(device, m, args.evalRounds)),
+        )
       }
     }
   } finally {
@@ -371,12 +344,16 @@ async function main(): Promise<void> {
   if (args.json)
     out(
       JSON.stringify(
-        { env, session: DEFAULT_SESSION_OPTIONS, spec: SPEC, latency: lat, evaluation: ev },
+        { env, session: DEFAULT_SESSION_OPTIONS, spec: SPEC, latency: lat, evaluation: ev, errors },
         null,
         2,
       ),
     )
-  else printTables(lat, ev)
+  else {
+    printTables(lat, ev)
+    for (const e of errors) out(`${e.model}: ${e.stage} failed: ${e.error}`)
+  }
+  if (errors.length > 0) process.exitCode = 1
 }
 
 await main()
