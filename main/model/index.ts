@@ -1,10 +1,10 @@
 /** main/model: ONNX read/write and inspection. See the files for details. */
 export { decodeModel, encodeModel, loadModel, readModelFile, saveModel } from './onnx-io.js'
-export { inspectBytes, inspectDecoded, inspectModel, type InspectOptions } from './inspect.js'
+export { inspectBytes, inspectDecoded, inspectModel, outputMacs, type InspectOptions } from './inspect.js'
 export { inferShapes, tensorShapes, declaredShape, type InferOptions, type ShapeInference, type TensorMeta } from './shapes.js'
 export { runtimeShapes, type RuntimeShape } from './runtime-shapes.js'
 export { topoSort, defaultOpset } from './graph.js'
-export { nodeMacs } from './macs.js'
+export { macsByOutput, nodeMacs } from './macs.js'
 export { peakActivationBytes, activationBytes, type LivenessInput } from './memory.js'
 export { constantTensors, findParams, type ParamIndex, type ParamTensor } from './params.js'
 export { validateModel } from './validate.js'

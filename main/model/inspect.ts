@@ -9,7 +9,7 @@ import { gzip } from 'node:zlib'
 import type { Dim, InspectResult, LayerInfo, Progress, TensorInfo } from '../../common/types.js'
 import { StudioError } from '../../common/errors.js'
 import { defaultOpset } from './graph.js'
-import { nodeMacs } from './macs.js'
+import { macsByOutput, nodeMacs } from './macs.js'
 import { peakActivationBytes } from './memory.js'
 import { decodeModel, readModelFile } from './onnx-io.js'
 import { constantTensors, findParams } from './params.js'
@@ -139,6 +139,16 @@ export async function inspectModel(path: string, opts: InspectOptions = {}): Pro
   if (opts.signal?.aborted) throw new StudioError('CANCELLED', 'Inspection was cancelled.')
   const bytes = await readModelFile(path)
   return inspectDecoded(decodeModel(bytes, basename(path)), bytes, opts)
+}
+
+/**
+ * MACs of the part of the graph each output needs (batch 1), e.g. `{ logits, exit1 }` for an
+ * early-exit model; shapes as in inspectModel (static, runtime pass where needed).
+ */
+export async function outputMacs(model: ModelProto, opts: InspectOptions = {}): Promise<Record<string, number>> {
+  const inferred = inferShapes(model, { inputShapes: opts.inputShapes })
+  await fillFromRuntime(model, inferred, opts)
+  return macsByOutput(inferred.order, inferred.tensors, graphOf(model).output.map((o) => o.name))
 }
 
 /** Inspects ONNX bytes held in memory. */

@@ -54,3 +54,31 @@ export function nodeMacs(node: NodeProto, tensors: ReadonlyMap<string, TensorMet
   }
   return 0
 }
+
+/**
+ * MACs needed to compute each of `outputs` alone: the sum over the nodes it depends on. For an
+ * early-exit model this is the work up to an exit (MEASUREMENT.md, T-RecX average work).
+ */
+export function macsByOutput(
+  order: readonly NodeProto[],
+  tensors: ReadonlyMap<string, TensorMeta>,
+  outputs: readonly string[],
+): Record<string, number> {
+  const producer = new Map<string, NodeProto>()
+  for (const n of order) for (const o of n.output) if (o) producer.set(o, n)
+  const result: Record<string, number> = {}
+  for (const output of outputs) {
+    const seen = new Set<NodeProto>()
+    const stack = [output]
+    let total = 0
+    while (stack.length > 0) {
+      const node = producer.get(stack.pop() as string)
+      if (!node || seen.has(node)) continue
+      seen.add(node)
+      total += nodeMacs(node, tensors)
+      stack.push(...node.input.filter((i) => i))
+    }
+    result[output] = total
+  }
+  return result
+}

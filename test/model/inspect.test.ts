@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as ort from 'onnxruntime-node'
 import { describe, expect, it } from 'vitest'
-import { inspectBytes, inspectDecoded, inspectModel } from '../../main/model/inspect.js'
+import { inspectBytes, inspectDecoded, inspectModel, outputMacs } from '../../main/model/inspect.js'
 import { decodeModel, encodeModel } from '../../main/model/onnx-io.js'
 import { graphOf } from '../../main/model/proto.js'
 import { runtimeShapes } from '../../main/model/runtime-shapes.js'
@@ -22,6 +22,7 @@ interface Card {
   sha256?: string
   fileBytes?: number
   inputs?: { name: string; shape: (number | string)[]; dtype: string }[]
+  earlyExit?: { exits: { output: string; macs: number }[] }
 }
 
 /** Every model with a card: the fixture always, zoo models as soon as they are trained. */
@@ -57,6 +58,14 @@ describe('inspectModel on real models against their cards (PyTorch counts)', () 
       expect(r.layers.filter((l) => l.outputShape === null)).toEqual([])
       expect(r.macs).toBe(r.layers.reduce((s, l) => s + l.macs, 0))
       expect(r.params).toBe(Object.values(r.paramsByDtype).reduce((s, p) => s + p.count, 0))
+    })
+
+    const exits = m.card.earlyExit?.exits ?? []
+    it.runIf(exits.length > 0)(`${m.name}: MACs up to each early exit match the card`, async () => {
+      const perOutput = await outputMacs(decodeModel(readFileSync(m.onnx)))
+      for (const exit of exits) {
+        expect(Math.abs((perOutput[exit.output] ?? 0) - exit.macs) / exit.macs).toBeLessThan(0.01)
+      }
     })
 
     it(`${m.name}: every intermediate shape equals ONNX Runtime's actual output`, async () => {
@@ -190,6 +199,26 @@ describe('models saved by ONNX Runtime after graph optimization', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
+  })
+})
+
+describe('MACs per output (early exit)', () => {
+  it('counts only the nodes each output depends on; the shared trunk counts for both', async () => {
+    const model = buildModel({
+      inputs: [{ name: 'x', elemType: 1, dims: [1, 1, 6, 6] }],
+      outputs: ['exit', 'final'],
+      initializers: [weights('w1', [4, 1, 3, 3]), weights('we', [2, 4, 1, 1], 2), weights('w2', [3, 4, 3, 3], 3)],
+      nodes: [
+        { op: 'Conv', inputs: ['x', 'w1'], outputs: ['trunk'], attrs: [ints('pads', [1, 1, 1, 1])] },
+        { op: 'Conv', inputs: ['trunk', 'we'], outputs: ['exit'] },
+        { op: 'Conv', inputs: ['trunk', 'w2'], outputs: ['final'] },
+      ],
+    })
+    const trunk = 4 * 36 * 9
+    const perOutput = await outputMacs(model)
+    expect(perOutput).toEqual({ exit: trunk + 2 * 36 * 4, final: trunk + 3 * 16 * 36 })
+    const all = await inspectDecoded(model, encodeModel(model))
+    expect(all.macs).toBe(trunk + 2 * 36 * 4 + 3 * 16 * 36)
   })
 })
 
