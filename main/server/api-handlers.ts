@@ -8,13 +8,9 @@
 import { isApiChannel, parsePayload } from '../../common/api-schemas.js'
 import type {
   ApiChannel,
-  ApiEventMessage,
-  ApiEventName,
-  ApiEvents,
   ApiPayload,
   ApiResult,
   ApiValue,
-  DeviceStatus,
   HostMode,
   ModelInfo,
 } from '../../common/api.js'
@@ -23,9 +19,7 @@ import {
   DEFAULT_LATENCY_SPEC,
   DEFAULT_SESSION_OPTIONS,
   type LatencySpec,
-  type Progress,
   type RunRecord,
-  type RunStatus,
 } from '../../common/types.js'
 import type { RunSpec } from '../bench/run-spec.js'
 import { listDatasets } from '../data/datasets.js'
@@ -33,6 +27,7 @@ import { resourcesDir } from '../paths.js'
 import { toolVersion } from '../report/tool-version.js'
 import type { ModelRow } from '../store/store.js'
 import type { Studio } from '../studio.js'
+import { createEventHub, type EventHub, type EventListener } from './api-events.js'
 import { explorePoints, toDeviceSummary, toModelInfo, toRunSummary } from './api-views.js'
 import { compareRuns } from './compare-runs.js'
 import { defaultImportDir, importModelBytes } from './import-bytes.js'
@@ -52,7 +47,7 @@ export interface HandlerOptions {
   now?: () => Date
 }
 
-export type EventListener = (message: ApiEventMessage) => void
+export type { EventListener } from './api-events.js'
 
 export interface ApiHandlers {
   /** Validates and runs one request from an untrusted caller. Never throws. */
@@ -80,51 +75,8 @@ function latencyFrom(given: Partial<LatencySpec> | undefined): LatencySpec {
   return { ...spec, maxMs: Math.max(spec.maxMs, spec.minMs) }
 }
 
-export function createHandlers(studio: Studio, opts: HandlerOptions): ApiHandlers {
-  const now = opts.now ?? ((): Date => new Date())
-  const startedAt = now().toISOString()
-  const listeners = new Set<EventListener>()
-  const deviceStatus = new Map<string, DeviceStatus>()
-
-  function emit<E extends ApiEventName>(event: E, payload: ApiEvents[E]): void {
-    const message = { event, payload } as ApiEventMessage
-    for (const l of listeners) {
-      try {
-        l(message)
-      } catch {
-        // One broken subscriber (a closed socket) must not starve the others.
-      }
-    }
-  }
-
-  function statusOf(name: string, kind: string): DeviceStatus {
-    return deviceStatus.get(name) ?? (kind === 'local' ? { state: 'online', since: startedAt } : { state: 'unknown' })
-  }
-
-  function setDeviceStatus(name: string, status: DeviceStatus): void {
-    deviceStatus.set(name, status)
-    emit('device:status', { name, status })
-  }
-
-  const onProgress = (runId: number, progress: Progress): void => emit('run:progress', { runId, progress })
-  const onStatus = (runId: number, status: RunStatus): void => {
-    emit('run:status', { runId, status })
-    if (status !== 'running') return
-    const deviceName = studio.runs.active().find((j) => j.id === runId)?.deviceName ?? studio.store.getRun(runId)?.deviceName
-    if (deviceName) setDeviceStatus(deviceName, { state: 'busy', runId })
-  }
-  const onFinished = (run: RunRecord): void => {
-    const current = deviceStatus.get(run.deviceName)
-    if (current?.state === 'busy' && current.runId === run.id) {
-      const unreachable = run.status === 'interrupted' && (run.error ?? '').startsWith('DEVICE_UNREACHABLE')
-      setDeviceStatus(run.deviceName, unreachable ? { state: 'offline' } : { state: 'online', since: now().toISOString() })
-    }
-    emit('run:finished', { run })
-  }
-  studio.runs.on('progress', onProgress)
-  studio.runs.on('status', onStatus)
-  studio.runs.on('finished', onFinished)
-
+/** Every channel's implementation; the desktop dialogs come from the shell when it has them. */
+function buildImpls(studio: Studio, opts: HandlerOptions, hub: EventHub, now: () => Date): ChannelImpls {
   const getRun = (runId: number): RunRecord => {
     const run = studio.store.getRun(runId)
     if (!run) throw new StudioError('NOT_FOUND', `No run with id ${runId}.`)
@@ -162,15 +114,15 @@ export function createHandlers(studio: Studio, opts: HandlerOptions): ApiHandler
       return studio.store.variantsOf(modelId).map(toModelInfo)
     },
     'models:openDialog': opts.desktop?.['models:openDialog'] ?? (async () => desktopOnly('models:openDialog')),
-    'devices:list': async () => studio.store.listDevices().map((d) => toDeviceSummary(d, statusOf(d.name, d.kind))),
+    'devices:list': async () => studio.store.listDevices().map((d) => toDeviceSummary(d, hub.statusOf(d.name, d.kind))),
     'devices:probe': async ({ name }) => {
       try {
         const info = await studio.probe(name)
-        setDeviceStatus(name, { state: 'online', since: now().toISOString() })
+        hub.setDeviceStatus(name, { state: 'online', since: now().toISOString() })
         return info
       } catch (e) {
         const error = errorInfo(e)
-        if (studio.store.getDevice(name)) setDeviceStatus(name, { state: 'error', error })
+        if (studio.store.getDevice(name)) hub.setDeviceStatus(name, { state: 'error', error })
         throw e
       }
     },
@@ -203,6 +155,14 @@ export function createHandlers(studio: Studio, opts: HandlerOptions): ApiHandler
     'reports:saveDialog': opts.desktop?.['reports:saveDialog'] ?? (async () => desktopOnly('reports:saveDialog')),
   }
 
+  return impl
+}
+
+export function createHandlers(studio: Studio, opts: HandlerOptions): ApiHandlers {
+  const now = opts.now ?? ((): Date => new Date())
+  const hub = createEventHub(studio, now)
+  const impl = buildImpls(studio, opts, hub, now)
+
   async function run<C extends ApiChannel>(channel: C, payload: unknown): Promise<ApiResult<ApiValue<C>>> {
     try {
       const parsed = parsePayload(channel, payload)
@@ -221,17 +181,7 @@ export function createHandlers(studio: Studio, opts: HandlerOptions): ApiHandler
       return run(channel, payload)
     },
     invoke: (channel, payload) => run(channel, payload),
-    subscribe(listener) {
-      listeners.add(listener)
-      return () => {
-        listeners.delete(listener)
-      }
-    },
-    dispose() {
-      listeners.clear()
-      studio.runs.off('progress', onProgress)
-      studio.runs.off('status', onStatus)
-      studio.runs.off('finished', onFinished)
-    },
+    subscribe: (listener) => hub.subscribe(listener),
+    dispose: () => hub.dispose(),
   }
 }

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { extname } from 'node:path'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { MAX_IMPORT_BYTES } from '../../common/api-schemas.js'
@@ -137,7 +138,7 @@ async function handleStatic(req: IncomingMessage, res: ServerResponse, url: URL,
   const file = await findStatic(rendererDir, url.pathname)
   if (!file) {
     const index = await findStatic(rendererDir, '/')
-    if (!index && (url.pathname === '/' || url.pathname === '/index.html')) {
+    if (!index && (url.pathname.endsWith('.html') || extname(url.pathname) === '')) {
       res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' })
       res.end(req.method === 'HEAD' ? undefined : NOT_BUILT_PAGE)
       return
