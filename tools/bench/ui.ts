@@ -1,0 +1,236 @@
+/**
+ * `npm run bench:ui` — how fast the studio's face is, measured in Debian's Chromium against browser
+ * mode started in this process (a temp database with the test fixtures imported):
+ *  - serve start → Models view painted: Studio.open + zoo + server listening + page load until the
+ *    model table is on screen (after a frame);
+ *  - Explore with 2,000 synthetic points (the 'explore:points' answer is replaced in the browser):
+ *    first render (key 4 → chart drawn) and a filter change (chip click → chart redrawn IN PLACE),
+ *    each both as seen from outside (input → next frame) and as timed inside the component;
+ *  - the production bundle: JS bytes before compression (budget 1.5 MB) and gzipped.
+ *
+ * Options: --json, --points N (default 2000), --repeats N (filter changes, default 10).
+ */
+import { readdirSync, readFileSync, statSync, mkdtempSync, rmSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
+import type { Page } from 'playwright-core'
+import type { ExplorePoint } from '../../common/api.js'
+import { median } from '../../common/stats.js'
+import { startServer } from '../../main/server/server.js'
+import { Studio } from '../../main/studio.js'
+import { CHROMIUM_PATH, chromiumPolicy, launchChromium } from '../../test/e2e/chromium.js'
+import { ensureRendererBuilt, RENDERER_OUT, ROOT } from '../../test/e2e/renderer-build.js'
+
+const BUDGET_JS_BYTES = 1.5 * 1024 * 1024
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name)
+  const v = i >= 0 ? Number(process.argv[i + 1]) : NaN
+  return Number.isFinite(v) && v > 0 ? v : fallback
+}
+const JSON_OUT = process.argv.includes('--json')
+const N_POINTS = arg('--points', 2000)
+const REPEATS = arg('--repeats', 10)
+
+function out(line: string): void {
+  process.stdout.write(`${line}\n`)
+}
+
+function syntheticPoints(n: number): ExplorePoint[] {
+  const devices = ['local', 'rpi4', 'jetson-nano', 'stm32h7']
+  const families = ['mobilenet', 'resnet', 'squeezenet', 'shufflenet', 'efficientnet']
+  const variants = ['fp32', 'fp16', 'int8', 'pruned']
+  let seed = 7
+  const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
+  return Array.from({ length: n }, (_, i) => {
+    const device = devices[i % devices.length] ?? 'local'
+    const family = families[Math.floor(i / devices.length) % families.length] ?? null
+    const p50 = 50 + rnd() * 50_000
+    return {
+      key: `${i}:${device}`,
+      modelId: i,
+      model: `${family}-${i}`,
+      family,
+      variant: variants[Math.floor(i / 20) % variants.length] ?? 'fp32',
+      device,
+      latencyP50Us: p50,
+      latencyP90Us: p50 * (1.05 + rnd() * 0.2),
+      cv: rnd() * 0.2,
+      peakRssBytes: 2e5 + rnd() * 6e7,
+      fileBytes: 5e4 + rnd() * 3e7,
+      macs: 5e5 + rnd() * 8e8,
+      params: 1e4 + rnd() * 6e6,
+      top1: 0.55 + rnd() * 0.4,
+      dataset: 'fashion-mnist test',
+      count: 10000,
+      benchRunId: 2 * i + 1,
+      evalRunId: 2 * i + 2,
+    }
+  })
+}
+
+function bundleBytes(): { files: number; js: number; jsGzip: number; largest: { name: string; bytes: number } } {
+  const dir = join(RENDERER_OUT, 'assets')
+  let js = 0
+  let jsGzip = 0
+  let files = 0
+  let largest = { name: '', bytes: 0 }
+  for (const name of readdirSync(dir)) {
+    if (!name.endsWith('.js')) continue
+    const path = join(dir, name)
+    const bytes = statSync(path).size
+    files++
+    js += bytes
+    jsGzip += gzipSync(readFileSync(path)).length
+    if (bytes > largest.bytes) largest = { name, bytes }
+  }
+  return { files, js, jsGzip, largest }
+}
+
+const nextFrame = (page: Page): Promise<void> =>
+  page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))))
+
+/** Main-thread CPU time of the page (CDP ThreadTime), ms: robust against a machine shared with other work. */
+type CpuClock = () => Promise<number>
+async function cpuClock(page: Page): Promise<CpuClock> {
+  const cdp = await page.context().newCDPSession(page)
+  await cdp.send('Performance.enable')
+  return async () => {
+    const { metrics } = await cdp.send('Performance.getMetrics')
+    return (metrics.find((m) => m.name === 'ThreadTime')?.value ?? NaN) * 1000
+  }
+}
+
+async function lastMeasure(page: Page, name: string): Promise<number | null> {
+  return page.evaluate((n) => {
+    const e = performance.getEntriesByName(n, 'measure')
+    return e.length ? (e[e.length - 1]?.duration ?? null) : null
+  }, name)
+}
+
+async function main(): Promise<void> {
+  const policy = chromiumPolicy()
+  if (policy !== 'ok') {
+    process.stderr.write(`bench:ui needs Chromium at ${CHROMIUM_PATH} (apt-get install chromium).\n`)
+    process.exitCode = 1
+    return
+  }
+  const built = await ensureRendererBuilt()
+  const dir = mkdtempSync(join(tmpdir(), 'edgebench-bench-ui-'))
+  const browser = await launchChromium()
+  try {
+    // Seed the database first so the Models view has rows to paint; not part of the timing.
+    const seed = Studio.open({ dbPath: join(dir, 'studio.db') })
+    for (const f of ['fmnist-logreg-nchw', 'fmnist-logreg-nhwc', 'gray28-5class', 'rgb32-fixed']) {
+      await seed.importModel(join(ROOT, 'test/fixtures/data', `${f}.onnx`), { card: null })
+    }
+    await seed.importModel(join(ROOT, 'test/fixtures/local/tiny-cnn.onnx'), { card: null })
+    await seed.close()
+
+    const page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage()
+    // A loaded machine (2 cores shared with training jobs) can take many seconds per step.
+    page.setDefaultTimeout(180_000)
+    await page.goto('about:blank')
+
+    // 1. serve start → Models view painted.
+    let cpu = await cpuClock(page)
+    const t0 = performance.now()
+    const studio = Studio.open({ dbPath: join(dir, 'studio.db') })
+    await studio.ensureZoo().catch(() => [])
+    const server = await startServer({ studio, rendererDir: RENDERER_OUT })
+    const tListening = performance.now()
+    const points = syntheticPoints(N_POINTS)
+    const pointsBody = JSON.stringify({ ok: true, value: points })
+    await page.route((u) => u.pathname === '/api/explore:points', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: pointsBody }))
+    await page.goto(server.url)
+    await page.getByTestId('model-tree').locator('tbody tr').first().waitFor()
+    await nextFrame(page)
+    const tPainted = performance.now()
+    // CPU time is read on a reload (same renderer process as the CDP session; warm HTTP cache).
+    cpu = await cpuClock(page)
+    const cpuBeforeReload = await cpu()
+    const tReload = performance.now()
+    await page.reload()
+    await page.getByTestId('model-tree').locator('tbody tr').first().waitFor()
+    await nextFrame(page)
+    const reloadMs = performance.now() - tReload
+    const modelsCpuMs = (await cpu()) - cpuBeforeReload
+
+    // 2. Explore, first render with N points.
+    const cpuBeforeExplore = await cpu()
+    const tKey = performance.now()
+    await page.keyboard.press('4')
+    await page.getByTestId('explore-chart').locator('canvas').waitFor()
+    await page.waitForFunction((n) => document.querySelector('[data-testid=explore-count]')?.textContent?.includes(`of ${n}`), N_POINTS)
+    await nextFrame(page)
+    const exploreFirstMs = performance.now() - tKey
+    const exploreFirstInsideMs = await lastMeasure(page, 'eb:explore-first-render')
+    const exploreFirstCpuMs = (await cpu()) - cpuBeforeExplore
+
+    // 3. Filter changes (in place): toggle a device chip on and off.
+    const outside: number[] = []
+    const inside: number[] = []
+    const cpuPer: number[] = []
+    const chip = page.getByTestId('chip-device-rpi4')
+    await chip.waitFor()
+    for (let i = 0; i < REPEATS; i++) {
+      const c = await cpu()
+      const t = performance.now()
+      await chip.click()
+      await nextFrame(page)
+      outside.push(performance.now() - t)
+      cpuPer.push((await cpu()) - c)
+      const m = await lastMeasure(page, 'eb:explore-update')
+      if (m !== null) inside.push(m)
+    }
+    const sameChart = await page.evaluate(() => document.querySelectorAll('[data-testid=explore-chart] canvas').length === 1)
+
+    await server.close()
+    await studio.close()
+
+    const bundle = bundleBytes()
+    const result = {
+      loadAverage1m: loadavg()[0] ?? null,
+      rendererBuiltNow: built,
+      serveToModelsPaintedMs: tPainted - t0,
+      serverListeningMs: tListening - t0,
+      pageLoadToModelsPaintedMs: tPainted - tListening,
+      reloadToModelsPaintedMs: reloadMs,
+      reloadToModelsPaintedCpuMs: modelsCpuMs,
+      explorePoints: N_POINTS,
+      exploreFirstRenderMs: exploreFirstMs,
+      exploreFirstRenderInsideMs: exploreFirstInsideMs,
+      exploreFirstRenderCpuMs: exploreFirstCpuMs,
+      filterChangeMedianMs: median(outside),
+      filterChangeInsideMedianMs: inside.length ? median(inside) : null,
+      filterChangeCpuMedianMs: median(cpuPer),
+      filterChangeRepeats: REPEATS,
+      oneCanvasAfterFilters: sameChart,
+      bundleJsBytes: bundle.js,
+      bundleJsGzipBytes: bundle.jsGzip,
+      bundleJsFiles: bundle.files,
+      bundleLargest: bundle.largest,
+      bundleWithinBudget: bundle.js <= BUDGET_JS_BYTES,
+    }
+    if (JSON_OUT) {
+      out(JSON.stringify(result, null, 2))
+      return
+    }
+    const ms = (x: number | null): string => (x === null ? '—' : `${x.toFixed(1)} ms`)
+    const kib = (b: number): string => `${(b / 1024).toFixed(1)} KiB`
+    out(`EdgeBench Studio — UI benchmark (browser mode, Chromium headless; load average ${result.loadAverage1m?.toFixed(1) ?? '—'})`)
+    out(`  serve start → Models view painted   ${ms(result.serveToModelsPaintedMs)}  (server listening ${ms(result.serverListeningMs)}, page ${ms(result.pageLoadToModelsPaintedMs)})`)
+    out(`  reload → Models view painted        ${ms(reloadMs)}  (main-thread CPU ${ms(modelsCpuMs)})`)
+    out(`  Explore first render, ${N_POINTS} points   ${ms(exploreFirstMs)}  (component setup → chart drawn ${ms(exploreFirstInsideMs)}; main-thread CPU ${ms(exploreFirstCpuMs)})`)
+    out(`  Explore filter change, in place     ${ms(result.filterChangeMedianMs)} median of ${REPEATS}  (update inside ${ms(result.filterChangeInsideMedianMs)}; main-thread CPU ${ms(result.filterChangeCpuMedianMs)}; one canvas: ${sameChart ? 'yes' : 'NO'})`)
+    out(`  Bundle JS                           ${kib(bundle.js)} in ${bundle.files} files (gzip ${kib(bundle.jsGzip)}), budget ${kib(BUDGET_JS_BYTES)}: ${result.bundleWithinBudget ? 'OK' : 'OVER'}`)
+    out(`  largest chunk                       ${bundle.largest.name} ${kib(bundle.largest.bytes)}`)
+    if (!result.bundleWithinBudget) process.exitCode = 1
+  } finally {
+    await browser.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+await main()
