@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-node'
 import { describe, expect, it } from 'vitest'
 import { inspectBytes, inspectDecoded, inspectModel, outputMacs } from '../../main/model/inspect.js'
 import { decodeModel, encodeModel } from '../../main/model/onnx-io.js'
-import { graphOf } from '../../main/model/proto.js'
+import { graphOf, onnx } from '../../main/model/proto.js'
 import { runtimeShapes } from '../../main/model/runtime-shapes.js'
 import { inferShapes } from '../../main/model/shapes.js'
 import { initializerToFloat32 } from '../../main/model/tensor.js'
@@ -152,6 +152,25 @@ describe('parameter counting', () => {
     )
     expect(r.params).toBe(4 + 2 + 4 + 2)
     expect(r.weightsBytes).toBe((4 + 4 + 2) * 4)
+  })
+
+  it('lists only real inputs when an old exporter also declares the weights as graph inputs', async () => {
+    const model = buildModel({
+      inputs: [{ name: 'x', elemType: 1, dims: [1, 3] }],
+      outputs: ['y'],
+      initializers: [weights('w', [4, 3]), weights('b', [4], 2)],
+      nodes: [{ op: 'Gemm', inputs: ['x', 'w', 'b'], outputs: ['y'], attrs: [int('transB', 1)] }],
+    })
+    const graph = graphOf(model)
+    for (const t of graph.initializer) {
+      graph.input.push(onnx.ValueInfoProto.create({ name: t.name, type: { tensorType: { elemType: 1, shape: { dim: t.dims.map((d) => ({ dimValue: d })) } } } }))
+    }
+    const bytes = encodeModel(model)
+    const r = await inspectBytes(bytes, 'ir3.onnx')
+    expect(r.inputs.map((i) => i.name)).toEqual(['x'])
+    expect(r.params).toBe(16)
+    expect(r.macs).toBe(12)
+    expect(r.peakActivationBytes).toBe(12 + 16)
   })
 
   it('does not count shape constants, indices or Clip bounds as parameters', async () => {
