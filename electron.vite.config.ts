@@ -8,11 +8,18 @@ const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url))
 export default defineConfig({
   main: {
     plugins: [externalizeDepsPlugin()],
-    build: { outDir: here('./out/main'), rollupOptions: { input: { index: here('./main/app/index.ts') } } },
+    build: {
+      outDir: here('./out/main'),
+      rollupOptions: { input: { index: here('./main/app/index.ts') }, output: { format: 'es', entryFileNames: '[name].js' } },
+    },
   },
   preload: {
     plugins: [externalizeDepsPlugin()],
-    build: { outDir: here('./out/preload'), rollupOptions: { input: { index: here('./preload/index.ts') } } },
+    // A sandboxed preload must be CommonJS (out/preload/index.cjs), whatever the package type.
+    build: {
+      outDir: here('./out/preload'),
+      rollupOptions: { input: { index: here('./preload/index.ts') }, output: { format: 'cjs', entryFileNames: '[name].cjs' } },
+    },
   },
   renderer: {
     root: here('./renderer'),
