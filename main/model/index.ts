@@ -13,6 +13,7 @@ export {
   dtypeName,
   ElemType,
   float32ToInitializer,
+  floatToHalf,
   initializerToFloat32,
   numElements,
   tensorBytes,

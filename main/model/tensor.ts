@@ -210,13 +210,73 @@ export function initializerToFloat32(t: TensorProto): Float32Array {
   return Float32Array.from(values)
 }
 
-/** A float32 initializer with its data in raw_data (what ONNX exporters write). */
-export function float32ToInitializer(name: string, dims: readonly number[], data: Float32Array): TensorProto {
+/** float32 → IEEE half bits, rounding to nearest even (as numpy's astype(float16) does). */
+export function floatToHalf(value: number): number {
+  const f32 = new Float32Array([value])
+  const bits = new Uint32Array(f32.buffer)[0] ?? 0
+  const sign = (bits >>> 16) & 0x8000
+  const exp = (bits >>> 23) & 0xff
+  const mant = bits & 0x7fffff
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0) // Inf / NaN
+  const e = exp - 127 + 15
+  if (e >= 0x1f) return sign | 0x7c00 // overflow → Inf
+  if (e <= 0) {
+    if (e < -10) return sign // underflow → ±0
+    const m = mant | 0x800000 // subnormal half: shift the implicit 1 in
+    const shift = 14 - e
+    const half = m >>> shift
+    const rest = m & ((1 << shift) - 1)
+    const mid = 1 << (shift - 1)
+    return sign | (half + (rest > mid || (rest === mid && half & 1) ? 1 : 0))
+  }
+  const half = (e << 10) | (mant >>> 13)
+  const rest = mant & 0x1fff
+  // A carry out of the mantissa correctly bumps the exponent (and can reach Inf).
+  return sign | (half + (rest > 0x1000 || (rest === 0x1000 && half & 1) ? 1 : 0))
+}
+
+const INT_RANGES: Record<number, [number, number]> = {
+  [ElemType.INT8]: [-128, 127],
+  [ElemType.UINT8]: [0, 255],
+  [ElemType.INT32]: [-(2 ** 31), 2 ** 31 - 1],
+}
+
+function encodeRaw(name: string, data: ArrayLike<number>, elemType: number): Uint8Array {
+  const size = bytesPerElement(elemType)
+  const bytes = new Uint8Array(data.length * size)
+  const view = new DataView(bytes.buffer)
+  const range = INT_RANGES[elemType]
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i] ?? 0
+    if (range && (!Number.isInteger(v) || v < range[0] || v > range[1])) {
+      throw new StudioError('BAD_INPUT', `Initializer '${name}': value ${v} at ${i} is not a ${dtypeName(elemType)}.`)
+    }
+    if (elemType === ElemType.FLOAT) view.setFloat32(i * 4, v, true)
+    else if (elemType === ElemType.FLOAT16) view.setUint16(i * 2, floatToHalf(v), true)
+    else if (elemType === ElemType.INT8) view.setInt8(i, v)
+    else if (elemType === ElemType.UINT8) view.setUint8(i, v)
+    else view.setInt32(i * 4, v, true)
+  }
+  return bytes
+}
+
+/**
+ * An initializer with its data in raw_data (what ONNX exporters write). float32 by default;
+ * `elemType` FLOAT16 converts (round to nearest even), INT8 / UINT8 / INT32 require integer
+ * values in range (quantized weights, biases) and throw BAD_INPUT otherwise.
+ */
+export function float32ToInitializer(
+  name: string,
+  dims: readonly number[],
+  data: ArrayLike<number>,
+  elemType: number = ElemType.FLOAT,
+): TensorProto {
   if (numElements(dims) !== data.length) {
     throw new StudioError('BAD_INPUT', `Initializer '${name}': ${data.length} values do not fill shape [${dims.join(', ')}].`)
   }
-  const bytes = new Uint8Array(data.length * 4)
-  const view = new DataView(bytes.buffer)
-  for (let i = 0; i < data.length; i++) view.setFloat32(i * 4, data[i] ?? 0, true)
-  return onnx.TensorProto.create({ name, dims: [...dims], dataType: ElemType.FLOAT, rawData: bytes })
+  const supported: number[] = [ElemType.FLOAT, ElemType.FLOAT16, ElemType.INT8, ElemType.UINT8, ElemType.INT32]
+  if (!supported.includes(elemType)) {
+    throw new StudioError('BAD_INPUT', `Initializer '${name}': cannot write element type ${dtypeName(elemType)}.`)
+  }
+  return onnx.TensorProto.create({ name, dims: [...dims], dataType: elemType, rawData: encodeRaw(name, data, elemType) })
 }

@@ -66,3 +66,23 @@ describe('dtype helpers', () => {
     expect([1, 2, 3, 7, 10, 22].map(bytesPerElement)).toEqual([4, 1, 1, 8, 2, 0.5])
   })
 })
+
+describe('writing float16 and integer initializers', () => {
+  it('float16 rounds to nearest even like numpy and reads back', () => {
+    // 1 + 2^-11 is a tie between 1 and 1 + 2^-10: even mantissa wins (1). 65520 overflows to Inf.
+    const values = [0, -0, 1, -2, 0.1, 1 + 2 ** -11, 1 + 3 * 2 ** -11, 65504, 65520, 2 ** -24, 2 ** -25, 6e-5, 1.5 * 2 ** -25, 3 * 2 ** -25]
+    const t = float32ToInitializer('h', [values.length], values, 10)
+    expect(tensorBytes(t)).toBe(values.length * 2)
+    const back = Array.from(initializerToFloat32(t))
+    // Expected values: numpy.array(values, float32).astype(float16), subnormals included.
+    expect(back).toEqual([0, -0, 1, -2, 0.0999755859375, 1, 1.001953125, 65504, Infinity, 2 ** -24, 0, 6.002187728881836e-5, 2 ** -24, 2 ** -23])
+  })
+
+  it('int8 / int32 need integers in range', () => {
+    const t = float32ToInitializer('q', [2, 2], [-128, 0, 5, 127], 3)
+    expect(Array.from(initializerToFloat32(onnx.TensorProto.decode(onnx.TensorProto.encode(t).finish())))).toEqual([-128, 0, 5, 127])
+    expect(() => float32ToInitializer('q', [1], [128], 3)).toThrow(/128 at 0 is not a int8/)
+    expect(() => float32ToInitializer('b', [1], [0.5], 6)).toThrow(StudioError)
+    expect(Array.from(initializerToFloat32(float32ToInitializer('b', [2], [-70000, 3], 6)))).toEqual([-70000, 3])
+  })
+})
