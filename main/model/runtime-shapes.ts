@@ -100,7 +100,7 @@ export async function runtimeShapes(
     session = await ort.InferenceSession.create(bytes, {
       graphOptimizationLevel: 'disabled',
       intraOpNumThreads: 1,
-      logSeverityLevel: 3,
+      logSeverityLevel: 4, // failures come back as exceptions; keep ORT's own stderr quiet
     })
   } catch (e) {
     throw new StudioError('MODEL_INVALID', `ONNX Runtime cannot load the model to infer shapes (${String(e)}).`, { cause: e })
