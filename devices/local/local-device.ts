@@ -98,6 +98,8 @@ export class LocalDevice implements Device {
   readonly kind = 'local' as const
   readonly name: string
   private readonly slots = new Map<string, Slot>()
+  /** Bundled execution providers, learnt from the first runner (the parent never loads ORT). */
+  private bundledEps: string[] | null = null
 
   constructor(options: LocalDeviceOptions = {}) {
     this.name = options.name ?? 'local'
@@ -109,6 +111,7 @@ export class LocalDevice implements Device {
   }
 
   async prepare(model: ModelRef, session: SessionOptions, signal?: AbortSignal): Promise<Deployment> {
+    this.checkExecutionProvider(session.executionProvider)
     const sha256 = await sha256File(model.path, signal)
     if (model.sha256 && model.sha256 !== sha256) {
       throw new StudioError(
@@ -118,7 +121,7 @@ export class LocalDevice implements Device {
     }
     const key = slotKey({ sha256, model, session })
     await this.drop(key)
-    const proc = await RunnerProcess.start(signal)
+    const proc = await this.start(signal)
     const loaded = await this.load(proc, model.path, session, signal)
     this.slots.set(key, { proc, fresh: true, busy: false })
     return {
@@ -186,6 +189,22 @@ export class LocalDevice implements Device {
     await Promise.all(slots.map((s) => s.proc.close()))
   }
 
+  private async start(signal?: AbortSignal): Promise<RunnerProcess> {
+    const proc = await RunnerProcess.start(signal)
+    this.bundledEps ??= proc.executionProviders
+    return proc
+  }
+
+  /** Fails fast, without forking, once a runner has told which providers exist (the runner checks too). */
+  private checkExecutionProvider(ep: string): void {
+    if (this.bundledEps && !this.bundledEps.includes(ep)) {
+      throw new StudioError(
+        'BAD_INPUT',
+        `Execution provider '${ep}' is not bundled with this onnxruntime-node; choose one of: ${this.bundledEps.join(', ')}`,
+      )
+    }
+  }
+
   private async load(
     proc: RunnerProcess,
     path: string,
@@ -225,7 +244,7 @@ export class LocalDevice implements Device {
       return { slot: old, sessionRssBytes: dep.sessionRssBytes }
     }
     await this.drop(key)
-    const proc = await RunnerProcess.start(signal)
+    const proc = await this.start(signal)
     const loaded = await this.load(proc, dep.model.path, dep.session, signal)
     const slot: Slot = { proc, fresh: false, busy: true }
     this.slots.set(key, slot)

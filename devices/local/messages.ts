@@ -21,7 +21,7 @@ export type ToRunner =
 export type RunnerPhase = 'warmup' | 'latency' | 'profile'
 
 export type FromRunner =
-  | { type: 'ready'; pid: number; ortVersion: string }
+  | { type: 'ready'; pid: number; ortVersion: string; executionProviders: string[] }
   | {
       type: 'loaded'
       id: number

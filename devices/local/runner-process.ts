@@ -20,7 +20,7 @@ import {
 /** How long a child gets to exit after SIGTERM before SIGKILL. */
 const KILL_GRACE_MS = 300
 /** Forking Node, loading tsx and ORT on a busy 2-core machine can take a while. */
-const START_TIMEOUT_MS = 60_000
+const START_TIMEOUT_MS = 120_000
 const STDERR_KEEP = 4000
 
 interface Pending {
@@ -52,6 +52,8 @@ export class RunnerProcess {
   private stderrTail = ''
   private closing = false
   ortVersion = ''
+  /** Execution providers bundled with the runner's onnxruntime-node. */
+  executionProviders: string[] = []
 
   private constructor(private readonly child: ChildProcess) {
     this.exitPromise = new Promise((resolve) => {
@@ -81,13 +83,20 @@ export class RunnerProcess {
     const rp = new RunnerProcess(child)
     const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new StudioError('TIMEOUT', 'The local runner did not start within 60 s')),
+        () =>
+          reject(
+            new StudioError(
+              'TIMEOUT',
+              'The local runner did not start within 120 s; the computer may be overloaded',
+            ),
+          ),
         START_TIMEOUT_MS,
       )
       const onMsg = (m: unknown): void => {
         if (isFromRunner(m) && m.type === 'ready') {
           clearTimeout(timer)
           rp.ortVersion = m.ortVersion
+          rp.executionProviders = m.executionProviders
           resolve()
         }
       }

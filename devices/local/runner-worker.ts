@@ -15,6 +15,7 @@ import type {
 } from '../../common/types.js'
 import {
   MeasureError,
+  bundledExecutionProviders,
   concreteShape,
   createSession,
   f16ToF32,
@@ -67,10 +68,25 @@ function errorInfo(e: unknown): ErrorInfo {
   return { code: 'DEVICE_ERROR', message: `The local runner failed: ${why}` }
 }
 
+const KNOWN_DTYPES = new Set<string>([
+  'float32',
+  'float16',
+  'float64',
+  'int8',
+  'uint8',
+  'int16',
+  'uint16',
+  'int32',
+  'int64',
+  'bool',
+  'string',
+])
+
+/** ORT knows a few types the studio's DType does not (uint32, int4, …): those show as 'unknown'. */
 function tensorInfo(m: ort.InferenceSession.ValueMetadata): TensorInfo {
-  return m.isTensor
-    ? { name: m.name, dtype: m.type as TensorInfo['dtype'], shape: [...m.shape] }
-    : { name: m.name, dtype: 'unknown', shape: [] }
+  if (!m.isTensor) return { name: m.name, dtype: 'unknown', shape: [] }
+  const dtype = KNOWN_DTYPES.has(m.type) ? (m.type as TensorInfo['dtype']) : 'unknown'
+  return { name: m.name, dtype, shape: [...m.shape] }
 }
 
 async function load(id: number, modelPath: string, options: SessionOptions): Promise<void> {
@@ -218,4 +234,9 @@ parentPort?.on('message', (raw: unknown) => {
     handle(m).catch((e: unknown) => send({ type: 'error', id: m.id, error: errorInfo(e) })),
   )
 })
-send({ type: 'ready', pid: process.pid, ortVersion: ort.env.versions.node ?? ort.env.versions.common })
+send({
+  type: 'ready',
+  pid: process.pid,
+  ortVersion: ort.env.versions.node ?? ort.env.versions.common,
+  executionProviders: bundledExecutionProviders(),
+})

@@ -31,7 +31,9 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
   return 'resolved'
 }
 
-describe('LocalDevice', () => {
+// Each test forks one or two runners (Node + tsx + ORT); on a machine that is also training
+// networks a start can take many seconds, so allow far more than the default.
+describe('LocalDevice', { timeout: 300_000 }, () => {
   const device = new LocalDevice()
   afterAll(() => device.close())
 
