@@ -95,19 +95,18 @@ describe.skipIf(policy !== 'ok')('studio e2e (browser mode, Chromium)', () => {
     await page.locator('#bench-warmup').press('Tab')
     await expect.poll(() => page.getByTestId('bench-estimate').textContent()).toContain('2 model × device pair(s)')
     // Record every percentage the queue shows (runs leave the queue as soon as they finish).
-    await page.evaluate(() => {
-      const w = window as unknown as { seenPercents: number[] }
-      w.seenPercents = []
+    await page.evaluate(`(() => {
+      window.seenPercents = []
       new MutationObserver(() => {
-        for (const el of document.querySelectorAll('[data-testid=run-percent]')) w.seenPercents.push(Number.parseFloat(el.textContent ?? ''))
+        for (const el of document.querySelectorAll('[data-testid=run-percent]')) window.seenPercents.push(Number.parseFloat(el.textContent ?? ''))
       }).observe(document.body, { subtree: true, childList: true, characterData: true })
-    })
+    })()`)
     await page.getByTestId('bench-run').click()
     await page.getByTestId('run-queue').waitFor()
     await shot('benchmarks-running')
     const finished = page.getByTestId('finished-runs')
     await expect.poll(async () => finished.getByText('finished', { exact: true }).count(), { timeout: 120_000, interval: 500 }).toBe(2)
-    const seen = await page.evaluate(() => (window as unknown as { seenPercents: number[] }).seenPercents)
+    const seen = (await page.evaluate('window.seenPercents')) as number[]
     expect(seen.length).toBeGreaterThan(0)
     expect(Math.max(...seen)).toBe(100)
     await shot('benchmarks')

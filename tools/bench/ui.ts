@@ -62,7 +62,8 @@ function syntheticPoints(n: number): ExplorePoint[] {
       macs: 5e5 + rnd() * 8e8,
       params: 1e4 + rnd() * 6e6,
       top1: 0.55 + rnd() * 0.4,
-      dataset: 'fashion-mnist test',
+      dataset: 'fashion-mnist',
+      split: 'test',
       count: 10000,
       benchRunId: 2 * i + 1,
       evalRunId: 2 * i + 2,
@@ -88,8 +89,10 @@ function bundleBytes(): { files: number; js: number; jsGzip: number; largest: { 
   return { files, js, jsGzip, largest }
 }
 
-const nextFrame = (page: Page): Promise<void> =>
-  page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))))
+// Page-side code as strings: this file is type-checked without the DOM library.
+const nextFrame = async (page: Page): Promise<void> => {
+  await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null))))')
+}
 
 /** Main-thread CPU time of the page (CDP ThreadTime), ms: robust against a machine shared with other work. */
 type CpuClock = () => Promise<number>
@@ -103,10 +106,8 @@ async function cpuClock(page: Page): Promise<CpuClock> {
 }
 
 async function lastMeasure(page: Page, name: string): Promise<number | null> {
-  return page.evaluate((n) => {
-    const e = performance.getEntriesByName(n, 'measure')
-    return e.length ? (e[e.length - 1]?.duration ?? null) : null
-  }, name)
+  const d = await page.evaluate(`(() => { const e = performance.getEntriesByName(${JSON.stringify(name)}, 'measure'); return e.length ? e[e.length - 1].duration : null })()`)
+  return typeof d === 'number' ? d : null
 }
 
 async function main(): Promise<void> {
@@ -162,7 +163,7 @@ async function main(): Promise<void> {
     const tKey = performance.now()
     await page.keyboard.press('4')
     await page.getByTestId('explore-chart').locator('canvas').waitFor()
-    await page.waitForFunction((n) => document.querySelector('[data-testid=explore-count]')?.textContent?.includes(`of ${n}`), N_POINTS)
+    await page.waitForFunction(`document.querySelector('[data-testid=explore-count]')?.textContent?.includes('of ${N_POINTS}')`)
     await nextFrame(page)
     const exploreFirstMs = performance.now() - tKey
     const exploreFirstInsideMs = await lastMeasure(page, 'eb:explore-first-render')
@@ -184,7 +185,7 @@ async function main(): Promise<void> {
       const m = await lastMeasure(page, 'eb:explore-update')
       if (m !== null) inside.push(m)
     }
-    const sameChart = await page.evaluate(() => document.querySelectorAll('[data-testid=explore-chart] canvas').length === 1)
+    const sameChart = (await page.evaluate(`document.querySelectorAll('[data-testid=explore-chart] canvas').length === 1`)) === true
 
     await server.close()
     await studio.close()
