@@ -15,6 +15,11 @@ import { chromiumPolicy, CHROMIUM_PATH, launchChromium } from './chromium.js'
 import { ensureRendererBuilt, RENDERER_OUT, ROOT } from './renderer-build.js'
 
 const policy = chromiumPolicy()
+/**
+ * Generous waits: on a 2-core machine shared with training jobs a page load alone has taken 30 s
+ * (main-thread CPU ≈ 0.3 s); the steps stay the same, only the patience grows.
+ */
+const SLOW = { timeout: 90_000, interval: 250 }
 const SHOTS = join(ROOT, 'test-results/screenshots')
 const MODEL_A = join(ROOT, 'test/fixtures/data/fmnist-logreg-nchw.onnx')
 const MODEL_B = join(ROOT, 'test/fixtures/data/fmnist-logreg-nhwc.onnx')
@@ -52,8 +57,10 @@ describe.skipIf(policy !== 'ok')('studio e2e (browser mode, Chromium)', () => {
     browser = await launchChromium()
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true })
     page = await context.newPage()
+    page.setDefaultTimeout(120_000)
+    page.setDefaultNavigationTimeout(180_000)
     page.on('pageerror', (e) => pageErrors.push(e.message))
-  }, 240_000)
+  }, 600_000)
 
   afterAll(async () => {
     await browser?.close()
@@ -64,7 +71,7 @@ describe.skipIf(policy !== 'ok')('studio e2e (browser mode, Chromium)', () => {
 
   it('opens on Models, imports models by the file picker and inspects one', async () => {
     await page.goto(server.url)
-    await expect.poll(() => page.url()).not.toContain('token=')
+    await expect.poll(() => page.url(), SLOW).not.toContain('token=')
     await page.getByRole('heading', { name: 'Models' }).waitFor()
     await page.locator('input[type=file]').setInputFiles([MODEL_A, MODEL_B])
     const tree = page.getByTestId('model-tree')
@@ -74,14 +81,14 @@ describe.skipIf(policy !== 'ok')('studio e2e (browser mode, Chromium)', () => {
     await page.getByTestId('layer-table').waitFor()
     expect(await page.getByTestId('layer-table').locator('tbody tr').count()).toBeGreaterThan(0)
     await shot('models')
-  }, 120_000)
+  }, 300_000)
 
   it('shows this computer on Devices', async () => {
     await key('1')
     await page.getByRole('heading', { name: 'Devices' }).waitFor()
     await page.getByTestId('devices-table').getByText('local', { exact: true }).first().waitFor()
     await shot('devices')
-  })
+  }, 120_000)
 
   it('benchmarks two models on this computer and shows progress up to 100 %', async () => {
     await key('3')
@@ -93,7 +100,7 @@ describe.skipIf(policy !== 'ok')('studio e2e (browser mode, Chromium)', () => {
     await page.locator('#bench-seconds').fill('0.5')
     await page.locator('#bench-warmup').fill('5')
     await page.locator('#bench-warmup').press('Tab')
-    await expect.poll(() => page.getByTestId('bench-estimate').textContent()).toContain('2 model × device pair(s)')
+    await expect.poll(() => page.getByTestId('bench-estimate').textContent(), SLOW).toContain('2 model × device pair(s)')
     // Record every percentage the queue shows (runs leave the queue as soon as they finish).
     await page.evaluate(`(() => {
       window.seenPercents = []
@@ -102,15 +109,19 @@ describe.skipIf(policy !== 'ok')('studio e2e (browser mode, Chromium)', () => {
       }).observe(document.body, { subtree: true, childList: true, characterData: true })
     })()`)
     await page.getByTestId('bench-run').click()
-    await page.getByTestId('run-queue').waitFor()
-    await shot('benchmarks-running')
+    // On a fast machine both runs may be over before the queue is drawn; the screenshot is a bonus.
+    await page
+      .getByTestId('run-queue')
+      .waitFor({ timeout: 20_000 })
+      .then(() => shot('benchmarks-running'))
+      .catch(() => undefined)
     const finished = page.getByTestId('finished-runs')
-    await expect.poll(async () => finished.getByText('finished', { exact: true }).count(), { timeout: 120_000, interval: 500 }).toBe(2)
+    await expect.poll(async () => finished.getByText('finished', { exact: true }).count(), { timeout: 240_000, interval: 500 }).toBe(2)
     const seen = (await page.evaluate('window.seenPercents')) as number[]
     expect(seen.length).toBeGreaterThan(0)
     expect(Math.max(...seen)).toBe(100)
     await shot('benchmarks')
-  }, 180_000)
+  }, 400_000)
 
   it('adds an accuracy run and shows the model as a point on Explore', async () => {
     const models = page.getByTestId('bench-models')
@@ -122,15 +133,25 @@ describe.skipIf(policy !== 'ok')('studio e2e (browser mode, Chromium)', () => {
     await page.locator('#bench-limit').press('Tab')
     await page.getByTestId('bench-run').click()
     const finished = page.getByTestId('finished-runs')
-    await expect.poll(async () => finished.getByText('finished', { exact: true }).count(), { timeout: 120_000, interval: 500 }).toBe(4)
+    await expect.poll(async () => finished.getByText('finished', { exact: true }).count(), { timeout: 240_000, interval: 500 }).toBe(4)
     expect(await finished.getByText('failed', { exact: true }).count()).toBe(0)
 
     await key('4')
     await page.getByRole('heading', { name: 'Explore' }).waitFor()
     await page.getByTestId('explore-chart').locator('canvas').waitFor()
-    await expect.poll(() => page.getByTestId('explore-count').textContent(), { timeout: 15_000 }).toMatch(/^[1-9]\d* plotted of \d+/)
+    await expect.poll(() => page.getByTestId('explore-count').textContent(), SLOW).toMatch(/^[1-9]\d* plotted of \d+/)
+    // A filter chip hides the device's points and brings them back, on the same canvas.
+    const chip = page.getByTestId('chip-device-local')
+    await chip.click()
+    await expect.poll(() => page.getByTestId('explore-count').textContent(), SLOW).toMatch(/^0 plotted/)
+    await chip.click()
+    await expect.poll(() => page.getByTestId('explore-count').textContent(), SLOW).toMatch(/^[1-9]\d* plotted/)
+    expect(await page.getByTestId('explore-chart').locator('canvas').count()).toBe(1)
     await shot('explore')
-  }, 180_000)
+    await page.emulateMedia({ colorScheme: 'dark' })
+    await shot('explore-dark')
+    await page.emulateMedia({ colorScheme: 'light' })
+  }, 400_000)
 
   it('opens a run in the drawer with its latency histogram', async () => {
     await key('3')
@@ -141,7 +162,7 @@ describe.skipIf(policy !== 'ok')('studio e2e (browser mode, Chromium)', () => {
     await shot('run-drawer')
     await page.keyboard.press('Escape')
     await drawer.waitFor({ state: 'detached' })
-  }, 60_000)
+  }, 180_000)
 
   it('compares the two benchmark runs with a verdict', async () => {
     const finished = page.getByTestId('finished-runs')
@@ -151,10 +172,10 @@ describe.skipIf(policy !== 'ok')('studio e2e (browser mode, Chromium)', () => {
     await key('5')
     await page.getByRole('heading', { name: 'Compare' }).waitFor()
     const table = page.getByTestId('compare-table')
-    await table.waitFor({ timeout: 15_000 })
+    await table.waitFor()
     expect(['faster', 'slower', 'within noise']).toContain((await table.getByTestId('verdict').first().textContent())?.trim())
     await shot('compare')
-  }, 60_000)
+  }, 180_000)
 
   it('exports the selection as CSV (a download in browser mode)', async () => {
     await key('6')
@@ -168,5 +189,5 @@ describe.skipIf(policy !== 'ok')('studio e2e (browser mode, Chromium)', () => {
     await page.getByTestId('report-status').waitFor()
     await shot('reports')
     expect(pageErrors).toEqual([])
-  }, 60_000)
+  }, 180_000)
 })
