@@ -47,25 +47,25 @@ ZOO: dict[str, dict] = {
                     paper=("MLPerf Tiny Benchmark", 2021), epochs=8, lr=0.1, bs=128),
     "mobilenetv2": dict(make=mobilenetv2.mobilenetv2, family="mobilenetv2",
                         paper=("MobileNetV2: Inverted Residuals and Linear Bottlenecks", 2018),
-                        epochs=5, lr=0.1, bs=128),
+                        epochs=4, lr=0.1, bs=128),
     "shufflenetv2": dict(make=shufflenetv2.shufflenetv2, family="shufflenetv2",
                          paper=("ShuffleNet V2: Practical Guidelines for Efficient CNN Architecture Design", 2018),
-                         epochs=6, lr=0.1, bs=128),
+                         epochs=5, lr=0.1, bs=128),
     "ghostnet": dict(make=ghostnet.ghostnet, family="ghostnet",
                      paper=("GhostNet: More Features from Cheap Operations", 2020),
-                     epochs=5, lr=0.1, bs=128),
+                     epochs=4, lr=0.1, bs=128),
     "condensenext": dict(make=condensenext.condensenext, family="condensenext",
                          paper=("CondenseNeXt: An Ultra-Efficient Deep Neural Network for Embedded Systems", 2021),
-                         epochs=5, lr=0.1, bs=128),
+                         epochs=4, lr=0.1, bs=128),
     "asymmnet": dict(make=asymmnet.asymmnet, family="asymmnet",
                      paper=("AsymmNet: Towards Ultralight Convolution Neural Networks Using Asymmetrical Bottlenecks", 2021),
-                     epochs=5, lr=0.1, bs=128),
+                     epochs=4, lr=0.1, bs=128),
     "leanresnet": dict(make=leanresnet.leanresnet, family="leanconvnet",
                        paper=("LeanConvNets: Low-Cost Yet Effective Convolutional Neural Networks", 2020),
                        epochs=6, lr=0.1, bs=128),
     "densenet": dict(make=densenet.densenet, family="densenet",
                      paper=("Densely Connected Convolutional Networks", 2017),
-                     epochs=6, lr=0.1, bs=128),
+                     epochs=5, lr=0.1, bs=128),
     "resnet8-ee": dict(make=resnet.resnet8_ee, family="resnet-ee",
                        paper=("T-RecX: Tiny-Resource Efficient Convolutional Neural Networks with Early-Exit", 2023),
                        epochs=8, lr=0.1, bs=128, kind="ee", exit_weight=0.5),
@@ -346,10 +346,15 @@ def main() -> None:
     ap.add_argument("--model", action="append", default=[], choices=ORDER, help="train one model (repeatable)")
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default 2)")
+    ap.add_argument("--out", default=None,
+                    help="write .onnx/.json here instead of resources/models (e.g. for a reproducibility rerun)")
     args = ap.parse_args()
+    global THREADS, OUT_DIR, CACHE
     if args.threads:
-        global THREADS
         THREADS = args.threads
+    if args.out:
+        OUT_DIR = os.path.abspath(args.out)
+        CACHE = os.path.join(OUT_DIR, ".cache")
     if args.list:
         for n in ORDER:
             print(n, ZOO[n]["family"], ZOO[n]["epochs"])
