@@ -118,3 +118,17 @@ describe('ExploreScatter', () => {
     w.unmount()
   })
 })
+
+describe('x bounds', () => {
+  it('keeps a lone point off the edge of the chart', async () => {
+    const { xBounds, buildDatasets, paletteFor } = await import('../../renderer/src/charts/explore-data.js')
+    const points = syntheticPoints(1)
+    const x = points[0]?.latencyP50Us ?? 0
+    const log = xBounds(buildDatasets(points, 'latencyP50Us', paletteFor(points), true).datasets, true)
+    expect(log.min).toBeLessThan(x)
+    expect(log.max).toBeGreaterThan(x)
+    const lin = xBounds(buildDatasets(points, 'latencyP50Us', paletteFor(points), false).datasets, false)
+    expect(lin).toEqual({ min: 0, max: x * 1.08 })
+    expect(xBounds([], true)).toEqual({ min: undefined, max: undefined })
+  })
+})

@@ -33,6 +33,25 @@ export function paletteFor(points: readonly ExplorePoint[], into?: Palette): Pal
 
 export const xOf = (p: ExplorePoint, key: XAxisKey): number | null => p[key]
 
+/**
+ * x-axis bounds with some air around the plotted points (Chart.js picks odd log ranges for one or
+ * two points, leaving them on the edge); undefined = let Chart.js decide (nothing plotted).
+ */
+export function xBounds(datasets: readonly ExploreDataset[], logX: boolean): { min: number | undefined; max: number | undefined } {
+  let lo = Infinity
+  let hi = -Infinity
+  for (const d of datasets) {
+    if (d.role !== 'points') continue
+    for (const p of d.data) {
+      if (p.x < lo) lo = p.x
+      if (p.x > hi) hi = p.x
+    }
+  }
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return { min: undefined, max: undefined }
+  if (logX) return { min: lo / 1.6, max: hi * 1.6 }
+  return { min: 0, max: hi * 1.08 || 1 }
+}
+
 export function buildDatasets(visible: readonly ExplorePoint[], xAxis: XAxisKey, palette: Palette, logX: boolean): { datasets: ExploreDataset[]; plotted: number } {
   const usable = visible.filter((p) => {
     const x = xOf(p, xAxis)
