@@ -34,6 +34,8 @@ interface Slot {
   busy: boolean
 }
 
+const MAX_IDLE_RUNNERS = 4
+
 export interface LocalDeviceOptions {
   name?: string
 }
@@ -190,6 +192,10 @@ export class LocalDevice implements Device {
   }
 
   private async start(signal?: AbortSignal): Promise<RunnerProcess> {
+    // Each idle runner holds a loaded session (tens of MB); keep only the most recently used few.
+    const idle = [...this.slots].filter(([, s]) => !s.busy)
+    for (const [key] of idle.slice(0, Math.max(0, this.slots.size - (MAX_IDLE_RUNNERS - 1))))
+      await this.drop(key)
     const proc = await RunnerProcess.start(signal)
     this.bundledEps ??= proc.executionProviders
     return proc
@@ -240,6 +246,9 @@ export class LocalDevice implements Device {
       throw new StudioError('DEVICE_BUSY', `The local device is already running ${dep.model.name}`)
     if (old && old.proc.alive && (old.fresh || !fresh)) {
       old.busy = true
+      // Most recently used last, so start() evicts the least recently used first.
+      this.slots.delete(key)
+      this.slots.set(key, old)
       old.fresh = false
       return { slot: old, sessionRssBytes: dep.sessionRssBytes }
     }

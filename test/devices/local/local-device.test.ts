@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node'
 import { afterAll, describe, expect, it } from 'vitest'
 import { StudioError } from '../../../common/errors.js'
 import { DEFAULT_SESSION_OPTIONS, type LatencySpec, type Progress } from '../../../common/types.js'
-import type { Batch } from '../../../devices/device.js'
+import type { Batch, Deployment } from '../../../devices/device.js'
 import { LocalDevice } from '../../../devices/local/local-device.js'
 import { TINY_MODEL, argmaxRows, batchesOf, fashionImages, isAlive, modelNodeNames } from './helpers.js'
 
@@ -197,5 +197,16 @@ describe('LocalDevice', { timeout: 300_000 }, () => {
     expect(isAlive(pid as number)).toBe(false)
     const pred = await device.evaluate(dep, batchesOf(images.subarray(0, 784 * 10), 4), 10)
     expect(pred.count).toBe(10)
+  })
+
+  it('keeps at most four idle runners alive, dropping the least recently used', async () => {
+    const deps = []
+    for (const threads of [1, 2, 3, 4, 5])
+      deps.push(await device.prepare(model, { ...DEFAULT_SESSION_OPTIONS, threads }))
+    expect(device.runnerPids().length).toBeLessThanOrEqual(4)
+    // The evicted deployment still works: a new runner is started for it.
+    const pred = await device.evaluate(deps[0] as Deployment, batchesOf(fashionImages(8), 4), 8)
+    expect(pred.count).toBe(8)
+    expect(device.runnerPids().length).toBeLessThanOrEqual(4)
   })
 })
