@@ -10,7 +10,10 @@ export default defineConfig({
     plugins: [externalizeDepsPlugin()],
     build: {
       outDir: here('./out/main'),
-      rollupOptions: { input: { index: here('./main/app/index.ts') }, output: { format: 'es', entryFileNames: '[name].js' } },
+      rollupOptions: {
+        input: { index: here('./main/app/index.ts') },
+        output: { format: 'es', entryFileNames: '[name].js' },
+      },
     },
   },
   preload: {
@@ -18,7 +21,10 @@ export default defineConfig({
     // A sandboxed preload must be CommonJS (out/preload/index.cjs), whatever the package type.
     build: {
       outDir: here('./out/preload'),
-      rollupOptions: { input: { index: here('./preload/index.ts') }, output: { format: 'cjs', entryFileNames: '[name].cjs' } },
+      rollupOptions: {
+        input: { index: here('./preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
     },
   },
   renderer: {

@@ -27,7 +27,9 @@ const MODEL_B = join(ROOT, 'test/fixtures/data/fmnist-logreg-nhwc.onnx')
 if (policy === 'fail') {
   describe('studio e2e', () => {
     it('needs Chromium', () => {
-      throw new Error(`CI: no Chromium at ${CHROMIUM_PATH}. Install it (apt-get install chromium) so the e2e suite can run.`)
+      throw new Error(
+        `CI: no Chromium at ${CHROMIUM_PATH}. Install it (apt-get install chromium) so the e2e suite can run.`,
+      )
     })
   })
 }
@@ -55,7 +57,10 @@ describe.skipIf(policy !== 'ok')('studio e2e (browser mode, Chromium)', () => {
     studio = Studio.open({ dbPath: join(dir, 'studio.db') })
     server = await startServer({ studio, rendererDir: RENDERER_OUT })
     browser = await launchChromium()
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true })
+    const context = await browser.newContext({
+      viewport: { width: 1440, height: 900 },
+      acceptDownloads: true,
+    })
     page = await context.newPage()
     page.setDefaultTimeout(120_000)
     page.setDefaultNavigationTimeout(180_000)
@@ -100,7 +105,9 @@ describe.skipIf(policy !== 'ok')('studio e2e (browser mode, Chromium)', () => {
     await page.locator('#bench-seconds').fill('0.5')
     await page.locator('#bench-warmup').fill('5')
     await page.locator('#bench-warmup').press('Tab')
-    await expect.poll(() => page.getByTestId('bench-estimate').textContent(), SLOW).toContain('2 model × device pair(s)')
+    await expect
+      .poll(() => page.getByTestId('bench-estimate').textContent(), SLOW)
+      .toContain('2 model × device pair(s)')
     // Record every percentage the queue shows (runs leave the queue as soon as they finish).
     await page.evaluate(`(() => {
       window.seenPercents = []
@@ -116,7 +123,12 @@ describe.skipIf(policy !== 'ok')('studio e2e (browser mode, Chromium)', () => {
       .then(() => shot('benchmarks-running'))
       .catch(() => undefined)
     const finished = page.getByTestId('finished-runs')
-    await expect.poll(async () => finished.getByText('finished', { exact: true }).count(), { timeout: 240_000, interval: 500 }).toBe(2)
+    await expect
+      .poll(async () => finished.getByText('finished', { exact: true }).count(), {
+        timeout: 240_000,
+        interval: 500,
+      })
+      .toBe(2)
     const seen = (await page.evaluate('window.seenPercents')) as number[]
     expect(seen.length).toBeGreaterThan(0)
     expect(Math.max(...seen)).toBe(100)
@@ -133,19 +145,28 @@ describe.skipIf(policy !== 'ok')('studio e2e (browser mode, Chromium)', () => {
     await page.locator('#bench-limit').press('Tab')
     await page.getByTestId('bench-run').click()
     const finished = page.getByTestId('finished-runs')
-    await expect.poll(async () => finished.getByText('finished', { exact: true }).count(), { timeout: 240_000, interval: 500 }).toBe(4)
+    await expect
+      .poll(async () => finished.getByText('finished', { exact: true }).count(), {
+        timeout: 240_000,
+        interval: 500,
+      })
+      .toBe(4)
     expect(await finished.getByText('failed', { exact: true }).count()).toBe(0)
 
     await key('4')
     await page.getByRole('heading', { name: 'Explore' }).waitFor()
     await page.getByTestId('explore-chart').locator('canvas').waitFor()
-    await expect.poll(() => page.getByTestId('explore-count').textContent(), SLOW).toMatch(/^[1-9]\d* plotted of \d+/)
+    await expect
+      .poll(() => page.getByTestId('explore-count').textContent(), SLOW)
+      .toMatch(/^[1-9]\d* plotted of \d+/)
     // A filter chip hides the device's points and brings them back, on the same canvas.
     const chip = page.getByTestId('chip-device-local')
     await chip.click()
     await expect.poll(() => page.getByTestId('explore-count').textContent(), SLOW).toMatch(/^0 plotted/)
     await chip.click()
-    await expect.poll(() => page.getByTestId('explore-count').textContent(), SLOW).toMatch(/^[1-9]\d* plotted/)
+    await expect
+      .poll(() => page.getByTestId('explore-count').textContent(), SLOW)
+      .toMatch(/^[1-9]\d* plotted/)
     expect(await page.getByTestId('explore-chart').locator('canvas').count()).toBe(1)
     await shot('explore')
     await page.emulateMedia({ colorScheme: 'dark' })
@@ -168,20 +189,30 @@ describe.skipIf(policy !== 'ok')('studio e2e (browser mode, Chromium)', () => {
     const finished = page.getByTestId('finished-runs')
     const benchRows = finished.locator('tbody tr').filter({ hasText: 'bench' })
     expect(await benchRows.count()).toBeGreaterThanOrEqual(2)
-    for (const i of [0, 1]) await benchRows.nth(i).locator('td').first().locator('input, .p-checkbox').first().click()
+    for (const i of [0, 1])
+      await benchRows.nth(i).locator('td').first().locator('input, .p-checkbox').first().click()
     await key('5')
     await page.getByRole('heading', { name: 'Compare' }).waitFor()
     const table = page.getByTestId('compare-table')
     await table.waitFor()
-    expect(['faster', 'slower', 'within noise']).toContain((await table.getByTestId('verdict').first().textContent())?.trim())
+    expect(['faster', 'slower', 'within noise']).toContain(
+      (await table.getByTestId('verdict').first().textContent())?.trim(),
+    )
     await shot('compare')
   }, 180_000)
 
   it('exports the selection as CSV (a download in browser mode)', async () => {
     await key('6')
     await page.getByRole('heading', { name: 'Reports' }).waitFor()
-    await page.getByRole('radio', { name: 'CSV' }).or(page.getByText('CSV', { exact: true })).first().click()
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('report-export').click()])
+    await page
+      .getByRole('radio', { name: 'CSV' })
+      .or(page.getByText('CSV', { exact: true }))
+      .first()
+      .click()
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('report-export').click(),
+    ])
     expect(download.suggestedFilename()).toMatch(/\.csv$/)
     const csv = readFileSync(await download.path(), 'utf8')
     expect(csv.split('\n')[0]).toMatch(/model/i)

@@ -11,7 +11,9 @@ afterEach(() => {
 
 describe('browser bridge', () => {
   it('POSTs /api/<channel> with the payload and the bearer token, and returns the ApiResult', async () => {
-    const fetchMock = vi.fn(async () => new Response(JSON.stringify({ ok: true, value: [] }), { status: 200 }))
+    const fetchMock = vi.fn(
+      async () => new Response(JSON.stringify({ ok: true, value: [] }), { status: 200 }),
+    )
     vi.stubGlobal('fetch', fetchMock)
     const bridge = createBrowserBridge('tok', 'http://127.0.0.1:9999')
     expect(await bridge.invoke('runs:list', { limit: 5 })).toEqual({ ok: true, value: [] })
@@ -25,10 +27,16 @@ describe('browser bridge', () => {
   })
 
   it('turns a refused token and an unreachable server into errors a user can act on', async () => {
-    vi.stubGlobal('fetch', vi.fn(async () => new Response('no', { status: 401 })))
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => new Response('no', { status: 401 })),
+    )
     const r = await createBrowserBridge(null, 'http://127.0.0.1:9999').invoke('models:list')
     expect(r.ok === false && r.error.code).toBe('AUTH_FAILED')
-    vi.stubGlobal('fetch', vi.fn(async () => Promise.reject(new TypeError('Failed to fetch'))))
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => Promise.reject(new TypeError('Failed to fetch'))),
+    )
     const r2 = await createBrowserBridge(null, 'http://127.0.0.1:9999').invoke('models:list')
     expect(r2.ok === false && r2.error.message).toMatch(/did not answer.*edgebench serve/)
   })
@@ -41,7 +49,12 @@ describe('browser bridge', () => {
   })
 
   it('request() unwraps values and throws ApiError with the code', async () => {
-    setBridge(fakeBridge({ 'app:info': () => ({ name: 'x' }), 'runs:get': () => Promise.reject(Object.assign(new Error('No run 9'), { code: 'NOT_FOUND' })) }))
+    setBridge(
+      fakeBridge({
+        'app:info': () => ({ name: 'x' }),
+        'runs:get': () => Promise.reject(Object.assign(new Error('No run 9'), { code: 'NOT_FOUND' })),
+      }),
+    )
     expect(await request('app:info')).toEqual({ name: 'x' })
     const err = await request('runs:get', { runId: 9 }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ApiError)

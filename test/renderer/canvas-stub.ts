@@ -9,7 +9,11 @@ export function installCanvasStub(): void {
   const make = (canvas: HTMLCanvasElement): CanvasRenderingContext2D => {
     const target: Record<string, unknown> = {
       canvas,
-      measureText: (t: string) => ({ width: t.length * 6, actualBoundingBoxAscent: 8, actualBoundingBoxDescent: 2 }),
+      measureText: (t: string) => ({
+        width: t.length * 6,
+        actualBoundingBoxAscent: 8,
+        actualBoundingBoxDescent: 2,
+      }),
       getImageData: () => ({ data: new Uint8ClampedArray(4) }),
       createLinearGradient: () => gradient,
       createRadialGradient: () => gradient,

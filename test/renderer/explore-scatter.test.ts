@@ -28,7 +28,9 @@ function mountScatter(points: ExplorePoint[], visible = points) {
 }
 
 const pointsOf = (chart: Chart<'scatter', ScatterDatum[]>): number =>
-  chart.data.datasets.filter((d) => (d as ExploreDataset).role === 'points').reduce((n, d) => n + d.data.length, 0)
+  chart.data.datasets
+    .filter((d) => (d as ExploreDataset).role === 'points')
+    .reduce((n, d) => n + d.data.length, 0)
 
 describe('ExploreScatter', () => {
   it('draws every measured point, one dataset and one Pareto step line per device', async () => {
@@ -43,7 +45,11 @@ describe('ExploreScatter', () => {
     expect(fronts.map((d) => (d as ExploreDataset).device).sort()).toEqual(['local', 'rpi4', 'stm32h7'])
     // The drawn front is exactly common/pareto's front for that device.
     const local = fronts.find((d) => (d as ExploreDataset).device === 'local')
-    const expected = paretoFront(points.filter((p) => p.device === 'local'), (p) => p.latencyP50Us, (p) => p.top1)
+    const expected = paretoFront(
+      points.filter((p) => p.device === 'local'),
+      (p) => p.latencyP50Us,
+      (p) => p.top1,
+    )
     expect(local?.data.map((d) => d.point.key)).toEqual(expected.map((p) => p.key))
     expect(w.emitted('plotted')?.[0]).toEqual([300])
     w.unmount()
@@ -108,7 +114,10 @@ describe('ExploreScatter', () => {
     await nextTick()
     const chart = (w.vm as unknown as ScatterVm).getChart()
     if (!chart) throw new Error('no chart')
-    const colourOf = (device: string): unknown => chart.data.datasets.find((d) => (d as ExploreDataset).role === 'front' && (d as ExploreDataset).device === device)?.borderColor
+    const colourOf = (device: string): unknown =>
+      chart.data.datasets.find(
+        (d) => (d as ExploreDataset).role === 'front' && (d as ExploreDataset).device === device,
+      )?.borderColor
     const before = colourOf('stm32h7')
     const f = noFilter()
     f.devices.add('local')

@@ -1,5 +1,13 @@
 /** A StudioBridge for component and store tests: canned answers per channel and events on demand. */
-import type { ApiChannel, ApiEventName, ApiEvents, ApiResult, ApiValue, ExplorePoint, StudioBridge } from '../../common/api.js'
+import type {
+  ApiChannel,
+  ApiEventName,
+  ApiEvents,
+  ApiResult,
+  ApiValue,
+  ExplorePoint,
+  StudioBridge,
+} from '../../common/api.js'
 
 type Handler = (payload: unknown) => unknown
 
@@ -22,7 +30,13 @@ export function fakeBridge(handlers: Partial<Record<ApiChannel, Handler>>): Fake
         return { ok: true, value: (await h(args[0])) as ApiValue<C> }
       } catch (e) {
         const err = e as { code?: string; message?: string }
-        return { ok: false, error: { code: (err.code as 'INTERNAL' | undefined) ?? 'INTERNAL', message: err.message ?? String(e) } }
+        return {
+          ok: false,
+          error: {
+            code: (err.code as 'INTERNAL' | undefined) ?? 'INTERNAL',
+            message: err.message ?? String(e),
+          },
+        }
       }
     },
     on(event, listener) {
@@ -39,11 +53,15 @@ export function fakeBridge(handlers: Partial<Record<ApiChannel, Handler>>): Fake
 }
 
 /** n points over devices × families × variants, with plausible figures. */
-export function syntheticPoints(n: number, devices = ['local', 'rpi4', 'stm32h7'], families = ['mobilenet', 'resnet', 'squeezenet', 'shufflenet']): ExplorePoint[] {
+export function syntheticPoints(
+  n: number,
+  devices = ['local', 'rpi4', 'stm32h7'],
+  families = ['mobilenet', 'resnet', 'squeezenet', 'shufflenet'],
+): ExplorePoint[] {
   const variants = ['fp32', 'fp16', 'int8', 'pruned']
   const out: ExplorePoint[] = []
   let seed = 42
-  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+  const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
   for (let i = 0; i < n; i++) {
     const device = devices[i % devices.length] ?? 'local'
     const family = families[Math.floor(i / devices.length) % families.length] ?? null

@@ -12,10 +12,40 @@ import { useSelectionStore } from '../../renderer/src/stores/selection.js'
 import { fakeBridge, syntheticPoints } from './fake-bridge.js'
 
 function model(id: number, parentId: number | null, kind = 'fp32'): ModelInfo {
-  return { id, name: `m${id}`, path: `/m${id}.onnx`, sha256: String(id), family: 'mobilenet', kind, parentId, recipe: null, card: null, createdAt: '', params: 1, macs: 2, fileBytes: 3 }
+  return {
+    id,
+    name: `m${id}`,
+    path: `/m${id}.onnx`,
+    sha256: String(id),
+    family: 'mobilenet',
+    kind,
+    parentId,
+    recipe: null,
+    card: null,
+    createdAt: '',
+    params: 1,
+    macs: 2,
+    fileBytes: 3,
+  }
 }
 function summary(id: number, status: RunSummary['status']): RunSummary {
-  return { id, kind: 'bench', modelId: 1, modelName: 'm1', deviceName: 'local', status, spec: {}, env: null, error: null, createdAt: '', startedAt: null, finishedAt: null, p50Us: null, p90Us: null, top1: null }
+  return {
+    id,
+    kind: 'bench',
+    modelId: 1,
+    modelName: 'm1',
+    deviceName: 'local',
+    status,
+    spec: {},
+    env: null,
+    error: null,
+    createdAt: '',
+    startedAt: null,
+    finishedAt: null,
+    p50Us: null,
+    p90Us: null,
+    top1: null,
+  }
 }
 
 beforeEach(() => setActivePinia(createPinia()))
@@ -32,14 +62,19 @@ describe('models store', () => {
     const bridge = fakeBridge({
       'models:importBytes': (p) => {
         const { fileName, dataBase64 } = p as { fileName: string; dataBase64: string }
-        if (fileName === 'bad.onnx') throw Object.assign(new Error('Error loading ONNX model: truncated'), { code: 'MODEL_INVALID' })
+        if (fileName === 'bad.onnx')
+          throw Object.assign(new Error('Error loading ONNX model: truncated'), { code: 'MODEL_INVALID' })
         expect(atob(dataBase64)).toBe('ONNX')
         return model(7, null)
       },
     })
     setBridge(bridge)
     const store = useModelsStore()
-    const added = await store.importFiles([new File(['ONNX'], 'good.onnx'), new File(['x'], 'bad.onnx'), new File(['x'], 'notes.txt')])
+    const added = await store.importFiles([
+      new File(['ONNX'], 'good.onnx'),
+      new File(['x'], 'bad.onnx'),
+      new File(['x'], 'notes.txt'),
+    ])
     expect(added.map((m) => m.id)).toEqual([7])
     expect(store.models.map((m) => m.id)).toEqual([7])
     expect(store.importErrors.map((e) => [e.fileName, e.error.code])).toEqual([
@@ -50,7 +85,12 @@ describe('models store', () => {
   })
 
   it('shows a failed list with the code and message of the error', async () => {
-    setBridge(fakeBridge({ 'models:list': () => Promise.reject(Object.assign(new Error('database is locked'), { code: 'STORE_ERROR' })) }))
+    setBridge(
+      fakeBridge({
+        'models:list': () =>
+          Promise.reject(Object.assign(new Error('database is locked'), { code: 'STORE_ERROR' })),
+      }),
+    )
     const store = useModelsStore()
     await store.load()
     expect(store.error).toEqual({ code: 'STORE_ERROR', message: 'database is locked' })
@@ -59,7 +99,10 @@ describe('models store', () => {
 
 describe('runs store', () => {
   it('follows progress, status and finished events into the queue and the finished list', async () => {
-    const bridge = fakeBridge({ 'runs:list': () => [summary(2, 'queued'), summary(1, 'running')], 'runs:start': () => ({ runId: 3 }) })
+    const bridge = fakeBridge({
+      'runs:list': () => [summary(2, 'queued'), summary(1, 'running')],
+      'runs:start': () => ({ runId: 3 }),
+    })
     setBridge(bridge)
     const runs = useRunsStore()
     await runs.load()
@@ -67,7 +110,10 @@ describe('runs store', () => {
     expect(runs.queue.map((r) => r.id)).toEqual([1, 2])
     expect([runs.runningCount, runs.queuedCount]).toEqual([1, 1])
 
-    bridge.emit('run:progress', { runId: 1, progress: { phase: 'latency', done: 50, total: 100, fraction: 0.5 } })
+    bridge.emit('run:progress', {
+      runId: 1,
+      progress: { phase: 'latency', done: 50, total: 100, fraction: 0.5 },
+    })
     expect(runs.progress.get(1)?.fraction).toBe(0.5)
     bridge.emit('run:status', { runId: 2, status: 'running' })
     expect(runs.runningCount).toBe(2)
@@ -112,7 +158,16 @@ describe('runs store', () => {
 
 describe('devices store', () => {
   it('lists this computer first and follows status events', async () => {
-    const dev = (name: string, kind: DeviceSummary['kind']): DeviceSummary => ({ id: 1, name, kind, config: {}, info: null, status: { state: 'unknown' }, createdAt: '', updatedAt: '' })
+    const dev = (name: string, kind: DeviceSummary['kind']): DeviceSummary => ({
+      id: 1,
+      name,
+      kind,
+      config: {},
+      info: null,
+      status: { state: 'unknown' },
+      createdAt: '',
+      updatedAt: '',
+    })
     const bridge = fakeBridge({ 'devices:list': () => [dev('a-board', 'ssh'), dev('local', 'local')] })
     setBridge(bridge)
     const devices = useDevicesStore()

@@ -71,7 +71,12 @@ function syntheticPoints(n: number): ExplorePoint[] {
   })
 }
 
-function bundleBytes(): { files: number; js: number; jsGzip: number; largest: { name: string; bytes: number } } {
+function bundleBytes(): {
+  files: number
+  js: number
+  jsGzip: number
+  largest: { name: string; bytes: number }
+} {
   const dir = join(RENDERER_OUT, 'assets')
   let js = 0
   let jsGzip = 0
@@ -106,7 +111,9 @@ async function cpuClock(page: Page): Promise<CpuClock> {
 }
 
 async function lastMeasure(page: Page, name: string): Promise<number | null> {
-  const d = await page.evaluate(`(() => { const e = performance.getEntriesByName(${JSON.stringify(name)}, 'measure'); return e.length ? e[e.length - 1].duration : null })()`)
+  const d = await page.evaluate(
+    `(() => { const e = performance.getEntriesByName(${JSON.stringify(name)}, 'measure'); return e.length ? e[e.length - 1].duration : null })()`,
+  )
   return typeof d === 'number' ? d : null
 }
 
@@ -143,7 +150,10 @@ async function main(): Promise<void> {
     const tListening = performance.now()
     const points = syntheticPoints(N_POINTS)
     const pointsBody = JSON.stringify({ ok: true, value: points })
-    await page.route((u) => u.pathname === '/api/explore:points', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: pointsBody }))
+    await page.route(
+      (u) => u.pathname === '/api/explore:points',
+      (route) => route.fulfill({ status: 200, contentType: 'application/json', body: pointsBody }),
+    )
     await page.goto(server.url)
     await page.getByTestId('model-tree').locator('tbody tr').first().waitFor()
     await nextFrame(page)
@@ -163,7 +173,9 @@ async function main(): Promise<void> {
     const tKey = performance.now()
     await page.keyboard.press('4')
     await page.getByTestId('explore-chart').locator('canvas').waitFor()
-    await page.waitForFunction(`document.querySelector('[data-testid=explore-count]')?.textContent?.includes('of ${N_POINTS}')`)
+    await page.waitForFunction(
+      `document.querySelector('[data-testid=explore-count]')?.textContent?.includes('of ${N_POINTS}')`,
+    )
     await nextFrame(page)
     const exploreFirstMs = performance.now() - tKey
     const exploreFirstInsideMs = await lastMeasure(page, 'eb:explore-first-render')
@@ -185,7 +197,10 @@ async function main(): Promise<void> {
       const m = await lastMeasure(page, 'eb:explore-update')
       if (m !== null) inside.push(m)
     }
-    const sameChart = (await page.evaluate(`document.querySelectorAll('[data-testid=explore-chart] canvas').length === 1`)) === true
+    const sameChart =
+      (await page.evaluate(
+        `document.querySelectorAll('[data-testid=explore-chart] canvas').length === 1`,
+      )) === true
 
     await server.close()
     await studio.close()
@@ -220,12 +235,22 @@ async function main(): Promise<void> {
     }
     const ms = (x: number | null): string => (x === null ? '—' : `${x.toFixed(1)} ms`)
     const kib = (b: number): string => `${(b / 1024).toFixed(1)} KiB`
-    out(`EdgeBench Studio — UI benchmark (browser mode, Chromium headless; load average ${result.loadAverage1m?.toFixed(1) ?? '—'})`)
-    out(`  serve start → Models view painted   ${ms(result.serveToModelsPaintedMs)}  (server listening ${ms(result.serverListeningMs)}, page ${ms(result.pageLoadToModelsPaintedMs)})`)
+    out(
+      `EdgeBench Studio — UI benchmark (browser mode, Chromium headless; load average ${result.loadAverage1m?.toFixed(1) ?? '—'})`,
+    )
+    out(
+      `  serve start → Models view painted   ${ms(result.serveToModelsPaintedMs)}  (server listening ${ms(result.serverListeningMs)}, page ${ms(result.pageLoadToModelsPaintedMs)})`,
+    )
     out(`  reload → Models view painted        ${ms(reloadMs)}  (main-thread CPU ${ms(modelsCpuMs)})`)
-    out(`  Explore first render, ${N_POINTS} points   ${ms(exploreFirstMs)}  (component setup → chart drawn ${ms(exploreFirstInsideMs)}; main-thread CPU ${ms(exploreFirstCpuMs)})`)
-    out(`  Explore filter change, in place     ${ms(result.filterChangeMedianMs)} median of ${REPEATS}  (update inside ${ms(result.filterChangeInsideMedianMs)}; main-thread CPU ${ms(result.filterChangeCpuMedianMs)}; one canvas: ${sameChart ? 'yes' : 'NO'})`)
-    out(`  Bundle JS                           ${kib(bundle.js)} in ${bundle.files} files (gzip ${kib(bundle.jsGzip)}), budget ${kib(BUDGET_JS_BYTES)}: ${result.bundleWithinBudget ? 'OK' : 'OVER'}`)
+    out(
+      `  Explore first render, ${N_POINTS} points   ${ms(exploreFirstMs)}  (component setup → chart drawn ${ms(exploreFirstInsideMs)}; main-thread CPU ${ms(exploreFirstCpuMs)})`,
+    )
+    out(
+      `  Explore filter change, in place     ${ms(result.filterChangeMedianMs)} median of ${REPEATS}  (update inside ${ms(result.filterChangeInsideMedianMs)}; main-thread CPU ${ms(result.filterChangeCpuMedianMs)}; one canvas: ${sameChart ? 'yes' : 'NO'})`,
+    )
+    out(
+      `  Bundle JS                           ${kib(bundle.js)} in ${bundle.files} files (gzip ${kib(bundle.jsGzip)}), budget ${kib(BUDGET_JS_BYTES)}: ${result.bundleWithinBudget ? 'OK' : 'OVER'}`,
+    )
     out(`  largest chunk                       ${bundle.largest.name} ${kib(bundle.largest.bytes)}`)
     if (!result.bundleWithinBudget) process.exitCode = 1
   } finally {

@@ -20,7 +20,10 @@ import {
 const TOKEN_KEY = 'edgebench.token'
 
 /** Reads `?token=` once, remembers it for the tab, and cleans the address bar. */
-export function takeToken(loc: Location = window.location, storage: Storage = window.sessionStorage): string | null {
+export function takeToken(
+  loc: Location = window.location,
+  storage: Storage = window.sessionStorage,
+): string | null {
   const url = new URL(loc.href)
   const fromUrl = url.searchParams.get('token')
   if (fromUrl) {
@@ -38,7 +41,10 @@ function isEventMessage(x: unknown): x is ApiEventMessage {
   return typeof x === 'object' && x !== null && typeof (x as { event?: unknown }).event === 'string'
 }
 
-export function createBrowserBridge(token: string | null, origin: string = window.location.origin): StudioBridge {
+export function createBrowserBridge(
+  token: string | null,
+  origin: string = window.location.origin,
+): StudioBridge {
   const listeners = new Map<string, Set<Listener>>()
   let socket: WebSocket | null = null
   let retryMs = 500
@@ -74,7 +80,10 @@ export function createBrowserBridge(token: string | null, origin: string = windo
     })
   }
 
-  async function invoke<C extends ApiChannel>(channel: C, ...args: PayloadArgs<C>): Promise<ApiResult<ApiValue<C>>> {
+  async function invoke<C extends ApiChannel>(
+    channel: C,
+    ...args: PayloadArgs<C>
+  ): Promise<ApiResult<ApiValue<C>>> {
     const headers: Record<string, string> = { 'content-type': 'application/json' }
     if (token) headers.authorization = `Bearer ${token}`
     let res: Response
@@ -89,19 +98,29 @@ export function createBrowserBridge(token: string | null, origin: string = windo
       const message = e instanceof Error ? e.message : String(e)
       return {
         ok: false,
-        error: { code: 'DEVICE_UNREACHABLE', message: `The studio server did not answer (${message}). Is \`edgebench serve\` still running?` },
+        error: {
+          code: 'DEVICE_UNREACHABLE',
+          message: `The studio server did not answer (${message}). Is \`edgebench serve\` still running?`,
+        },
       }
     }
     if (res.status === 401 || res.status === 403) {
       return {
         ok: false,
-        error: { code: 'AUTH_FAILED', message: 'The server refused this page. Open the address printed by `edgebench serve` (it carries the token).' },
+        error: {
+          code: 'AUTH_FAILED',
+          message:
+            'The server refused this page. Open the address printed by `edgebench serve` (it carries the token).',
+        },
       }
     }
     try {
       return (await res.json()) as ApiResult<ApiValue<C>>
     } catch {
-      return { ok: false, error: { code: 'INTERNAL', message: `The server answered ${res.status} without a result.` } }
+      return {
+        ok: false,
+        error: { code: 'INTERNAL', message: `The server answered ${res.status} without a result.` },
+      }
     }
   }
 

@@ -44,13 +44,19 @@ export function getBridge(): StudioBridge {
   return bridge
 }
 
-export async function request<C extends ApiChannel>(channel: C, ...args: PayloadArgs<C>): Promise<ApiValue<C>> {
+export async function request<C extends ApiChannel>(
+  channel: C,
+  ...args: PayloadArgs<C>
+): Promise<ApiValue<C>> {
   const result = await getBridge().invoke(channel, ...args)
   if (!result.ok) throw new ApiError(result.error)
   return result.value
 }
 
-export function onEvent<E extends ApiEventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void {
+export function onEvent<E extends ApiEventName>(
+  event: E,
+  listener: (payload: ApiEvents[E]) => void,
+): () => void {
   return getBridge().on(event, listener)
 }
 

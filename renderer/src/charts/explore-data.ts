@@ -8,7 +8,14 @@ import type { ExplorePoint } from '../../../common/api.js'
 import { paretoByGroup } from '../../../common/pareto.js'
 import type { XAxisKey } from '../stores/explore.js'
 import { familyOf } from '../stores/explore.js'
-import { DEVICE_COLORS, FAMILY_SHAPES, VARIANT_OUTLINE, assignInOrder, withAlpha, type FamilyShape } from './setup.js'
+import {
+  DEVICE_COLORS,
+  FAMILY_SHAPES,
+  VARIANT_OUTLINE,
+  assignInOrder,
+  withAlpha,
+  type FamilyShape,
+} from './setup.js'
 
 export interface ScatterDatum {
   x: number
@@ -16,7 +23,10 @@ export interface ScatterDatum {
   point: ExplorePoint
 }
 
-export type ExploreDataset = ChartDataset<'scatter', ScatterDatum[]> & { role: 'points' | 'front'; device: string }
+export type ExploreDataset = ChartDataset<'scatter', ScatterDatum[]> & {
+  role: 'points' | 'front'
+  device: string
+}
 
 export interface Palette {
   colors: Map<string, string>
@@ -26,7 +36,11 @@ export interface Palette {
 /** Colours and shapes from ALL points, so filtering never repaints a device in another colour. */
 export function paletteFor(points: readonly ExplorePoint[], into?: Palette): Palette {
   const p = into ?? { colors: new Map(), shapes: new Map() }
-  assignInOrder(points.map((x) => x.device), DEVICE_COLORS, p.colors)
+  assignInOrder(
+    points.map((x) => x.device),
+    DEVICE_COLORS,
+    p.colors,
+  )
   assignInOrder(points.map(familyOf), FAMILY_SHAPES, p.shapes)
   return p
 }
@@ -37,7 +51,10 @@ export const xOf = (p: ExplorePoint, key: XAxisKey): number | null => p[key]
  * x-axis bounds with some air around the plotted points (Chart.js picks odd log ranges for one or
  * two points, leaving them on the edge); undefined = let Chart.js decide (nothing plotted).
  */
-export function xBounds(datasets: readonly ExploreDataset[], logX: boolean): { min: number | undefined; max: number | undefined } {
+export function xBounds(
+  datasets: readonly ExploreDataset[],
+  logX: boolean,
+): { min: number | undefined; max: number | undefined } {
   let lo = Infinity
   let hi = -Infinity
   for (const d of datasets) {
@@ -52,12 +69,22 @@ export function xBounds(datasets: readonly ExploreDataset[], logX: boolean): { m
   return { min: 0, max: hi * 1.08 || 1 }
 }
 
-export function buildDatasets(visible: readonly ExplorePoint[], xAxis: XAxisKey, palette: Palette, logX: boolean): { datasets: ExploreDataset[]; plotted: number } {
+export function buildDatasets(
+  visible: readonly ExplorePoint[],
+  xAxis: XAxisKey,
+  palette: Palette,
+  logX: boolean,
+): { datasets: ExploreDataset[]; plotted: number } {
   const usable = visible.filter((p) => {
     const x = xOf(p, xAxis)
     return x !== null && Number.isFinite(x) && (!logX || x > 0) && p.top1 !== null && Number.isFinite(p.top1)
   })
-  const fronts = paretoByGroup(usable, (p) => p.device, (p) => xOf(p, xAxis), (p) => p.top1)
+  const fronts = paretoByGroup(
+    usable,
+    (p) => p.device,
+    (p) => xOf(p, xAxis),
+    (p) => p.top1,
+  )
   const datasets: ExploreDataset[] = []
   for (const [device, front] of fronts) {
     const color = palette.colors.get(device) ?? DEVICE_COLORS[0] ?? '#0072B2'

@@ -22,18 +22,48 @@ let done = false
 export function setupCharts(): void {
   if (done) return
   done = true
-  Chart.register(BarController, BarElement, CategoryScale, LinearScale, LogarithmicScale, LineController, LineElement, PointElement, ScatterController, Tooltip, Filler)
-  const dark = typeof window !== 'undefined' && window.matchMedia?.('(prefers-color-scheme: dark)').matches === true
+  Chart.register(
+    BarController,
+    BarElement,
+    CategoryScale,
+    LinearScale,
+    LogarithmicScale,
+    LineController,
+    LineElement,
+    PointElement,
+    ScatterController,
+    Tooltip,
+    Filler,
+  )
+  const dark =
+    typeof window !== 'undefined' && window.matchMedia?.('(prefers-color-scheme: dark)').matches === true
   Chart.defaults.color = dark ? '#9aa4b1' : '#5d6875'
   Chart.defaults.borderColor = dark ? 'rgba(255,255,255,0.10)' : 'rgba(0,0,0,0.10)'
   Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif'
 }
 
 /** Okabe–Ito, colour-blind safe, without black (it vanishes in dark mode). */
-export const DEVICE_COLORS: readonly string[] = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#F0E442']
+export const DEVICE_COLORS: readonly string[] = [
+  '#0072B2',
+  '#E69F00',
+  '#009E73',
+  '#D55E00',
+  '#CC79A7',
+  '#56B4E9',
+  '#F0E442',
+]
 
 /** Chart.js point styles, one per model family. */
-export const FAMILY_SHAPES = ['circle', 'triangle', 'rect', 'rectRot', 'star', 'crossRot', 'rectRounded', 'cross'] as const
+export const FAMILY_SHAPES = [
+  'circle',
+  'triangle',
+  'rect',
+  'rectRot',
+  'star',
+  'crossRot',
+  'rectRounded',
+  'cross',
+] as const
 export type FamilyShape = (typeof FAMILY_SHAPES)[number]
 
 /** Outline per variant kind (UI.md: outline = variant kind). */
@@ -51,7 +81,11 @@ export function withAlpha(hex: string, alpha: number): string {
 }
 
 /** Stable assignment: the n-th distinct key gets the n-th choice (cycling). */
-export function assignInOrder<T>(keys: Iterable<string>, choices: readonly T[], into = new Map<string, T>()): Map<string, T> {
+export function assignInOrder<T>(
+  keys: Iterable<string>,
+  choices: readonly T[],
+  into = new Map<string, T>(),
+): Map<string, T> {
   for (const k of keys) {
     if (!into.has(k)) {
       const c = choices[into.size % choices.length]

@@ -16,7 +16,9 @@ export const useDevicesStore = defineStore('devices', () => {
 
   /** This computer first, then the rest by name. */
   const sorted = computed(() =>
-    [...devices.value].sort((a, b) => Number(b.kind === 'local') - Number(a.kind === 'local') || a.name.localeCompare(b.name)),
+    [...devices.value].sort(
+      (a, b) => Number(b.kind === 'local') - Number(a.kind === 'local') || a.name.localeCompare(b.name),
+    ),
   )
 
   async function load(): Promise<void> {

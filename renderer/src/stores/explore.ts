@@ -24,11 +24,16 @@ export interface ExploreFilters {
 export const familyOf = (p: ExplorePoint): string => p.family ?? 'other'
 
 export function applyFilters(points: readonly ExplorePoint[], f: ExploreFilters): ExplorePoint[] {
-  return points.filter((p) => !f.devices.has(p.device) && !f.families.has(familyOf(p)) && !f.variants.has(p.variant))
+  return points.filter(
+    (p) => !f.devices.has(p.device) && !f.families.has(familyOf(p)) && !f.variants.has(p.variant),
+  )
 }
 
 /** Distinct values with how many points carry each, in order of first appearance. */
-export function countBy(points: readonly ExplorePoint[], key: (p: ExplorePoint) => string): { value: string; count: number }[] {
+export function countBy(
+  points: readonly ExplorePoint[],
+  key: (p: ExplorePoint) => string,
+): { value: string; count: number }[] {
   const m = new Map<string, number>()
   for (const p of points) m.set(key(p), (m.get(key(p)) ?? 0) + 1)
   return [...m].map(([value, count]) => ({ value, count }))
@@ -75,5 +80,20 @@ export const useExploreStore = defineStore('explore', () => {
     filters.value = { devices: new Set(), families: new Set(), variants: new Set() }
   }
 
-  return { points, loaded, error, filters, xAxis, logX, visible, deviceCounts, familyCounts, variantCounts, load, setPoints, toggle, clearFilters }
+  return {
+    points,
+    loaded,
+    error,
+    filters,
+    xAxis,
+    logX,
+    visible,
+    deviceCounts,
+    familyCounts,
+    variantCounts,
+    load,
+    setPoints,
+    toggle,
+    clearFilters,
+  }
 })

@@ -70,12 +70,19 @@ export const useModelsStore = defineStore('models', () => {
           if (!f.name.toLowerCase().endsWith('.onnx')) {
             throw new Error(`${f.name} is not an .onnx file. Export the model to ONNX first.`)
           }
-          const m = await request('models:importBytes', { fileName: f.name, dataBase64: await fileToBase64(f) })
+          const m = await request('models:importBytes', {
+            fileName: f.name,
+            dataBase64: await fileToBase64(f),
+          })
           upsert(m)
           added.push(m)
         } catch (e) {
           const info = toErrorInfo(e)
-          importErrors.value.push({ fileName: f.name, error: e instanceof Error && !('code' in e) ? { code: 'MODEL_INVALID', message: info.message } : info })
+          importErrors.value.push({
+            fileName: f.name,
+            error:
+              e instanceof Error && !('code' in e) ? { code: 'MODEL_INVALID', message: info.message } : info,
+          })
         }
       }
     } finally {
@@ -112,5 +119,20 @@ export const useModelsStore = defineStore('models', () => {
     }
   }
 
-  return { models, loaded, loading, error, importing, importErrors, inspections, inspectErrors, tree, byId, load, importFiles, importWithDialog, inspect }
+  return {
+    models,
+    loaded,
+    loading,
+    error,
+    importing,
+    importErrors,
+    inspections,
+    inspectErrors,
+    tree,
+    byId,
+    load,
+    importFiles,
+    importWithDialog,
+    inspect,
+  }
 })

@@ -16,7 +16,12 @@ export function summarize(run: RunRecord): RunSummary {
   const { result, ...rest } = run
   const bench = run.kind === 'bench' && result ? (result as BenchResult) : null
   const ev = run.kind === 'eval' && result ? (result as EvalResult) : null
-  return { ...rest, p50Us: bench?.latencyUs.p50 ?? null, p90Us: bench?.latencyUs.p90 ?? null, top1: ev?.top1 ?? null }
+  return {
+    ...rest,
+    p50Us: bench?.latencyUs.p50 ?? null,
+    p90Us: bench?.latencyUs.p90 ?? null,
+    top1: ev?.top1 ?? null,
+  }
 }
 
 /** Remaining time from the elapsed time and the fraction done; null until there is a trend. */
@@ -109,5 +114,20 @@ export const useRunsStore = defineStore('runs', () => {
     return () => offs.forEach((off) => off())
   }
 
-  return { runs, loaded, error, startError, progress, queue, done, runningCount, queuedCount, load, start, cancel, startedMs, subscribe }
+  return {
+    runs,
+    loaded,
+    error,
+    startError,
+    progress,
+    queue,
+    done,
+    runningCount,
+    queuedCount,
+    load,
+    start,
+    cancel,
+    startedMs,
+    subscribe,
+  }
 })
