@@ -57,6 +57,17 @@ function ensureElectronBuild() {
   return r.status === 0 ? null : 'the desktop app failed to build (see above)'
 }
 
+/** First start on a fresh clone: build the browser-mode UI (about half a minute). */
+function buildRenderer() {
+  process.stderr.write('Building the studio UI for browser mode (first start only)…\n')
+  const vite = join(dirname(require.resolve('vite/package.json')), 'bin', 'vite.js')
+  const r = spawnSync(process.execPath, [vite, 'build', '-c', 'vite.config.renderer.ts', '--logLevel', 'warn'], {
+    cwd: root,
+    stdio: 'inherit',
+  })
+  if (r.status !== 0) process.stderr.write('The UI failed to build (see above); run `npm run build:renderer` to retry.\n')
+}
+
 /** Resolves with null when Electron ran (and exited after a while), or with the reason it could not. */
 function launchElectron(bin) {
   return new Promise((resolve) => {
@@ -100,9 +111,7 @@ async function browserMode() {
   process.on('SIGTERM', () => stop.abort())
   const studio = Studio.open({ dbPath: args.db ?? defaultDbPath(), logger: createLogger('warn') })
   try {
-    if (!existsSync(join(defaultRendererDir(), 'index.html'))) {
-      process.stdout.write('The UI is not built yet: run `npm run build` once, then reload the page.\n')
-    }
+    if (!existsSync(join(defaultRendererDir(), 'index.html'))) buildRenderer()
     await runBrowserMode({
       studio,
       print: (line) => process.stdout.write(`${line}\n`),
