@@ -68,11 +68,19 @@ describe.skipIf(policy !== 'ok')('studio e2e (browser mode, Chromium)', () => {
   }, 600_000)
 
   afterAll(async () => {
-    await browser?.close()
-    await server?.close()
-    await studio?.close()
+    // Each step is bounded: a close that hangs must be reported, not stall the whole suite.
+    const bounded = async (what: string, p: Promise<unknown> | undefined): Promise<void> => {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const late = new Promise<string>((r) => (timer = setTimeout(() => r(what), 15_000)))
+      const hung = await Promise.race([Promise.resolve(p).then(() => null), late])
+      clearTimeout(timer)
+      if (hung) process.stderr.write(`e2e teardown: ${hung} did not finish within 15 s\n`)
+    }
+    await bounded('browser.close()', browser?.close())
+    await bounded('server.close()', server?.close())
+    await bounded('studio.close()', studio?.close())
     if (dir) rmSync(dir, { recursive: true, force: true })
-  })
+  }, 60_000)
 
   it('opens on Models, imports models by the file picker and inspects one', async () => {
     await page.goto(server.url)
@@ -180,6 +188,7 @@ describe.skipIf(policy !== 'ok')('studio e2e (browser mode, Chromium)', () => {
     await finished.locator('tbody tr').filter({ hasText: 'bench' }).first().locator('td').nth(2).click()
     const drawer = page.getByTestId('run-drawer')
     await drawer.getByTestId('latency-histogram').waitFor()
+    await page.waitForTimeout(600) // let the drawer finish sliding in
     await shot('run-drawer')
     await page.keyboard.press('Escape')
     await drawer.waitFor({ state: 'detached' })
