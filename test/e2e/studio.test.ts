@@ -55,6 +55,7 @@ describe.skipIf(policy !== 'ok')('studio e2e (browser mode, Chromium)', () => {
     mkdirSync(SHOTS, { recursive: true })
     dir = mkdtempSync(join(tmpdir(), 'edgebench-e2e-'))
     studio = Studio.open({ dbPath: join(dir, 'studio.db') })
+    await studio.ensureZoo() // as browser mode and the desktop app do on start
     server = await startServer({ studio, rendererDir: RENDERER_OUT })
     browser = await launchChromium()
     const context = await browser.newContext({
@@ -82,10 +83,13 @@ describe.skipIf(policy !== 'ok')('studio e2e (browser mode, Chromium)', () => {
     if (dir) rmSync(dir, { recursive: true, force: true })
   }, 60_000)
 
-  it('opens on Models, imports models by the file picker and inspects one', async () => {
+  it('opens on Models with the zoo, imports models by the file picker and inspects one', async () => {
     await page.goto(server.url)
     await expect.poll(() => page.url(), SLOW).not.toContain('token=')
     await page.getByRole('heading', { name: 'Models' }).waitFor()
+    for (const name of ['resnet8', 'mobilenetv2', 'shufflenetv2', 'ghostnet']) {
+      await page.getByTestId('model-tree').getByText(name, { exact: true }).first().waitFor()
+    }
     await page.locator('input[type=file]').setInputFiles([MODEL_A, MODEL_B])
     const tree = page.getByTestId('model-tree')
     await tree.getByText('fmnist-logreg-nchw').waitFor()
