@@ -2,7 +2,17 @@
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'out/**', '.tmp/**', 'resources/**', 'edgebench-report/**', 'test-results/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'out/**',
+      '.tmp/**',
+      'resources/**',
+      'edgebench-report/**',
+      'test-results/**',
+      'tools/zoo/.cache/**',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {

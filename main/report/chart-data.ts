@@ -4,7 +4,7 @@
  */
 import { formatAccuracy, formatBytes, formatCount, formatDuration } from '../../common/format.js'
 import { paretoFront } from '../../common/pareto.js'
-import { assignInOrder, DEVICE_COLORS, FAMILY_SHAPES } from './palette.js'
+import { assignInOrder, DEVICE_COLORS, FAMILY_SHAPES } from '../../common/palette.js'
 import type { ReportRow } from './rows.js'
 
 /** One marker: x = median latency (µs), y = top-1 (%). */

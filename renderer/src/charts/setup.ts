@@ -42,29 +42,7 @@ export function setupCharts(): void {
   Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif'
 }
 
-/** Okabe–Ito, colour-blind safe, without black (it vanishes in dark mode). */
-export const DEVICE_COLORS: readonly string[] = [
-  '#0072B2',
-  '#E69F00',
-  '#009E73',
-  '#D55E00',
-  '#CC79A7',
-  '#56B4E9',
-  '#F0E442',
-]
-
-/** Chart.js point styles, one per model family. */
-export const FAMILY_SHAPES = [
-  'circle',
-  'triangle',
-  'rect',
-  'rectRot',
-  'star',
-  'crossRot',
-  'rectRounded',
-  'cross',
-] as const
-export type FamilyShape = (typeof FAMILY_SHAPES)[number]
+export { DEVICE_COLORS, FAMILY_SHAPES, assignInOrder, type FamilyShape } from '../../../common/palette.js'
 
 /** Outline per variant kind (UI.md: outline = variant kind). */
 export const VARIANT_OUTLINE: Readonly<Record<string, { width: number; dash: boolean }>> = {
@@ -78,19 +56,4 @@ export const VARIANT_OUTLINE: Readonly<Record<string, { width: number; dash: boo
 export function withAlpha(hex: string, alpha: number): string {
   const n = Number.parseInt(hex.slice(1), 16)
   return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`
-}
-
-/** Stable assignment: the n-th distinct key gets the n-th choice (cycling). */
-export function assignInOrder<T>(
-  keys: Iterable<string>,
-  choices: readonly T[],
-  into = new Map<string, T>(),
-): Map<string, T> {
-  for (const k of keys) {
-    if (!into.has(k)) {
-      const c = choices[into.size % choices.length]
-      if (c !== undefined) into.set(k, c)
-    }
-  }
-  return into
 }
