@@ -98,7 +98,12 @@ export async function createSession(
     return { session, createMs: Number(process.hrtime.bigint() - t0) / 1e6 }
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e)
-    throw new MeasureError('model-invalid', `Error loading ONNX model ${modelPath}: ${why}`, { cause: e })
+    throw new MeasureError(
+      'model-invalid',
+      `Error loading ONNX model ${modelPath}: ${why.replace(/\s+/g, ' ').trim().replace(/\.$/, '')}. ` +
+        'Check that it is a complete ONNX file (re-export it) using operators ONNX Runtime supports.',
+      { cause: e },
+    )
   }
 }
 
