@@ -1,10 +1,11 @@
 /**
  * The bridge between the sandboxed renderer and main: `window.studio` with `invoke` (one typed
  * call per contract channel) and `on` (pushed events). ipcRenderer itself is never exposed, and
- * only contract channels can be invoked. A single file importing nothing but 'electron' and
- * types, so it bundles into one CommonJS script for the sandbox.
+ * only contract channels can be invoked. It imports only 'electron' and the contract (types and
+ * two constant lists), so it bundles into one CommonJS script for the sandbox.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
+import { API_CHANNELS, API_EVENTS } from '../common/api.js'
 import type {
   ApiChannel,
   ApiEventMessage,
@@ -19,29 +20,10 @@ import type {
 
 const EVENT_CHANNEL: IpcEventChannel = 'studio:event'
 
-// Kept in step with the contract by the type checks below (a missing or extra name fails to compile).
-const CHANNELS = [
-  'app:info',
-  'models:list',
-  'models:import',
-  'models:importBytes',
-  'models:inspect',
-  'models:variants',
-  'models:openDialog',
-  'devices:list',
-  'devices:probe',
-  'datasets:list',
-  'runs:start',
-  'runs:cancel',
-  'runs:list',
-  'runs:get',
-  'runs:samples',
-  'runs:compare',
-  'explore:points',
-  'reports:export',
-  'reports:saveDialog',
-] as const satisfies readonly ApiChannel[]
-const EVENTS = ['run:progress', 'run:status', 'run:finished', 'device:status'] as const satisfies readonly ApiEventName[]
+// The contract's own lists (plain constants, inlined by the bundler); the checks below fail to
+// compile if a channel or event is missing from them.
+const CHANNELS = API_CHANNELS
+const EVENTS = API_EVENTS
 
 type Exhaustive<Missing extends never> = Missing
 export type ChannelsCovered = Exhaustive<Exclude<ApiChannel, (typeof CHANNELS)[number]>>
