@@ -1,12 +1,13 @@
 /**
  * The timed loop of a latency benchmark, exactly as MEASUREMENT.md defines it.
  *
- * This module depends only on onnxruntime-node and Node builtins (no studio imports, not even
- * types) because the SSH agent reuses it on boards, where nothing else of the studio is installed.
+ * This module depends only on onnxruntime-node, Node builtins and pure code from common/, because
+ * the SSH agent reuses it on boards: bundled into the one script uploaded there.
  * The local runner (runner.ts) and the agent wrap it in their own message loops.
  */
 import { readFileSync } from 'node:fs'
 import * as ort from 'onnxruntime-node'
+import { makeRng } from '../../common/stats.js'
 
 /** Session options as the studio records them (structurally the studio's SessionOptions). */
 export interface MeasureSessionOptions {
@@ -107,18 +108,6 @@ export async function createSession(
   }
 }
 
-/** Deterministic PRNG (mulberry32): the same seed gives the same inputs on every device. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 /** Batch-1 shape: every symbolic or unknown dimension becomes 1. */
 export function concreteShape(shape: ReadonlyArray<number | string>): number[] {
   return shape.map((d) => (typeof d === 'number' && d > 0 ? d : 1))
@@ -174,7 +163,8 @@ function randomTensor(type: ort.Tensor.Type, dims: number[], next: () => number)
 
 /** Fixed-seed random batch-1 inputs of each input's dtype and shape, allocated once and reused. */
 export function makeFeeds(session: ort.InferenceSession, seed = 20240607): Record<string, ort.Tensor> {
-  const next = rng(seed)
+  // The same seed gives the same inputs on every device.
+  const next = makeRng(seed)
   const feeds: Record<string, ort.Tensor> = {}
   for (const m of session.inputMetadata) {
     if (!m.isTensor) throw new MeasureError('unsupported', `Input '${m.name}' is not a tensor`)
