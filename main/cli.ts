@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from 'commander'
 import { exitCodeFor, StudioError, toStudioError } from '../common/errors.js'
 import { registerDemo } from './cli/commands-demo.js'
+import { registerDevice } from './cli/commands-device.js'
 import { registerMeasure } from './cli/commands-measure.js'
 import { registerRuns } from './cli/commands-runs.js'
 import { registerServe } from './cli/commands-serve.js'
@@ -21,6 +22,7 @@ function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride()
   registerMeasure(program)
+  registerDevice(program)
   registerRuns(program)
   registerDemo(program)
   registerServe(program)

@@ -3,21 +3,23 @@
  * of the engine. It owns the store, the devices and the orchestrator, and nothing else.
  */
 import { existsSync } from 'node:fs'
-import { basename, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { StudioError } from '../common/errors.js'
 import type { DeviceInfo, InspectResult, RunRecord } from '../common/types.js'
-import { DeviceRegistry, LOCAL_DEVICE } from './bench/device-registry.js'
+import { DeviceRegistry, LOCAL_DEVICE, type DeviceFactory } from './bench/device-registry.js'
 import { Orchestrator } from './bench/orchestrator.js'
 import type { RunSpec } from './bench/run-spec.js'
 import { silentLogger, type Logger } from './log.js'
 import { findCard, listCards, sha256File, type ModelCard } from './model-card.js'
 import { inspectModel } from './model/inspect.js'
 import { defaultDbPath, resourcesDir } from './paths.js'
-import { Store, type ModelRow } from './store/store.js'
+import { Store, type DeviceKind, type ModelRow } from './store/store.js'
 
 export interface StudioOptions {
   dbPath?: string
   logger?: Logger
+  /** Device kinds beyond `local`, or replacements (tests). */
+  deviceFactories?: Partial<Record<DeviceKind, DeviceFactory>>
 }
 
 export class Studio {
@@ -28,15 +30,18 @@ export class Studio {
   private constructor(
     store: Store,
     readonly logger: Logger,
+    readonly dataDir: string,
+    deviceFactories: Partial<Record<DeviceKind, DeviceFactory>>,
   ) {
     this.store = store
-    this.devices = new DeviceRegistry(store)
+    this.devices = new DeviceRegistry({ store, logger, dataDir }, deviceFactories)
     this.runs = new Orchestrator(store, this.devices, logger)
   }
 
   static open(opts: StudioOptions = {}): Studio {
-    const store = Store.open(opts.dbPath ?? defaultDbPath())
-    return new Studio(store, opts.logger ?? silentLogger)
+    const dbPath = resolve(opts.dbPath ?? defaultDbPath())
+    const store = Store.open(dbPath)
+    return new Studio(store, opts.logger ?? silentLogger, dirname(dbPath), opts.deviceFactories ?? {})
   }
 
   /** Adds a model file to the store (same bytes → same record). Its card is used when it matches. */

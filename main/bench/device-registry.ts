@@ -1,35 +1,65 @@
 /**
  * Live Device objects by name, made from the store's device records. `local` always exists.
- * Device kinds that have not landed yet give a clear error instead of a half-working device.
+ * Each device kind registers a factory (`DeviceFactory`) that turns a stored record into a Device;
+ * a kind with no factory gives a clear error instead of a half-working device.
  */
 import { StudioError } from '../../common/errors.js'
 import type { Device } from '../../devices/device.js'
 import { LocalDevice } from '../../devices/local/local-device.js'
-import type { Store } from '../store/store.js'
+import type { Logger } from '../log.js'
+import type { DeviceKind, DeviceRow, Store } from '../store/store.js'
 
 export const LOCAL_DEVICE = 'local'
 
+/** What a device factory may use besides the device's own record. */
+export interface DeviceContext {
+  store: Store
+  logger: Logger
+  /** The studio's data directory (known_hosts, caches). */
+  dataDir: string
+}
+
+export type DeviceFactory = (row: DeviceRow, ctx: DeviceContext) => Device
+
+const defaultFactories: Partial<Record<DeviceKind, DeviceFactory>> = {
+  local: (row) => new LocalDevice({ name: row.name }),
+}
+
 export class DeviceRegistry {
   private readonly live = new Map<string, Device>()
+  private readonly factories: Partial<Record<DeviceKind, DeviceFactory>>
 
-  constructor(private readonly store: Store) {
+  constructor(
+    private readonly ctx: DeviceContext,
+    factories: Partial<Record<DeviceKind, DeviceFactory>> = {},
+  ) {
+    this.factories = { ...defaultFactories, ...factories }
+    const store = ctx.store
     if (!store.getDevice(LOCAL_DEVICE)) store.upsertDevice({ name: LOCAL_DEVICE, kind: 'local' })
   }
 
   get(name: string): Device {
     const existing = this.live.get(name)
     if (existing) return existing
-    const row = this.store.getDevice(name)
+    const row = this.ctx.store.getDevice(name)
     if (!row) throw new StudioError('NOT_FOUND', `No device named '${name}'. See 'edgebench device list'.`)
-    if (row.kind !== 'local') {
+    const factory = this.factories[row.kind]
+    if (!factory) {
       throw new StudioError(
         'BAD_INPUT',
         `Device '${name}' is a ${row.kind} device, which this build cannot drive yet.`,
       )
     }
-    const device = new LocalDevice({ name })
+    const device = factory(row, this.ctx)
     this.live.set(name, device)
     return device
+  }
+
+  /** Closes and forgets the live device (after its record changed or was removed). */
+  async drop(name: string): Promise<void> {
+    const device = this.live.get(name)
+    this.live.delete(name)
+    await device?.close()
   }
 
   async closeAll(): Promise<void> {

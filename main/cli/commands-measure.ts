@@ -1,6 +1,5 @@
-/** `inspect`, `bench`, `eval` and `device` commands. */
+/** `inspect`, `bench` and `eval` commands. */
 import type { Command } from 'commander'
-import { StudioError } from '../../common/errors.js'
 import { formatBytes, formatCount, formatDuration, formatPercent } from '../../common/format.js'
 import type { InspectResult } from '../../common/types.js'
 import { LOCAL_DEVICE } from '../bench/device-registry.js'
@@ -114,36 +113,6 @@ export function registerMeasure(program: Command): void {
         )
       },
     )
-
-  const device = program.command('device').description('devices: this computer, SSH and serial boards')
-  device
-    .command('list')
-    .option('--json', 'machine-readable output')
-    .action((opts: { json?: boolean }, cmd: Command) => {
-      const studio = openStudio(cmd)
-      const rows = studio.store.listDevices()
-      if (opts.json) return printJson(rows)
-      printLine(
-        table(
-          ['name', 'kind'],
-          rows.map((d) => [d.name, d.kind]),
-        ),
-      )
-    })
-  for (const verb of ['show', 'probe'] as const) {
-    device
-      .command(`${verb} <name>`)
-      .option('--json', 'machine-readable output')
-      .action(async (name: string, opts: { json?: boolean }, cmd: Command) => {
-        const studio = openStudio(cmd)
-        const row = studio.store.getDevice(name)
-        if (!row)
-          throw new StudioError('NOT_FOUND', `No device named '${name}'. See 'edgebench device list'.`)
-        const info = verb === 'probe' || !row.info ? await studio.probe(name) : row.info
-        if (opts.json) return printJson({ ...row, info })
-        printLine(JSON.stringify(info, null, 2))
-      })
-  }
 }
 
 function printInspect(model: string, r: InspectResult): void {
