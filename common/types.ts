@@ -185,6 +185,8 @@ export interface EvalResult {
   /** Samples per second through the whole pipeline. */
   throughput?: number
   agreement?: { reference: string; top1Agreement: number; meanCosine: number }
+  /** Set when the run stopped early: the figures cover `count` of this many samples. */
+  partialOf?: number
   runId?: number
 }
 

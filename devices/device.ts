@@ -42,6 +42,8 @@ export interface RawLatency {
   sessionCreateMs: number
   memory: MemoryResult
   profile?: NodeProfile[]
+  /** Device-kind figures for the result's env.extra (serial: per-window N, elapsed, throughput). */
+  extra?: Record<string, unknown>
 }
 
 /** A batch of preprocessed inputs for evaluation: `count` samples laid out as the model input. */
@@ -53,6 +55,12 @@ export interface Batch {
   data: Float32Array
   /** Shape of the batch tensor, e.g. [count, 1, 28, 28]. */
   dims: number[]
+  /**
+   * The raw uint8 HWC bytes of each sample at the preprocessing's height × width × channels,
+   * present when the device declares `wantsRawInput` (serial boards take raw bytes, MLPerf Tiny
+   * convention, and preprocess on the board). Padding samples are zeros.
+   */
+  raw?: Uint8Array[]
 }
 
 /** Outputs of an evaluation, one row of `classes` scores per sample, in dataset order. */
@@ -74,9 +82,21 @@ export interface BenchmarkHooks {
   signal?: AbortSignal
 }
 
+export interface EvaluateHooks {
+  onProgress?: ProgressCallback
+  signal?: AbortSignal
+  /**
+   * Scores of samples [offset, offset + scores.length / classes) as soon as the device has them,
+   * so they can be persisted while the evaluation goes (a disconnect keeps what arrived).
+   */
+  onScores?: (offset: number, scores: Float32Array, classes: number) => void
+}
+
 export interface Device {
   readonly kind: 'local' | 'ssh' | 'serial'
   readonly name: string
+  /** The device wants `Batch.raw` (uint8 HWC bytes) besides the float tensor. */
+  readonly wantsRawInput?: boolean
   probe(signal?: AbortSignal): Promise<DeviceInfo>
   prepare(model: ModelRef, session: SessionOptions, signal?: AbortSignal): Promise<Deployment>
   benchmark(dep: Deployment, spec: LatencySpec, hooks?: BenchmarkHooks): Promise<RawLatency>
@@ -84,7 +104,7 @@ export interface Device {
     dep: Deployment,
     batches: AsyncIterable<Batch>,
     total: number,
-    hooks?: { onProgress?: ProgressCallback; signal?: AbortSignal },
+    hooks?: EvaluateHooks,
   ): Promise<Predictions>
   close(): Promise<void>
 }

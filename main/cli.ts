@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander'
 import { exitCodeFor, StudioError, toStudioError } from '../common/errors.js'
 import { registerDemo } from './cli/commands-demo.js'
 import { registerDevice } from './cli/commands-device.js'
+import { registerSerial } from './cli/commands-device-serial.js'
 import { registerMeasure } from './cli/commands-measure.js'
 import { registerRuns } from './cli/commands-runs.js'
 import { registerServe } from './cli/commands-serve.js'
@@ -23,6 +24,7 @@ function buildProgram(): Command {
     .exitOverride()
   registerMeasure(program)
   registerDevice(program)
+  registerSerial(program)
   registerRuns(program)
   registerDemo(program)
   registerServe(program)

@@ -6,6 +6,9 @@
 import { StudioError } from '../../common/errors.js'
 import type { Device } from '../../devices/device.js'
 import { LocalDevice } from '../../devices/local/local-device.js'
+import { parseSerialConfig } from '../../devices/serial/config.js'
+import { SerialDevice } from '../../devices/serial/serial-device.js'
+import { inspectModel } from '../model/inspect.js'
 import type { Logger } from '../log.js'
 import type { DeviceKind, DeviceRow, Store } from '../store/store.js'
 
@@ -23,6 +26,17 @@ export type DeviceFactory = (row: DeviceRow, ctx: DeviceContext) => Device
 
 const defaultFactories: Partial<Record<DeviceKind, DeviceFactory>> = {
   local: (row) => new LocalDevice({ name: row.name }),
+  serial: (row, ctx) =>
+    new SerialDevice({
+      name: row.name,
+      config: parseSerialConfig(row.config, row.name),
+      // The linked studio model's inputs/outputs: cached inspection when the store has one.
+      describeModel: async (path) => {
+        const cached = ctx.store.listModels().find((m) => m.path === path && m.inspect !== null)?.inspect
+        const r = cached ?? (await inspectModel(path))
+        return { inputs: r.inputs, outputs: r.outputs }
+      },
+    }),
 }
 
 export class DeviceRegistry {

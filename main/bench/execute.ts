@@ -2,7 +2,7 @@
  * Executes one run on its device: a latency benchmark or an accuracy evaluation. Samples are
  * handed to the store chunk by chunk while the device measures.
  */
-import { StudioError } from '../../common/errors.js'
+import { StudioError, toStudioError } from '../../common/errors.js'
 import { noiseWarnings, summarize } from '../../common/stats.js'
 import {
   DEFAULT_LATENCY_SPEC,
@@ -12,7 +12,9 @@ import {
 } from '../../common/types.js'
 import type { Deployment } from '../../devices/device.js'
 import { resolveDataset } from '../data/datasets.js'
-import { evaluateOn } from '../data/evaluate.js'
+import { evaluatedCount } from '../data/batches.js'
+import type { Dataset } from '../data/dataset.js'
+import { evaluateOn, summarise } from '../data/evaluate.js'
 import { preprocessSpecFor } from '../data/preprocess.js'
 import type { ModelCard } from '../model-card.js'
 import type { RunContext, RunSpec } from './run-spec.js'
@@ -47,6 +49,8 @@ async function bench(
     signal: ctx.signal,
   })
   const stats = summarize(raw.samplesUs)
+  // Device-kind figures only known after measuring (serial: per-window N, elapsed, throughput).
+  const envOut = raw.extra ? { ...env, extra: { ...env.extra, ...raw.extra } } : env
   const warnings = noiseWarnings({
     stats,
     firstInferenceUs: raw.firstInferenceUs,
@@ -61,7 +65,7 @@ async function bench(
     sessionCreateMs: raw.sessionCreateMs,
     memory: raw.memory,
     warnings,
-    env,
+    env: envOut,
     session: dep.session,
     spec: latency,
     ...(raw.profile ? { profile: raw.profile } : {}),
@@ -76,16 +80,56 @@ async function evaluate(
   card: ModelCard | null,
 ): Promise<EvalResult> {
   const device = ctx.devices.get(spec.deviceName)
-  const datasetName = spec.dataset ?? card?.dataset ?? 'fashion-mnist'
+  const configured = ctx.store.getDevice(spec.deviceName)?.config.dataset
+  const datasetName = spec.dataset ?? (typeof configured === 'string' ? configured : undefined) ?? card?.dataset ?? 'fashion-mnist'
   const dataset = await resolveDataset(datasetName, { split: spec.split ?? card?.split ?? 'test' })
   const input = dep.inputs[0]
   if (!input) throw new StudioError('MODEL_INVALID', `Model ${dep.model.name} has no inputs.`)
   const pre: PreprocessSpec = preprocessSpecFor(card?.preprocessing ?? input)
-  const result = await evaluateOn(device, dep, dataset, pre, {
-    ...(spec.batchSize !== undefined ? { batchSize: spec.batchSize } : {}),
-    ...(spec.limit !== undefined ? { limit: spec.limit } : {}),
-    onProgress: ctx.onProgress,
-    signal: ctx.signal,
-  })
-  return { ...result, model: dep.model.name, runId: ctx.runId }
+  let total = 0
+  try {
+    total = evaluatedCount(dataset, spec.limit)
+    const result = await evaluateOn(device, dep, dataset, pre, {
+      ...(spec.batchSize !== undefined ? { batchSize: spec.batchSize } : {}),
+      ...(spec.limit !== undefined ? { limit: spec.limit } : {}),
+      onProgress: ctx.onProgress,
+      signal: ctx.signal,
+      onScores: (offset, scores, classes) => ctx.store.appendPredictions(ctx.runId, offset, scores, classes),
+    })
+    return { ...result, model: dep.model.name, runId: ctx.runId }
+  } catch (e) {
+    throw keepPartial(e, ctx, dep, dataset, pre, total)
+  }
+}
+
+/**
+ * After a failed evaluation: the accuracy of the predictions stored so far (a contiguous prefix of
+ * the samples) becomes the run's partial result, and the error says how much was kept.
+ */
+function keepPartial(
+  e: unknown,
+  ctx: RunContext,
+  dep: Deployment,
+  dataset: Dataset,
+  pre: PreprocessSpec,
+  total: number,
+): StudioError {
+  const err = toStudioError(e)
+  let kept = 0
+  try {
+    const stored = ctx.store.getPredictions(ctx.runId)
+    while (kept < stored.indices.length && stored.indices[kept] === kept) kept++
+    kept = Math.min(kept, total)
+    if (kept === 0 || stored.classes !== dataset.classes.length) return err
+    const partial = summarise(dep, dataset, pre, stored.scores.subarray(0, kept * stored.classes), stored.classes)
+    ctx.setPartial?.({ ...partial, partialOf: total, runId: ctx.runId })
+    return new StudioError(
+      err.code,
+      `${err.message} Kept ${kept.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} predictions ` +
+        `(top-1 ${(partial.top1 * 100).toFixed(2)} % so far).`,
+      { cause: e },
+    )
+  } catch {
+    return err
+  }
 }

@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events'
 import { StudioError, toStudioError } from '../../common/errors.js'
-import type { Progress, RunRecord, RunStatus } from '../../common/types.js'
+import type { BenchResult, EvalResult, Progress, RunRecord, RunStatus } from '../../common/types.js'
 import type { Logger } from '../log.js'
 import type { Store } from '../store/store.js'
 import { throttle } from './throttle.js'
@@ -89,6 +89,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
 
   private async run(id: number, spec: RunSpec, signal: AbortSignal): Promise<RunRecord> {
     const progress = throttle<Progress>((p) => this.emit('progress', id, p))
+    let partial: BenchResult | EvalResult | undefined
     const ctx: RunContext = {
       runId: id,
       store: this.store,
@@ -96,6 +97,9 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       logger: this.logger,
       signal,
       onProgress: (p) => progress.push(p),
+      setPartial: (r) => {
+        partial = r
+      },
     }
     try {
       if (signal.aborted) throw new StudioError('CANCELLED', 'Cancelled before it started.')
@@ -116,7 +120,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
             : 'failed'
       this.logger.info(`run ${id} ${status}: ${err.message}`)
       try {
-        this.store.endRun(id, status, `${err.code}: ${err.message}`)
+        this.store.endRun(id, status, `${err.code}: ${err.message}`, partial)
       } catch (storeErr) {
         // The run already ended (e.g. a listener threw after finishRun): keep what is stored.
         this.logger.warn(`run ${id}: ${toStudioError(storeErr).message}`)

@@ -1,4 +1,4 @@
-import type { LatencySpec, Progress, SessionOptions } from '../../common/types.js'
+import type { BenchResult, EvalResult, LatencySpec, Progress, SessionOptions } from '../../common/types.js'
 import type { Logger } from '../log.js'
 import type { Store } from '../store/store.js'
 import type { DeviceRegistry } from './device-registry.js'
@@ -26,4 +26,6 @@ export interface RunContext {
   logger: Logger
   signal: AbortSignal
   onProgress: (p: Progress) => void
+  /** What was measured before a failure (e.g. the accuracy of the samples received), kept with the run. */
+  setPartial?: (result: BenchResult | EvalResult) => void
 }

@@ -4,7 +4,9 @@ import { formatBytes, formatCount, formatDuration, formatPercent } from '../../c
 import type { InspectResult } from '../../common/types.js'
 import { LOCAL_DEVICE } from '../bench/device-registry.js'
 import { inspectModel } from '../model/inspect.js'
-import { openStudio } from './context.js'
+import { StudioError } from '../../common/errors.js'
+import { boardDataset, boardModelFor } from '../serial-setup.js'
+import { interruptSignal, openStudio } from './context.js'
 import { printJson, printLine, table } from './output.js'
 import {
   benchOf,
@@ -29,8 +31,8 @@ export function registerMeasure(program: Command): void {
     })
 
   program
-    .command('bench <models...>')
-    .description('latency and memory of one or more models on a device')
+    .command('bench [models...]')
+    .description('latency and memory of one or more models on a device (a serial board: its own model when none is given)')
     .option('--device <name>', 'device to run on', LOCAL_DEVICE)
     .option('--threads <n>', 'intra-op threads', intOption('--threads', 1))
     .option('--opt-level <level>', 'graph optimisation: disabled|basic|extended|all')
@@ -52,8 +54,9 @@ export function registerMeasure(program: Command): void {
         const session = sessionFrom(opts)
         const latency = latencyFrom(opts)
         const results = []
-        for (const path of models) {
-          const model = await studio.importModel(path)
+        const rows = models.length > 0 ? [] : [await boardModelFor(studio, opts.device, interruptSignal())]
+        for (const path of models) rows.push(await studio.importModel(path))
+        for (const model of rows) {
           const run = await runWithBar(
             studio,
             { kind: 'bench', modelId: model.id, deviceName: opts.device, session, latency },
@@ -68,9 +71,9 @@ export function registerMeasure(program: Command): void {
     )
 
   program
-    .command('eval <model>')
-    .description('accuracy of a model on a dataset (top-1, top-5, per class, confusion)')
-    .requiredOption('--dataset <name|path>', "dataset name (e.g. 'fashion-mnist') or a folder")
+    .command('eval [model]')
+    .description('accuracy of a model on a dataset (top-1, top-5, per class, confusion); a serial board: its own model when none is given')
+    .option('--dataset <name|path>', "dataset name (e.g. 'fashion-mnist') or a folder (a serial board: its configured one)")
     .option('--split <name>', 'dataset split', 'test')
     .option('--limit <n>', 'evaluate only the first N samples', intOption('--limit', 1))
     .option('--batch-size <n>', 'batch size (default: automatic)', intOption('--batch-size', 1))
@@ -79,9 +82,9 @@ export function registerMeasure(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(
       async (
-        model: string,
+        model: string | undefined,
         opts: SessionFlags & {
-          dataset: string
+          dataset?: string
           split: string
           limit?: number
           batchSize?: number
@@ -91,7 +94,11 @@ export function registerMeasure(program: Command): void {
         cmd: Command,
       ) => {
         const studio = openStudio(cmd)
-        const row = await studio.importModel(model)
+        const row = model !== undefined ? await studio.importModel(model) : await boardModelFor(studio, opts.device, interruptSignal())
+        const dataset = opts.dataset ?? boardDataset(studio, opts.device)
+        if (dataset === undefined) {
+          throw new StudioError('BAD_INPUT', "Give --dataset <name|path> (e.g. 'fashion-mnist'), or link one to the serial board with 'device add serial --dataset'.")
+        }
         const run = await runWithBar(
           studio,
           {
@@ -99,7 +106,7 @@ export function registerMeasure(program: Command): void {
             modelId: row.id,
             deviceName: opts.device,
             session: sessionFrom(opts),
-            dataset: opts.dataset,
+            dataset,
             split: opts.split,
             ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
             ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
@@ -147,4 +154,11 @@ function printBench(r: ReturnType<typeof benchOf>): void {
     `  first inference ${formatDuration(r.firstInferenceUs)}, session ${r.sessionCreateMs.toFixed(1)} ms, peak RSS ${r.memory.peakRssBytes === null ? 'n/a' : formatBytes(r.memory.peakRssBytes)}, threads ${r.session.threads}`,
   )
   for (const w of r.warnings) printLine(`  warning: ${w}`)
+  const windows = r.env.extra?.windows
+  if (r.env.kind === 'serial' && Array.isArray(windows)) {
+    printLine(`  board ${String(r.env.extra?.board)}, model id ${String(r.env.extra?.modelId)}; median of ${windows.length} windows (board clock):`)
+    for (const w of windows as { n: number; elapsedUs: number; latencyUs: number; throughput: number }[]) {
+      printLine(`    N ${w.n}, ${formatDuration(w.elapsedUs)}, ${formatDuration(w.latencyUs)}/inference, ${w.throughput.toFixed(1)} inf/s`)
+    }
+  }
 }

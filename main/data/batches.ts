@@ -7,6 +7,7 @@ import type { Dim, PreprocessSpec } from '../../common/types.js'
 import type { Batch } from '../../devices/device.js'
 import type { Dataset, RawImage } from './dataset.js'
 import { makePreprocessor, sampleElements } from './preprocess.js'
+import { makeRawConverter } from './raw-bytes.js'
 
 /** Largest batch tensor chooseBatchSize aims for: fits caches and the IPC of a child runner. */
 const MAX_BATCH_BYTES = 8 * 1024 * 1024
@@ -36,6 +37,8 @@ export interface BatchOptions {
    * size. Batch.count then includes the padding; the caller drops the extra predictions.
    */
   padTo?: number
+  /** Also give each batch the samples' raw uint8 HWC bytes (`Batch.raw`), for serial boards. */
+  raw?: boolean
 }
 
 function cancelled(): StudioError {
@@ -68,6 +71,8 @@ export async function* batches(
       ? [spec.channels, spec.height, spec.width]
       : [spec.height, spec.width, spec.channels]
   const preprocess = makePreprocessor(spec)
+  const toRaw = opts.raw === true ? makeRawConverter(spec) : null
+  const rawSize = spec.height * spec.width * spec.channels
   const size = { height: spec.height, width: spec.width, channels: spec.channels }
   const readAt = (start: number): Promise<RawImage[]> =>
     dataset.read(start, Math.min(batchSize, total - start), { size, signal: opts.signal })
@@ -83,6 +88,11 @@ export async function* batches(
     // A fresh buffer per batch: the device may still hold the previous one (IPC, async run).
     const data = new Float32Array(count * per)
     for (let i = 0; i < images.length; i++) preprocess(images[i] as RawImage, data, i * per)
-    yield { offset: start, count, data, dims: [count, ...sampleDims] }
+    const batch: Batch = { offset: start, count, data, dims: [count, ...sampleDims] }
+    if (toRaw !== null) {
+      batch.raw = images.map((img) => toRaw(img))
+      while (batch.raw.length < count) batch.raw.push(new Uint8Array(rawSize))
+    }
+    yield batch
   }
 }

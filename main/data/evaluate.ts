@@ -18,6 +18,8 @@ export interface EvaluateOptions {
   signal?: AbortSignal
   /** Class names from the model card; a different label set is a DATASET_MISMATCH. */
   cardClasses?: string[]
+  /** Scores of samples as the device hands them over (persisted while the evaluation goes). */
+  onScores?: (offset: number, scores: Float32Array, classes: number) => void
   /** Scores of a reference variant on the same samples, for agreement figures. */
   reference?: { name: string; scores: Float32Array }
 }
@@ -76,10 +78,12 @@ export async function evaluateWithScores(
     limit: total,
     ...(fixedBatch !== null ? { padTo: fixedBatch } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(device.wantsRawInput === true ? { raw: true } : {}),
   })
   const hooks = {
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.onScores ? { onScores: opts.onScores } : {}),
   }
   const pred = await device.evaluate(dep, stream, padded, hooks)
   const seconds = (performance.now() - started) / 1000
@@ -109,7 +113,7 @@ function checkedScores(pred: Predictions, dep: Deployment, dataset: Dataset, tot
   return pred.scores.subarray(0, total * pred.classes)
 }
 
-function summarise(
+export function summarise(
   dep: Deployment,
   dataset: Dataset,
   spec: PreprocessSpec,

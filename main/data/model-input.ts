@@ -3,54 +3,11 @@
  * that stop an evaluation whose numbers would mean nothing (DATASET_MISMATCH).
  */
 import { StudioError } from '../../common/errors.js'
-import type { Dim, PreprocessSpec, TensorInfo } from '../../common/types.js'
+import type { PreprocessSpec, TensorInfo } from '../../common/types.js'
 import type { Dataset } from './dataset.js'
 
-export interface InputGeometry {
-  layout: 'NCHW' | 'NHWC'
-  channels: 1 | 3
-  /** null when the dimension is symbolic (the model accepts several sizes). */
-  height: number | null
-  width: number | null
-  /** Fixed batch size, or null when the batch dimension is dynamic (symbolic, -1 or 0). */
-  batch: number | null
-}
-
-export function formatShape(shape: readonly Dim[]): string {
-  return `[${shape.join(', ')}]`
-}
-
-function fixed(d: Dim | undefined): number | null {
-  return typeof d === 'number' && d > 0 ? d : null
-}
-
-/**
- * Reads layout and size from a 4-D image input: [N, C, H, W] with C in {1, 3} is NCHW,
- * [N, H, W, C] with C in {1, 3} is NHWC (NCHW wins when both fit, as it is ONNX's convention).
- */
-export function imageInputGeometry(input: TensorInfo): InputGeometry {
-  const s = input.shape
-  if (s.length !== 4) {
-    throw new StudioError(
-      'DATASET_MISMATCH',
-      `Model input '${input.name}' has shape ${formatShape(s)}, not a 4-D image batch ` +
-        '([N, C, H, W] or [N, H, W, C]); image datasets can only evaluate image classifiers.',
-    )
-  }
-  const [n, a, b, c] = s
-  if (a === 1 || a === 3) {
-    return { layout: 'NCHW', channels: a, height: fixed(b), width: fixed(c), batch: fixed(n) }
-  }
-  if (c === 1 || c === 3) {
-    return { layout: 'NHWC', channels: c, height: fixed(a), width: fixed(b), batch: fixed(n) }
-  }
-  throw new StudioError(
-    'DATASET_MISMATCH',
-    `Model input '${input.name}' has shape ${formatShape(s)}: neither dimension 1 (NCHW) nor ` +
-      'dimension 3 (NHWC) is 1 or 3 channels, so it does not take grey or RGB images. ' +
-      'Give the model a model card with its preprocessing, or export it with a fixed channel count.',
-  )
-}
+export { formatShape, imageInputGeometry, type InputGeometry } from '../../common/image-input.js'
+import { formatShape, imageInputGeometry } from '../../common/image-input.js'
 
 /** The per-sample tensor shape a spec produces, e.g. [1, 28, 28] (NCHW) or [28, 28, 1] (NHWC). */
 export function specSampleShape(spec: PreprocessSpec): number[] {
@@ -79,7 +36,7 @@ function checkSpecFitsInput(spec: PreprocessSpec, input: TensorInfo): void {
 /** Number of classes the first output gives per sample (its last dimension), when fixed. */
 export function outputClassCount(output: TensorInfo): number | null {
   const last = output.shape[output.shape.length - 1]
-  return output.shape.length >= 2 ? fixed(last) : null
+  return output.shape.length >= 2 && typeof last === 'number' && last > 0 ? last : null
 }
 
 export function classCountMismatch(dataset: Dataset, classes: number, what: string): StudioError {

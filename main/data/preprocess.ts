@@ -3,135 +3,13 @@
  * Evaluation preprocesses every sample of a split, so the per-pixel work is one table lookup:
  * (pixel · scale − mean[c]) / std[c] takes only 256 values per channel.
  */
-import { z } from 'zod'
 import { StudioError } from '../../common/errors.js'
-import type { PreprocessSpec, TensorInfo } from '../../common/types.js'
+import { makeLuts, writeGrey, writeRgb } from '../../common/preprocess-spec.js'
+import type { PreprocessSpec } from '../../common/types.js'
 import type { RawImage } from './dataset.js'
-import { imageInputGeometry } from './model-input.js'
 import { BilinearResizer } from './resize.js'
 
-const specSchema = z.object({
-  layout: z.enum(['NCHW', 'NHWC']),
-  channels: z.union([z.literal(1), z.literal(3)]),
-  height: z.number().int().positive(),
-  width: z.number().int().positive(),
-  scale: z.number().positive(),
-  mean: z.array(z.number()).min(1),
-  std: z.array(z.number().refine((v) => v !== 0, 'std must not be 0')).min(1),
-})
-
-/** Validates a spec from an untrusted source (a model card file, a request). */
-export function parsePreprocessSpec(value: unknown, source: string): PreprocessSpec {
-  const r = specSchema.safeParse(value)
-  if (!r.success) {
-    const issue = r.error.issues[0]
-    throw new StudioError(
-      'MODEL_INVALID',
-      `${source}: invalid preprocessing (${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}). ` +
-        'Expected { layout: NCHW|NHWC, channels: 1|3, height, width, scale, mean: [..], std: [..] }.',
-    )
-  }
-  const spec = r.data
-  for (const [key, list] of [
-    ['mean', spec.mean],
-    ['std', spec.std],
-  ] as const) {
-    if (list.length !== 1 && list.length !== spec.channels) {
-      throw new StudioError(
-        'MODEL_INVALID',
-        `${source}: preprocessing.${key} has ${list.length} values for ${spec.channels} channel(s); give 1 or ${spec.channels}.`,
-      )
-    }
-  }
-  return spec
-}
-
-/**
- * The preprocessing of a model: its card's spec when it has one (validated, since cards are files);
- * for a model input without a card, the default — resize to the input's H×W, scale 1/255, mean 0,
- * std 1, channels and layout from the input shape. `fallbackSize` (e.g. the dataset's) is used
- * where the model's height or width is symbolic.
- */
-export function preprocessSpecFor(
-  cardSpecOrInput: PreprocessSpec | TensorInfo,
-  fallbackSize?: { height: number; width: number },
-): PreprocessSpec {
-  if (!('shape' in cardSpecOrInput)) return parsePreprocessSpec(cardSpecOrInput, 'model card')
-  const input = cardSpecOrInput
-  const g = imageInputGeometry(input)
-  const height = g.height ?? fallbackSize?.height
-  const width = g.width ?? fallbackSize?.width
-  if (height === undefined || width === undefined) {
-    throw new StudioError(
-      'DATASET_MISMATCH',
-      `Model input '${input.name}' [${input.shape.join(', ')}] does not fix its image size; ` +
-        'add preprocessing (height, width) to its model card.',
-    )
-  }
-  return { layout: g.layout, channels: g.channels, height, width, scale: 1 / 255, mean: [0], std: [1] }
-}
-
-/** Floats per preprocessed sample. */
-export function sampleElements(spec: PreprocessSpec): number {
-  return spec.channels * spec.height * spec.width
-}
-
-function makeLuts(spec: PreprocessSpec): Float32Array[] {
-  return Array.from({ length: spec.channels }, (_, c) => {
-    const mean = spec.mean[c] ?? spec.mean[0] ?? 0
-    const std = spec.std[c] ?? spec.std[0] ?? 1
-    const lut = new Float32Array(256)
-    for (let v = 0; v < 256; v++) lut[v] = (v * spec.scale - mean) / std
-    return lut
-  })
-}
-
-/** ITU-R BT.601 luma in 16-bit fixed point, as PIL's convert('L'). */
-function luma(r: number, g: number, b: number): number {
-  return (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16
-}
-
-function writeGrey(
-  px: Uint8Array,
-  sc: number,
-  hw: number,
-  lut: Float32Array,
-  out: Float32Array,
-  o: number,
-): void {
-  if (sc === 1) {
-    for (let p = 0; p < hw; p++) out[o + p] = lut[px[p] as number] as number
-  } else if (sc >= 3) {
-    for (let p = 0, i = 0; p < hw; p++, i += sc) {
-      out[o + p] = lut[luma(px[i] as number, px[i + 1] as number, px[i + 2] as number)] as number
-    }
-  } else {
-    for (let p = 0; p < hw; p++) out[o + p] = lut[px[p * sc] as number] as number
-  }
-}
-
-function writeRgb(
-  px: Uint8Array,
-  sc: number,
-  hw: number,
-  nchw: boolean,
-  luts: Float32Array[],
-  out: Float32Array,
-  o: number,
-): void {
-  for (let c = 0; c < 3; c++) {
-    const lut = luts[c] as Float32Array
-    // Grey sources are replicated into all three channels.
-    const src = sc >= 3 ? c : 0
-    if (nchw) {
-      const base = o + c * hw
-      for (let p = 0, i = src; p < hw; p++, i += sc) out[base + p] = lut[px[i] as number] as number
-    } else {
-      for (let p = 0, i = src, j = o + c; p < hw; p++, i += sc, j += 3)
-        out[j] = lut[px[i] as number] as number
-    }
-  }
-}
+export { parsePreprocessSpec, preprocessSpecFor, sampleElements } from '../../common/preprocess-spec.js'
 
 /** Preprocesses one image into `out` at `offset` (sampleElements(spec) floats). */
 export type Preprocessor = (img: RawImage, out: Float32Array, offset: number) => void

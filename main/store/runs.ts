@@ -116,6 +116,55 @@ export function appendSamples(ctx: RunContext, runId: number, valuesUs: readonly
   return append.immediate()
 }
 
+/** Stored predictions of a run: sample indices in order and their class scores. */
+export interface StoredPredictions {
+  indices: number[]
+  classes: number
+  /** Row-major [indices.length × classes]. */
+  scores: Float32Array
+}
+
+/**
+ * Stores the scores of samples offset, offset + 1, … (row-major, `classes` per sample) in one
+ * transaction. Scores are little-endian float32 blobs, one row per sample.
+ */
+export function appendPredictions(
+  ctx: RunContext,
+  runId: number,
+  offset: number,
+  scores: Float32Array,
+  classes: number,
+): void {
+  if (!Number.isInteger(classes) || classes < 1 || scores.length % classes !== 0) {
+    throw new StudioError('BAD_INPUT', `predictions for run ${runId}: ${scores.length} scores are not rows of ${classes}`)
+  }
+  const append = ctx.db.transaction(() => {
+    requireStatus(ctx, runId, ACTIVE, 'add predictions to')
+    const insert = ctx.db.prepare('INSERT OR REPLACE INTO predictions (run_id, seq, scores) VALUES (?, ?, ?)')
+    for (let r = 0; r * classes < scores.length; r++) {
+      const row = scores.subarray(r * classes, (r + 1) * classes)
+      insert.run(runId, offset + r, Buffer.from(row.buffer, row.byteOffset, row.byteLength))
+    }
+  })
+  append.immediate()
+}
+
+export function getPredictions(ctx: RunContext, runId: number): StoredPredictions {
+  const rows = ctx.db.prepare('SELECT seq, scores FROM predictions WHERE run_id = ? ORDER BY seq').all(runId) as {
+    seq: number
+    scores: Buffer
+  }[]
+  const classes = rows.length > 0 ? (rows[0] as { scores: Buffer }).scores.byteLength / 4 : 0
+  const scores = new Float32Array(rows.length * classes)
+  rows.forEach((r, i) => {
+    if (r.scores.byteLength !== classes * 4) {
+      throw new StudioError('STORE_ERROR', `run ${runId}: prediction ${r.seq} has ${r.scores.byteLength / 4} scores, not ${classes}`)
+    }
+    scores.set(new Float32Array(r.scores.buffer.slice(r.scores.byteOffset, r.scores.byteOffset + r.scores.byteLength)), i * classes)
+  })
+  return { indices: rows.map((r) => r.seq), classes, scores }
+}
+
 export function getSamples(ctx: RunContext, runId: number): Float64Array {
   const values = ctx.db
     .prepare('SELECT value_us FROM samples WHERE run_id = ? ORDER BY seq')

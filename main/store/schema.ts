@@ -74,6 +74,16 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX metrics_key ON metrics(key, value);
   `,
+  // Per-sample predictions of eval runs, written as they arrive, so an evaluation that stops
+  // early (a board unplugged at sample 700 of 1,000) keeps and can report what it measured.
+  `
+  CREATE TABLE predictions (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    seq    INTEGER NOT NULL,
+    scores BLOB NOT NULL,
+    PRIMARY KEY (run_id, seq)
+  ) WITHOUT ROWID;
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

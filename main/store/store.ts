@@ -25,7 +25,7 @@ import { checkIdentity, migrate } from './schema.js'
 import { storeError } from './store-errors.js'
 
 export type { DeviceKind, DeviceRow, ModelRow, VariantRecipe } from './rows.js'
-export type { EndStatus, NewRun, RunFilter } from './runs.js'
+export type { EndStatus, NewRun, RunFilter, StoredPredictions } from './runs.js'
 export { INTERRUPTED_MESSAGE } from './runs.js'
 
 export interface StoreOptions {
@@ -245,6 +245,16 @@ export class Store {
   /** Every stored sample of the run, in the order measured. */
   getSamples(runId: number): Float64Array {
     return this.guard(() => runs.getSamples(this.ctx, runId))
+  }
+
+  /** Stores per-sample scores of an eval run as they arrive (see runs.appendPredictions). */
+  appendPredictions(runId: number, offset: number, scores: Float32Array, classes: number): void {
+    this.guard(() => runs.appendPredictions(this.ctx, runId, offset, scores, classes))
+  }
+
+  /** The stored per-sample scores of an eval run, in sample order. */
+  getPredictions(runId: number): runs.StoredPredictions {
+    return this.guard(() => runs.getPredictions(this.ctx, runId))
   }
 
   /** Sets (or replaces) metrics of a run, e.g. `{ 'latency.p50': 182 }`. */

@@ -1,0 +1,104 @@
+/**
+ * Starting the pieces of a simulated serial board: a pty pair made by socat, and the simulator
+ * process on one end. Used by the demo, the benchmark script and the integration tests.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { StudioError } from '../../common/errors.js'
+
+export interface PtyPair {
+  /** The end the studio (host) opens. */
+  host: string
+  /** The end the simulator serves. */
+  device: string
+  close(): Promise<void>
+}
+
+const SOCAT_MISSING =
+  "socat is not installed; the serial simulator needs it to make a pty pair. Install the 'socat' package (apt-get install socat)."
+
+export function hasSocat(): boolean {
+  return spawnSync('socat', ['-V'], { stdio: 'ignore' }).status === 0
+}
+
+async function stop(child: ChildProcess, graceMs = 3000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs)
+  await exited
+  clearTimeout(timer)
+}
+
+/** `socat -d -d pty,raw,echo=0 pty,raw,echo=0`; the two pty paths come from its stderr. */
+export async function openPtyPair(timeoutMs = 10_000): Promise<PtyPair> {
+  if (!hasSocat()) throw new StudioError('DEVICE_UNREACHABLE', SOCAT_MISSING)
+  const child = spawn('socat', ['-d', '-d', 'pty,raw,echo=0', 'pty,raw,echo=0'], { stdio: ['ignore', 'ignore', 'pipe'] })
+  let text = ''
+  const paths = await new Promise<string[]>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new StudioError('TIMEOUT', `socat printed no pty paths within ${timeoutMs} ms: ${text}`)), timeoutMs)
+    child.once('error', (e) => {
+      clearTimeout(timer)
+      reject(new StudioError('DEVICE_UNREACHABLE', `socat did not start: ${e.message}`, { cause: e }))
+    })
+    child.stderr?.on('data', (d: Buffer) => {
+      text += d.toString()
+      const found = [...text.matchAll(/PTY is (\S+)/g)].map((m) => m[1] as string)
+      if (found.length >= 2) {
+        clearTimeout(timer)
+        resolve(found)
+      }
+    })
+  })
+  child.stderr?.resume()
+  return { host: paths[0] as string, device: paths[1] as string, close: () => stop(child) }
+}
+
+export interface SimulatorOptions {
+  port: string
+  model: string
+  usPerInference?: number
+  faults?: string[]
+  name?: string
+  modelId?: string
+  clockStartUs?: number
+  /** Where the simulator's stderr goes (default: dropped). */
+  onStderr?: (text: string) => void
+}
+
+export interface RunningSimulator {
+  process: ChildProcess
+  stop(): Promise<void>
+}
+
+const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url))
+
+/** Starts `devices/sim/main.ts` and resolves once it serves the port. */
+export async function startSimulator(o: SimulatorOptions, timeoutMs = 30_000): Promise<RunningSimulator> {
+  const args = ['--import', 'tsx', MAIN, '--port', o.port, '--model', o.model]
+  if (o.usPerInference !== undefined) args.push('--us-per-inference', String(o.usPerInference))
+  for (const f of o.faults ?? []) args.push('--fault', f)
+  if (o.name !== undefined) args.push('--name', o.name)
+  if (o.modelId !== undefined) args.push('--model-id', o.modelId)
+  if (o.clockStartUs !== undefined) args.push('--clock-start', String(o.clockStartUs))
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+  let text = ''
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new StudioError('TIMEOUT', `The simulator did not start within ${timeoutMs} ms: ${text}`)), timeoutMs)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new StudioError('DEVICE_ERROR', `The simulator exited (${code}): ${text.trim()}`))
+    })
+    child.stderr?.on('data', (d: Buffer) => {
+      const s = d.toString()
+      text += s
+      o.onStderr?.(s)
+      if (text.includes('sim-dut ready')) {
+        clearTimeout(timer)
+        child.removeAllListeners('exit')
+        resolve()
+      }
+    })
+  })
+  return { process: child, stop: () => stop(child) }
+}

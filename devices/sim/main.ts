@@ -1,0 +1,86 @@
+/**
+ * `npm run sim:dut -- --port <pty> --model <onnx> [--us-per-inference N] [--fault kind@cmd#n]…`
+ * A serial device-under-test on a real port (a socat pty): the runner protocol, a real ONNX model,
+ * its own microsecond clock. Only protocol goes to the port; diagnostics go to stderr.
+ */
+import { basename } from 'node:path'
+import { Command, InvalidArgumentError } from 'commander'
+import { toStudioError } from '../../common/errors.js'
+import { DEFAULT_LINE, SerialLink } from '../serial/link.js'
+import { DutSimulator } from './dut.js'
+import { parseFault, type Fault } from './faults.js'
+import { loadSimModel } from './model.js'
+
+function positive(name: string) {
+  return (v: string): number => {
+    const n = Number(v)
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number.`)
+    return n
+  }
+}
+
+interface SimFlags {
+  port: string
+  model: string
+  usPerInference?: number
+  fault: Fault[]
+  name: string
+  modelId?: string
+  baud: number
+  clockStart?: number
+  verbose?: boolean
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = new Command('sim-dut')
+    .requiredOption('--port <path>', 'the serial port or pty to serve')
+    .requiredOption('--model <onnx>', 'the ONNX model the simulated firmware carries')
+    .option('--us-per-inference <n>', 'slow each inference to this many µs (mimic an MCU)', positive('--us-per-inference'))
+    .option('--fault <spec>', 'inject a fault: garbage|drop|reset|error @ name|profile|db|infer|any [#n]', (v: string, prev: Fault[]) => [...prev, parseFault(v)], [] as Fault[])
+    .option('--name <text>', 'what name% answers', 'edgebench-sim')
+    .option('--model-id <id>', "what profile% reports as the model id (default: the model file's name)")
+    .option('--baud <n>', 'baud rate', positive('--baud'), DEFAULT_LINE.baudRate)
+    .option('--clock-start <us>', 'initial value of the 32-bit µs counter (test the wrap)', Number)
+    .option('--verbose', 'diagnostics on stderr')
+    .exitOverride()
+  program.parse(argv)
+  const f = program.opts<SimFlags>()
+  const log = (m: string): void => {
+    if (f.verbose) process.stderr.write(`[sim] ${m}\n`)
+  }
+  const model = await loadSimModel(f.model)
+  const link = await SerialLink.open({ ...DEFAULT_LINE, path: f.port, baudRate: f.baud })
+  const dut = new DutSimulator({
+    name: f.name,
+    modelId: f.modelId ?? basename(f.model, '.onnx'),
+    profile: `EdgeBench simulator; onnxruntime-node; ${f.usPerInference ? `${f.usPerInference} us/inference` : 'unthrottled'}`,
+    model,
+    usPerInference: f.usPerInference ?? null,
+    ...(f.clockStart !== undefined ? { clockStartUs: f.clockStart } : {}),
+    faults: f.fault,
+    write: (t) => link.write(t),
+  })
+  const stop = async (code: number): Promise<never> => {
+    await link.close().catch(() => undefined)
+    await model.close().catch(() => undefined)
+    process.exit(code)
+  }
+  link.start(
+    (chunk) => dut.receive(chunk),
+    (err) => {
+      log(`port closed${err ? `: ${err.message}` : ''}`)
+      void stop(0)
+    },
+  )
+  process.on('SIGTERM', () => void stop(0))
+  process.on('SIGINT', () => void stop(0))
+  dut.banner()
+  log(`serving ${f.port}: ${f.model}, ${model.inputBytes} input bytes, faults ${f.fault.length}`)
+  process.stderr.write('sim-dut ready\n')
+  return new Promise<number>(() => undefined)
+}
+
+main(process.argv).catch((e: unknown) => {
+  process.stderr.write(`sim-dut: ${toStudioError(e).message}\n`)
+  process.exit(e instanceof Error && 'exitCode' in e ? 2 : 1)
+})
