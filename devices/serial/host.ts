@@ -55,6 +55,9 @@ export class SerialHost {
   private closedError: StudioError | null = null
   /** Lines that arrived while no command was waiting (boot banner, late replies). */
   private unsolicited: SerialEvent[] = []
+  private readonly ring: string[] = new Array<string>(TAIL)
+  private ringAt = 0
+  private ringCount = 0
   private readonly summary: TranscriptSummary = {
     commands: 0,
     lines: 0,
@@ -77,7 +80,7 @@ export class SerialHost {
   }
 
   transcript(): TranscriptSummary {
-    return { ...this.summary, errors: [...this.summary.errors], tail: [...this.summary.tail] }
+    return { ...this.summary, errors: [...this.summary.errors], tail: this.tail() }
   }
 
   noteResync(): void {
@@ -153,7 +156,7 @@ export class SerialHost {
       opts.signal?.addEventListener('abort', onAbort, { once: true })
       if (text !== null) {
         this.summary.commands++
-        this.remember(`> ${text.length > 40 ? `${text.slice(0, 37)}…%` : text}`)
+        this.remember('>', text)
         try {
           this.transport.write(text)
         } catch (e) {
@@ -170,8 +173,7 @@ export class SerialHost {
       if (ev.kind === 'noise') this.summary.noiseLines++
       else if (ev.kind === 'error') this.summary.errors.length < 10 && this.summary.errors.push(ev.message)
       else if (ev.kind === 'init-done') this.summary.resets++
-      // Results lines are long and frequent in accuracy mode; the tail keeps a short form.
-      this.remember(`< ${line.length > 60 ? `${line.slice(0, 57)}…` : line}`)
+      this.remember('<', line)
       const p = this.pending
       if (p === null) {
         if (this.unsolicited.length < 256) this.unsolicited.push(ev)
@@ -185,10 +187,22 @@ export class SerialHost {
     }
   }
 
-  private remember(entry: string): void {
-    const tail = this.summary.tail
-    if (tail.length >= TAIL) tail.shift()
-    tail.push(entry)
+  /** A ring of the last lines, formatted only when a transcript is asked for (hot path). */
+  private remember(dir: '<' | '>', text: string): void {
+    this.ring[this.ringAt] = dir === '>' ? `>${text}` : text
+    this.ringAt = (this.ringAt + 1) % TAIL
+    this.ringCount = Math.min(TAIL, this.ringCount + 1)
+  }
+
+  private tail(): string[] {
+    const out: string[] = []
+    for (let i = 0; i < this.ringCount; i++) {
+      const e = this.ring[(this.ringAt - this.ringCount + i + TAIL) % TAIL] ?? ''
+      const sent = e.startsWith('>')
+      const text = sent ? e.slice(1) : e
+      out.push(`${sent ? '>' : '<'} ${text.length > 60 ? `${text.slice(0, 57)}…` : text}`)
+    }
+    return out
   }
 
   private failPending(e: Error): void {

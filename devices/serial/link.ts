@@ -134,34 +134,40 @@ export class SerialLink {
     return b ?? null
   }
 
-  /** Reads everything available, then waits for the poller's next 'readable'. */
+  /**
+   * Reads what is available, then waits for the poller's next 'readable'. A short read means the
+   * buffer is drained: the poller is level-triggered, so waiting at once costs nothing and spares
+   * the EAGAIN exception a second read would throw on every command.
+   */
   private pump(): void {
     const b = this.binding()
-    for (;;) {
-      if (this.closed || b === null || b.fd === null || !b.isOpen) return
-      let n: number
-      try {
-        n = readSync(b.fd, this.buf, 0, this.buf.length, null)
-      } catch (e) {
-        const code = errnoCode(e)
-        if (code === 'EAGAIN' || code === 'EWOULDBLOCK' || code === 'EINTR') {
-          b.poller?.once('readable', (err) => {
-            if (err) this.handleClose(err)
-            else this.pump()
-          })
-          return
-        }
+    if (this.closed || b === null || b.fd === null || !b.isOpen) return
+    let n: number
+    try {
+      n = readSync(b.fd, this.buf, 0, this.buf.length, null)
+    } catch (e) {
+      const code = errnoCode(e)
+      if (code === 'EAGAIN' || code === 'EWOULDBLOCK' || code === 'EINTR') n = -1
+      else {
         this.handleClose(this.lost(e))
         return
       }
-      // 0 bytes: the other end hung up (pty closed, USB unplugged).
-      if (n === 0) {
-        this.handleClose(new Error('end of file'))
-        return
-      }
-      // A copy: the receiver may keep the chunk while the next read reuses the buffer.
-      this.onData(Uint8Array.prototype.slice.call(this.buf, 0, n))
     }
+    // 0 bytes: the other end hung up (USB unplugged).
+    if (n === 0) {
+      this.handleClose(new Error('end of file'))
+      return
+    }
+    // A copy: the receiver may keep the chunk while the next read reuses the buffer.
+    if (n > 0) this.onData(Uint8Array.prototype.slice.call(this.buf, 0, n))
+    if (n === this.buf.length) {
+      setImmediate(() => this.pump())
+      return
+    }
+    b.poller?.once('readable', (err) => {
+      if (err) this.handleClose(err)
+      else this.pump()
+    })
   }
 
   private lost(e: unknown): StudioError {

@@ -150,9 +150,10 @@ export class DutSimulator {
     const hex = args[1] ?? ''
     if (hex.length % 2 !== 0) return emit('e-[Odd number of hex digits]')
     for (let i = 0; i < hex.length; i += 2) {
-      const b = Number.parseInt(hex.slice(i, i + 2), 16)
-      if (!/^[0-9a-fA-F]{2}$/.test(hex.slice(i, i + 2))) return emit(`e-[Invalid hex digit '${hex.slice(i, i + 2)}']`)
-      if (this.filled < this.expected) this.input[this.filled++] = b
+      const hi = hexValue(hex.charCodeAt(i))
+      const lo = hexValue(hex.charCodeAt(i + 1))
+      if (hi < 0 || lo < 0) return emit(`e-[Invalid hex digit '${hex[hi < 0 ? i : i + 1] ?? ''}']`)
+      if (this.filled < this.expected) this.input[this.filled++] = (hi << 4) | lo
     }
     if (this.expected > 0 && this.filled >= this.expected) {
       this.o.model.setInput(this.input)
@@ -184,6 +185,13 @@ export class DutSimulator {
     this.lastResults = `m-results-[${Array.from(scores, formatScore).join(',')}]`
     emit(this.lastResults)
   }
+}
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48
+  if (c >= 97 && c <= 102) return c - 87
+  if (c >= 65 && c <= 70) return c - 55
+  return -1
 }
 
 /** Waits to an hrtime deadline: a timer for the bulk, a spin for the last millisecond. */

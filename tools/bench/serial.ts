@@ -1,0 +1,91 @@
+/**
+ * `npm run bench:serial` — the serial host's own cost and its timing accuracy, over a real pty pair
+ * (socat) with the simulator on the far end:
+ *  (a) accuracy mode, simulator unthrottled: Fashion-MNIST samples per second through the whole
+ *      studio pipeline (dataset → raw bytes → 26 db chunks + infer per sample → store); target ≥ 200;
+ *  (b) performance mode, simulator throttled to 2,000 µs per inference: the reported median
+ *      latency vs the configured time; target error ≤ 0.5 %.
+ * Options: --samples N (default 1000), --rounds N (default 3), --window-seconds S (default 2), --json.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { median } from '../../common/stats.js'
+import { DEFAULT_LATENCY_SPEC, DEFAULT_SESSION_OPTIONS, type BenchResult, type EvalResult } from '../../common/types.js'
+import { openPtyPair, startSimulator } from '../../devices/sim/launch.js'
+import { addSerialDevice, boardModelFor } from '../../main/serial-setup.js'
+import { Studio } from '../../main/studio.js'
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const MODEL = join(ROOT, 'resources', 'models', 'resnet8.onnx')
+const out = (s = ''): void => void process.stdout.write(`${s}\n`)
+const { values } = parseArgs({
+  options: {
+    samples: { type: 'string', default: '1000' },
+    rounds: { type: 'string', default: '3' },
+    'window-seconds': { type: 'string', default: '2' },
+    json: { type: 'boolean', default: false },
+  },
+})
+
+async function withBoard<T>(usPer: number | undefined, windowSeconds: number, fn: (s: Studio, modelId: number) => Promise<T>): Promise<T> {
+  const tmp = mkdtempSync(join(tmpdir(), 'edgebench-bench-serial-'))
+  const pty = await openPtyPair()
+  const sim = await startSimulator({ port: pty.device, model: MODEL, ...(usPer !== undefined ? { usPerInference: usPer } : {}) })
+  const studio = Studio.open({ dbPath: join(tmp, 'studio.db') })
+  try {
+    const added = await addSerialDevice(studio, { name: 'sim', path: pty.host, model: MODEL, dataset: 'fashion-mnist', windowSeconds })
+    if (added.probeError) throw new Error(added.probeError.message)
+    return await fn(studio, (await boardModelFor(studio, 'sim')).id)
+  } finally {
+    await studio.close()
+    await sim.stop()
+    await pty.close()
+    rmSync(tmp, { recursive: true, force: true })
+  }
+}
+
+async function main(): Promise<void> {
+  const samples = Number(values.samples)
+  const rounds = Number(values.rounds)
+  const windowSeconds = Number(values['window-seconds'])
+  const rates: number[] = []
+  let top1 = 0
+  await withBoard(undefined, windowSeconds, async (studio, modelId) => {
+    for (let r = 0; r < rounds; r++) {
+      const t = performance.now()
+      const run = await studio.runAndWait({ kind: 'eval', modelId, deviceName: 'sim', session: DEFAULT_SESSION_OPTIONS, dataset: 'fashion-mnist', limit: samples })
+      if (run.status !== 'finished') throw new Error(run.error ?? run.status)
+      const secs = (performance.now() - t) / 1000
+      rates.push(samples / secs)
+      top1 = (run.result as EvalResult).top1
+      if (!values.json) out(`accuracy round ${r + 1}: ${samples} samples in ${secs.toFixed(2)} s = ${(samples / secs).toFixed(0)} samples/s (top-1 ${(top1 * 100).toFixed(2)} %)`)
+    }
+  })
+  const target = 2000
+  const errors: number[] = []
+  await withBoard(target, windowSeconds, async (studio, modelId) => {
+    for (let r = 0; r < rounds; r++) {
+      const run = await studio.runAndWait({ kind: 'bench', modelId, deviceName: 'sim', session: DEFAULT_SESSION_OPTIONS, latency: DEFAULT_LATENCY_SPEC })
+      if (run.status !== 'finished') throw new Error(run.error ?? run.status)
+      const p50 = (run.result as BenchResult).latencyUs.p50
+      errors.push(Math.abs(p50 - target) / target)
+      if (!values.json) out(`performance round ${r + 1}: median window latency ${p50.toFixed(2)} µs vs ${target} µs configured (error ${((Math.abs(p50 - target) / target) * 100).toFixed(3)} %)`)
+    }
+  })
+  const summary = {
+    accuracySamplesPerSecond: median(rates),
+    accuracyTarget: 200,
+    top1,
+    latencyErrorPercent: median(errors) * 100,
+    latencyErrorMaxPercent: Math.max(...errors) * 100,
+    latencyTargetPercent: 0.5,
+  }
+  if (values.json) return void out(JSON.stringify(summary, null, 2))
+  out(`\nmedian accuracy throughput ${summary.accuracySamplesPerSecond.toFixed(0)} samples/s (target ≥ 200): ${summary.accuracySamplesPerSecond >= 200 ? 'met' : 'NOT met'}`)
+  out(`median latency error ${summary.latencyErrorPercent.toFixed(3)} % (max ${summary.latencyErrorMaxPercent.toFixed(3)} %, target ≤ 0.5 %): ${summary.latencyErrorMaxPercent <= 0.5 ? 'met' : 'NOT met'}`)
+}
+
+await main()
