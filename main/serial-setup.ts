@@ -29,6 +29,8 @@ export interface AddSerialInput {
   modelId?: number
   dataset?: string
   windowSeconds?: number
+  /** Input byte format (uint8 HWC) when no studio model says it. */
+  input?: { height: number; width: number; channels: 1 | 3 }
   /** Probe the board after saving (default true); a failed probe keeps the record. */
   probe?: boolean
 }
@@ -84,6 +86,7 @@ export async function addSerialDevice(studio: Studio, input: AddSerialInput, sig
     ...(model ? { studioModelId: model.id } : {}),
     ...(input.dataset !== undefined ? { dataset: input.dataset } : {}),
     ...(input.windowSeconds !== undefined ? { windowSeconds: input.windowSeconds } : {}),
+    ...(input.input !== undefined ? { input: input.input } : {}),
   }
   const config = parseSerialConfig(raw, input.name)
   await studio.devices.drop(input.name)

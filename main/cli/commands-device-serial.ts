@@ -15,6 +15,12 @@ function oneOf<T extends string | number>(name: string, allowed: readonly T[], p
   }
 }
 
+function hwc(value: string): { height: number; width: number; channels: 1 | 3 } {
+  const m = /^(\d+)x(\d+)x([13])$/i.exec(value.trim())
+  if (!m) throw new InvalidArgumentError('--input must be HxWxC with C 1 or 3, e.g. 32x32x3.')
+  return { height: Number(m[1]), width: Number(m[2]), channels: Number(m[3]) as 1 | 3 }
+}
+
 function seconds(value: string): number {
   const n = Number(value)
   if (!Number.isFinite(n) || n <= 0 || n > 25) throw new InvalidArgumentError('--window-seconds must be a number in (0, 25].')
@@ -31,6 +37,7 @@ interface AddFlags {
   model?: string
   dataset?: string
   windowSeconds?: number
+  input?: { height: number; width: number; channels: 1 | 3 }
   probe: boolean
   json?: boolean
 }
@@ -47,6 +54,7 @@ export function registerSerial(program: Command): void {
     .option('--stop-bits <n>', '1|1.5|2 (default 1)', oneOf('--stop-bits', [1, 1.5, 2] as const, Number))
     .option('--model <file|id>', "the studio model the firmware's model is (ONNX file, model id or name)")
     .option('--dataset <name>', "dataset for accuracy runs (e.g. 'fashion-mnist')")
+    .option('--input <HxWxC>', 'input byte format (uint8 HWC) when no --model says it, e.g. 32x32x3', hwc)
     .option('--window-seconds <s>', 'performance-mode window length (MLPerf Tiny: 10; shorter for quick looks)', seconds)
     .option('--no-probe', 'save without talking to the board')
     .option('--json', 'machine-readable output')
@@ -64,6 +72,7 @@ export function registerSerial(program: Command): void {
           ...(o.model !== undefined ? { model: o.model } : {}),
           ...(o.dataset !== undefined ? { dataset: o.dataset } : {}),
           ...(o.windowSeconds !== undefined ? { windowSeconds: o.windowSeconds } : {}),
+          ...(o.input !== undefined ? { input: o.input } : {}),
           probe: o.probe,
         },
         interruptSignal(),
