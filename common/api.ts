@@ -87,6 +87,46 @@ export interface DeviceSummary {
   updatedAt: string
 }
 
+/** A serial port present on the engine's machine. */
+export interface SerialPortInfo {
+  path: string
+  manufacturer: string | null
+  serialNumber: string | null
+  vendorId: string | null
+  productId: string | null
+}
+
+/** The serial ports found, and how: serialport's list, or a scan of /dev names after it failed. */
+export interface PortListing {
+  ports: SerialPortInfo[]
+  source: 'serialport' | 'scan'
+  /** Why the scan was used, when it was. A path can always be typed by hand. */
+  note: string | null
+}
+
+/** Registers a board running MLPerf Tiny runner firmware (`edgebench device add serial`). */
+export interface AddSerialRequest {
+  name: string
+  path: string
+  /** Default 115200, 8 data bits, no parity, 1 stop bit. */
+  baudRate?: number
+  dataBits?: 5 | 6 | 7 | 8
+  parity?: 'none' | 'even' | 'odd' | 'mark' | 'space'
+  stopBits?: 1 | 1.5 | 2
+  /** The studio model the firmware's model is (size, MACs, preprocessing). */
+  modelId?: number
+  /** Dataset for accuracy runs, e.g. 'fashion-mnist'. */
+  dataset?: string
+  /** Performance-mode window; MLPerf Tiny's rule is 10 s. */
+  windowSeconds?: number
+}
+
+/** The saved device; `probeError` when the board did not answer (the record is kept). */
+export interface AddSerialResult {
+  device: DeviceSummary
+  probeError: ErrorInfo | null
+}
+
 /** One bundled dataset (resources/datasets/index.json). */
 export interface DatasetInfo {
   name: string
@@ -211,6 +251,10 @@ export interface ApiRequests {
   'devices:list': { payload: undefined; result: DeviceSummary[] }
   /** Probes a device now (arch, CPU, RAM, runtime, governor, temperature). */
   'devices:probe': { payload: { name: string }; result: DeviceInfo }
+  /** Serial ports present on the engine's machine, for the "Add serial board" port picker. */
+  'ports:list': { payload: undefined; result: PortListing }
+  /** Saves a serial board and probes it (name, model id); a failed probe keeps the record. */
+  'devices:add-serial': { payload: AddSerialRequest; result: AddSerialResult }
   /** The bundled datasets, for eval pickers. */
   'datasets:list': { payload: undefined; result: DatasetInfo[] }
   /** Queues a run and answers at once with its id; progress follows as 'run:*' events. */
@@ -257,6 +301,8 @@ export const API_CHANNELS = [
   'models:openDialog',
   'devices:list',
   'devices:probe',
+  'ports:list',
+  'devices:add-serial',
   'datasets:list',
   'runs:start',
   'runs:cancel',

@@ -135,12 +135,17 @@ export function writeRgb(
  * Converts one image already at the spec's height × width (`srcChannels` interleaved, HWC) into
  * `out` at `offset`. Tables are built once per writer.
  */
-export function makePixelWriter(spec: PreprocessSpec): (px: Uint8Array, srcChannels: number, out: Float32Array, offset: number) => void {
+export function makePixelWriter(
+  spec: PreprocessSpec,
+): (px: Uint8Array, srcChannels: number, out: Float32Array, offset: number) => void {
   const luts = makeLuts(spec)
   const hw = spec.height * spec.width
   return (px, sc, out, offset) => {
     if (px.length < hw * sc) {
-      throw new StudioError('DATASET_INVALID', `An image holds ${px.length} bytes, fewer than ${spec.height}×${spec.width}×${sc}.`)
+      throw new StudioError(
+        'DATASET_INVALID',
+        `An image holds ${px.length} bytes, fewer than ${spec.height}×${spec.width}×${sc}.`,
+      )
     }
     if (spec.channels === 1) writeGrey(px, sc, hw, luts[0] as Float32Array, out, offset)
     else writeRgb(px, sc, hw, spec.layout === 'NCHW', luts, out, offset)

@@ -47,14 +47,19 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 export async function resolveStudioModel(studio: Studio, ref: string | number): Promise<ModelRow> {
   if (typeof ref === 'number' || /^\d+$/.test(ref)) {
     const row = studio.store.getModel(Number(ref))
-    if (!row) throw new StudioError('NOT_FOUND', `No model with id ${ref}. See the Models view or 'edgebench runs'.`)
+    if (!row)
+      throw new StudioError('NOT_FOUND', `No model with id ${ref}. See the Models view or 'edgebench runs'.`)
     return row
   }
   if (existsSync(ref)) return studio.importModel(ref)
   const byName = studio.store.listModels().filter((m) => m.name === ref)
   const found = byName.length > 0 ? byName : (await studio.ensureZoo()).filter((m) => m.name === ref)
   const row = found[0]
-  if (!row) throw new StudioError('NOT_FOUND', `No model file or stored model named '${ref}'. Give an .onnx path or a model id.`)
+  if (!row)
+    throw new StudioError(
+      'NOT_FOUND',
+      `No model file or stored model named '${ref}'. Give an .onnx path or a model id.`,
+    )
   return row
 }
 
@@ -62,17 +67,30 @@ async function checkDataset(name: string): Promise<void> {
   if (existsSync(name)) return
   const known = (await listDatasets(resourcesDir())).map((d) => d.name)
   if (!known.includes(name)) {
-    throw new StudioError('NOT_FOUND', `No dataset named '${name}'. Known: ${known.join(', ')}; or give a dataset folder.`)
+    throw new StudioError(
+      'NOT_FOUND',
+      `No dataset named '${name}'. Known: ${known.join(', ')}; or give a dataset folder.`,
+    )
   }
 }
 
-export async function addSerialDevice(studio: Studio, input: AddSerialInput, signal?: AbortSignal): Promise<AddSerialOutcome> {
+export async function addSerialDevice(
+  studio: Studio,
+  input: AddSerialInput,
+  signal?: AbortSignal,
+): Promise<AddSerialOutcome> {
   if (!NAME.test(input.name)) {
-    throw new StudioError('BAD_INPUT', `Device name '${input.name}' must be 1–64 letters, digits, '.', '_' or '-'.`)
+    throw new StudioError(
+      'BAD_INPUT',
+      `Device name '${input.name}' must be 1–64 letters, digits, '.', '_' or '-'.`,
+    )
   }
   const existing = studio.store.getDevice(input.name)
   if (existing && existing.kind !== 'serial') {
-    throw new StudioError('BAD_INPUT', `A ${existing.kind} device is already named '${input.name}'; pick another name.`)
+    throw new StudioError(
+      'BAD_INPUT',
+      `A ${existing.kind} device is already named '${input.name}'; pick another name.`,
+    )
   }
   const modelRef = input.modelId ?? input.model
   const model = modelRef === undefined ? null : await resolveStudioModel(studio, modelRef)
@@ -97,7 +115,12 @@ export async function addSerialDevice(studio: Studio, input: AddSerialInput, sig
     const boardModel = typeof info.extra?.modelId === 'string' ? info.extra.modelId : undefined
     if (boardModel !== undefined) {
       await studio.devices.drop(input.name)
-      device = studio.store.upsertDevice({ name: input.name, kind: 'serial', config: { ...config, boardModel }, info })
+      device = studio.store.upsertDevice({
+        name: input.name,
+        kind: 'serial',
+        config: { ...config, boardModel },
+        info,
+      })
     }
     return { device: studio.store.getDevice(input.name) ?? device, info, probeError: null }
   } catch (e) {
@@ -110,11 +133,19 @@ export async function addSerialDevice(studio: Studio, input: AddSerialInput, sig
  * The model a serial board's runs are filed under: the linked studio model, else a firmware model
  * record for the board's model id (probing the board to learn it when needed).
  */
-export async function boardModelFor(studio: Studio, deviceName: string, signal?: AbortSignal): Promise<ModelRow> {
+export async function boardModelFor(
+  studio: Studio,
+  deviceName: string,
+  signal?: AbortSignal,
+): Promise<ModelRow> {
   const row = studio.store.getDevice(deviceName)
-  if (!row) throw new StudioError('NOT_FOUND', `No device named '${deviceName}'. See 'edgebench device list'.`)
+  if (!row)
+    throw new StudioError('NOT_FOUND', `No device named '${deviceName}'. See 'edgebench device list'.`)
   if (row.kind !== 'serial') {
-    throw new StudioError('BAD_INPUT', `Give a model: only serial boards carry their own model, and '${deviceName}' is a ${row.kind} device.`)
+    throw new StudioError(
+      'BAD_INPUT',
+      `Give a model: only serial boards carry their own model, and '${deviceName}' is a ${row.kind} device.`,
+    )
   }
   const config = parseSerialConfig(row.config, row.name)
   if (config.studioModelId !== undefined) {
@@ -130,7 +161,13 @@ export async function boardModelFor(studio: Studio, deviceName: string, signal?:
   const sha256 = createHash('sha256').update(`firmware:${deviceName}:${boardModel}`).digest('hex')
   return (
     studio.store.getModelBySha(sha256) ??
-    studio.store.upsertModel({ name: `${boardModel} (firmware on ${deviceName})`, path, sha256, family: 'firmware', kind: 'firmware' })
+    studio.store.upsertModel({
+      name: `${boardModel} (firmware on ${deviceName})`,
+      path,
+      sha256,
+      family: 'firmware',
+      kind: 'firmware',
+    })
   )
 }
 

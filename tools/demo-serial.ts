@@ -15,7 +15,12 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { toStudioError } from '../common/errors.js'
 import { formatDuration, formatPercent } from '../common/format.js'
-import { DEFAULT_LATENCY_SPEC, DEFAULT_SESSION_OPTIONS, type BenchResult, type EvalResult } from '../common/types.js'
+import {
+  DEFAULT_LATENCY_SPEC,
+  DEFAULT_SESSION_OPTIONS,
+  type BenchResult,
+  type EvalResult,
+} from '../common/types.js'
 import { openPtyPair, startSimulator, type PtyPair, type RunningSimulator } from '../devices/sim/launch.js'
 import { addSerialDevice, boardModelFor } from '../main/serial-setup.js'
 import { Studio } from '../main/studio.js'
@@ -61,7 +66,9 @@ async function main(): Promise<number> {
       windowSeconds,
     })
     if (added.probeError) throw new Error(`${added.probeError.code}: ${added.probeError.message}`)
-    out(`registered 'sim-board': board '${String(added.info?.extra?.board)}', model id '${String(added.info?.extra?.modelId)}'`)
+    out(
+      `registered 'sim-board': board '${String(added.info?.extra?.board)}', model id '${String(added.info?.extra?.modelId)}'`,
+    )
     const model = await boardModelFor(studio, 'sim-board')
     out(`runs are filed under studio model '${model.name}' (id ${model.id})`)
 
@@ -75,11 +82,20 @@ async function main(): Promise<number> {
     })
     if (bench.status !== 'finished') throw new Error(`bench ${bench.status}: ${bench.error ?? ''}`)
     const b = bench.result as BenchResult
-    const windows = (b.env.extra?.windows ?? []) as { n: number; elapsedUs: number; latencyUs: number; throughput: number }[]
+    const windows = (b.env.extra?.windows ?? []) as {
+      n: number
+      elapsedUs: number
+      latencyUs: number
+      throughput: number
+    }[]
     for (const [i, w] of windows.entries()) {
-      out(`  window ${i + 1}: N ${w.n}, elapsed ${formatDuration(w.elapsedUs)}, ${formatDuration(w.latencyUs)}/inference, ${w.throughput.toFixed(1)} inf/s`)
+      out(
+        `  window ${i + 1}: N ${w.n}, elapsed ${formatDuration(w.elapsedUs)}, ${formatDuration(w.latencyUs)}/inference, ${w.throughput.toFixed(1)} inf/s`,
+      )
     }
-    out(`  median latency ${formatDuration(b.latencyUs.p50)}${usPer > 0 ? ` (configured ${formatDuration(usPer)}, error ${(((b.latencyUs.p50 - usPer) / usPer) * 100).toFixed(3)} %)` : ''}`)
+    out(
+      `  median latency ${formatDuration(b.latencyUs.p50)}${usPer > 0 ? ` (configured ${formatDuration(usPer)}, error ${(((b.latencyUs.p50 - usPer) / usPer) * 100).toFixed(3)} %)` : ''}`,
+    )
 
     out(`\naccuracy mode: ${samples} Fashion-MNIST test samples, raw bytes per sample…`)
     const started = performance.now()
@@ -94,9 +110,13 @@ async function main(): Promise<number> {
     if (ev.status !== 'finished') throw new Error(`eval ${ev.status}: ${ev.error ?? ''}`)
     const e = ev.result as EvalResult
     const secs = (performance.now() - started) / 1000
-    out(`  top-1 ${formatPercent(e.top1, 2)}, top-5 ${formatPercent(e.top5, 2)} on ${e.count} samples (${(e.count / secs).toFixed(0)} samples/s over the pty)`)
+    out(
+      `  top-1 ${formatPercent(e.top1, 2)}, top-5 ${formatPercent(e.top5, 2)} on ${e.count} samples (${(e.count / secs).toFixed(0)} samples/s over the pty)`,
+    )
     const t = b.env.extra?.transcript as { commands?: number; lines?: number } | undefined
-    out(`\ntranscript: ${t?.commands ?? '?'} commands, ${t?.lines ?? '?'} lines during the benchmark; database ${dbPath}`)
+    out(
+      `\ntranscript: ${t?.commands ?? '?'} commands, ${t?.lines ?? '?'} lines during the benchmark; database ${dbPath}`,
+    )
     return 0
   } catch (err) {
     const e = toStudioError(err)

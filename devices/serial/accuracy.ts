@@ -42,7 +42,10 @@ export async function runAccuracy(
           await board.loadInput(bytes, sig)
           const out = await board.infer(1, 0, timeoutMs, sig)
           if (out.results === null) {
-            throw new StudioError('INTERRUPTED', `The reply to infer 1 0% for sample ${index} had no m-results line.`)
+            throw new StudioError(
+              'INTERRUPTED',
+              `The reply to infer 1 0% for sample ${index} had no m-results line.`,
+            )
           }
           return out
         },
@@ -53,7 +56,8 @@ export async function runAccuracy(
       boardUs += r.elapsedUs
       if (scores === null) {
         classes = values.length
-        if (classes === 0) throw new StudioError('DEVICE_ERROR', 'The board returned an empty m-results-[] line.')
+        if (classes === 0)
+          throw new StudioError('DEVICE_ERROR', 'The board returned an empty m-results-[] line.')
         scores = new Float32Array(total * classes)
       } else if (values.length !== classes) {
         throw new StudioError(

@@ -61,7 +61,11 @@ export class Board {
   ) {}
 
   /** Opens the port, takes a boot banner if the board resets on open, and flushes. */
-  static async open(settings: LineSettings, timeouts: Timeouts = DEFAULT_TIMEOUTS, signal?: AbortSignal): Promise<Board> {
+  static async open(
+    settings: LineSettings,
+    timeouts: Timeouts = DEFAULT_TIMEOUTS,
+    signal?: AbortSignal,
+  ): Promise<Board> {
     const link = await SerialLink.open(settings)
     return Board.over(link, settings.path, timeouts, signal)
   }
@@ -121,12 +125,18 @@ export class Board {
     } catch (e) {
       if (!isRecoverable(e)) throw e
     }
-    let events = await this.host.command('name', { ...opts, what: 'the reply to name% while resynchronising' })
+    let events = await this.host.command('name', {
+      ...opts,
+      what: 'the reply to name% while resynchronising',
+    })
     for (let i = 0; i < 8 && !has(events, 'name'); i++) {
       events = await this.host.waitFor('ready', { ...opts, what: 'the reply to name% while resynchronising' })
     }
     if (!has(events, 'name')) {
-      throw new StudioError('DEVICE_ERROR', `The board on ${this.host.portName} does not answer name% any more. Reset it and try again.`)
+      throw new StudioError(
+        'DEVICE_ERROR',
+        `The board on ${this.host.portName} does not answer name% any more. Reset it and try again.`,
+      )
     }
   }
 
@@ -165,7 +175,10 @@ export class Board {
     if (bad) throw bad
     const expecting = head.find((e) => e.kind === 'expecting')
     if (expecting?.kind === 'expecting' && expecting.bytes !== bytes.length) {
-      throw new StudioError('DEVICE_ERROR', `The board on ${port} expects ${expecting.bytes} bytes, not ${bytes.length}.`)
+      throw new StudioError(
+        'DEVICE_ERROR',
+        `The board on ${port} expects ${expecting.bytes} bytes, not ${bytes.length}.`,
+      )
     }
     if (expecting === undefined) throw this.misaligned('db load', head)
     const chunks = dbChunkCommands(bytes)
@@ -211,7 +224,10 @@ export class Board {
   }
 
   private resetSeen(cmd: string): StudioError {
-    return new StudioError('INTERRUPTED', `The board on ${this.host.portName} reset during ${cmd}% (boot banner seen).`)
+    return new StudioError(
+      'INTERRUPTED',
+      `The board on ${this.host.portName} reset during ${cmd}% (boot banner seen).`,
+    )
   }
 
   private misaligned(cmd: string, events: readonly SerialEvent[]): StudioError {
@@ -226,7 +242,12 @@ export class Board {
  * Runs `fn`; after a recoverable failure (timeout, reset, lost line) resynchronises and tries
  * once more. A second failure, or any other error, is thrown with both causes named.
  */
-export async function withRecovery<T>(board: Board, what: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+export async function withRecovery<T>(
+  board: Board,
+  what: string,
+  fn: () => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
   try {
     return await fn()
   } catch (first) {

@@ -50,7 +50,10 @@ export function parseSerialConfig(value: unknown, deviceName: string): SerialCon
 }
 
 /** Input buffer sizes of the MLPerf Tiny reference models (PROTOCOLS.md). */
-export const REFERENCE_INPUTS: Record<string, { bytes: number; image?: { height: number; width: number; channels: 1 | 3 } }> = {
+export const REFERENCE_INPUTS: Record<
+  string,
+  { bytes: number; image?: { height: number; width: number; channels: 1 | 3 } }
+> = {
   ic01: { bytes: 3072, image: { height: 32, width: 32, channels: 3 } },
   vww01: { bytes: 27648, image: { height: 96, width: 96, channels: 3 } },
   kws01: { bytes: 490 },

@@ -45,7 +45,7 @@ export interface CommandOptions {
 }
 
 export const LIKELY_CAUSES =
-  'Likely causes: a wrong baud rate (check the board\'s UART settings), firmware built in energy ' +
+  "Likely causes: a wrong baud rate (check the board's UART settings), firmware built in energy " +
   'mode (it talks through the energy monitor, not this port), the port held by another program, ' +
   'or a board that is not running MLPerf Tiny / EEMBC runner firmware.'
 
@@ -96,7 +96,12 @@ export class SerialHost {
 
   /** Sends `cmd%` and resolves with the reply's events, m-ready included. */
   command(cmd: string, opts: CommandOptions): Promise<SerialEvent[]> {
-    return this.send(`${cmd}%`, 'ready', opts, cmd === '' ? 'the reply to a flush (%)' : `the reply to ${cmd}%`)
+    return this.send(
+      `${cmd}%`,
+      'ready',
+      opts,
+      cmd === '' ? 'the reply to a flush (%)' : `the reply to ${cmd}%`,
+    )
   }
 
   /**
@@ -124,7 +129,9 @@ export class SerialHost {
   ): Promise<SerialEvent[]> {
     if (this.closedError) return Promise.reject(this.closedError)
     if (this.pending) {
-      return Promise.reject(new StudioError('INTERNAL', `A command was sent before the previous reply ended (${defaultWhat}).`))
+      return Promise.reject(
+        new StudioError('INTERNAL', `A command was sent before the previous reply ended (${defaultWhat}).`),
+      )
     }
     if (opts.signal?.aborted) return Promise.reject(new StudioError('CANCELLED', 'Cancelled.'))
     const what = opts.what ?? defaultWhat
@@ -171,8 +178,9 @@ export class SerialHost {
       const ev = parseLine(line)
       this.summary.lines++
       if (ev.kind === 'noise') this.summary.noiseLines++
-      else if (ev.kind === 'error') this.summary.errors.length < 10 && this.summary.errors.push(ev.message)
-      else if (ev.kind === 'init-done') this.summary.resets++
+      else if (ev.kind === 'error') {
+        if (this.summary.errors.length < 10) this.summary.errors.push(ev.message)
+      } else if (ev.kind === 'init-done') this.summary.resets++
       this.remember('<', line)
       const p = this.pending
       if (p === null) {

@@ -33,7 +33,9 @@ interface UnixBinding {
 }
 
 function errnoCode(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined
+  return typeof e === 'object' && e !== null && 'code' in e
+    ? String((e as { code: unknown }).code)
+    : undefined
 }
 
 /** Turns serialport's open errors into messages that say what to do. */

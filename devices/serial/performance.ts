@@ -38,7 +38,8 @@ export interface PerformanceOutcome {
 export function planInferences(perInferenceUs: number, windowSeconds: number): number {
   const per = Math.max(perInferenceUs, 1)
   let n = Math.max(MIN_INFERENCES, Math.ceil((1.05 * windowSeconds * 1e6) / per))
-  if (n * per >= 0.95 * LINE_TIMEOUT_US) n = Math.max(MIN_INFERENCES, Math.floor((0.95 * LINE_TIMEOUT_US) / per))
+  if (n * per >= 0.95 * LINE_TIMEOUT_US)
+    n = Math.max(MIN_INFERENCES, Math.floor((0.95 * LINE_TIMEOUT_US) / per))
   return n
 }
 
@@ -74,7 +75,12 @@ export async function runPerformance(board: Board, o: PerformanceOptions): Promi
   // One inference is too short to time well on a fast board: a second probe of ~0.5 s.
   if (per < 50_000) {
     const k = Math.min(100_000, Math.max(MIN_INFERENCES, Math.ceil(500_000 / per)))
-    const r = await withRecovery(board, 'The probe run', () => board.infer(k, 0, inferTimeoutMs(k, per, o.commandTimeoutMs), sig), sig)
+    const r = await withRecovery(
+      board,
+      'The probe run',
+      () => board.infer(k, 0, inferTimeoutMs(k, per, o.commandTimeoutMs), sig),
+      sig,
+    )
     per = Math.max(1, r.elapsedUs / k)
   }
   const n = planInferences(per, o.windowSeconds)

@@ -22,9 +22,7 @@ export interface PortList {
   note: string | null
 }
 
-const SCAN: { dir: string; prefix: RegExp }[] = [
-  { dir: '/dev', prefix: /^(ttyUSB|ttyACM|tty\.usb|cu\.usb)/ },
-]
+const SCAN: { dir: string; prefix: RegExp }[] = [{ dir: '/dev', prefix: /^(ttyUSB|ttyACM|tty\.usb|cu\.usb)/ }]
 
 async function scan(): Promise<PortEntry[]> {
   const out: PortEntry[] = []
@@ -36,7 +34,13 @@ async function scan(): Promise<PortEntry[]> {
       continue
     }
     for (const n of names.filter((x) => prefix.test(x)).sort()) {
-      out.push({ path: `${dir}/${n}`, manufacturer: null, serialNumber: null, vendorId: null, productId: null })
+      out.push({
+        path: `${dir}/${n}`,
+        manufacturer: null,
+        serialNumber: null,
+        vendorId: null,
+        productId: null,
+      })
     }
   }
   return out

@@ -160,7 +160,8 @@ function classifyMessage(body: string): SerialEvent | null {
 /** Classifies one line from the board. Garbage glued before `m-`/`e-[` is ignored. */
 export function parseLine(raw: string): SerialEvent {
   const line = printable(raw)
-  if (line.startsWith('e-[')) return { kind: 'error', message: line.endsWith(']') ? line.slice(3, -1) : line.slice(3) }
+  if (line.startsWith('e-['))
+    return { kind: 'error', message: line.endsWith(']') ? line.slice(3, -1) : line.slice(3) }
   if (line.startsWith('m-')) {
     const ev = classifyMessage(line.slice(2))
     if (ev !== null) return ev

@@ -8,7 +8,16 @@ import { StudioError, toStudioError } from '../../common/errors.js'
 import { imageInputGeometry } from '../../common/image-input.js'
 import { makeRng } from '../../common/stats.js'
 import type { DeviceInfo, LatencySpec, SessionOptions, TensorInfo } from '../../common/types.js'
-import type { Batch, BenchmarkHooks, Deployment, Device, EvaluateHooks, ModelRef, Predictions, RawLatency } from '../device.js'
+import type {
+  Batch,
+  BenchmarkHooks,
+  Deployment,
+  Device,
+  EvaluateHooks,
+  ModelRef,
+  Predictions,
+  RawLatency,
+} from '../device.js'
 import { runAccuracy } from './accuracy.js'
 import { Board, type BoardIdentity } from './board.js'
 import { REFERENCE_INPUTS, type SerialConfig } from './config.js'
@@ -140,7 +149,8 @@ export class SerialDevice implements Device {
 
   /** Inputs/outputs of the linked studio model, else the byte format the config or model id gives. */
   private async modelIo(model: ModelRef): Promise<ModelIo> {
-    if (!model.path.startsWith(FIRMWARE_PREFIX) && this.o.describeModel) return this.o.describeModel(model.path)
+    if (!model.path.startsWith(FIRMWARE_PREFIX) && this.o.describeModel)
+      return this.o.describeModel(model.path)
     const c = this.o.config
     const image = c.input ?? REFERENCE_INPUTS[c.boardModel ?? this.identity?.modelId ?? '']?.image
     const inputs: TensorInfo[] = image
@@ -172,7 +182,9 @@ export class SerialDevice implements Device {
     // Five different inputs (MLPerf Tiny asks for a different input per window); timing of a CNN
     // does not depend on the pixel values, so seeded pseudo-random bytes serve on any board.
     const rng = makeRng(0x5eed)
-    const inputs = Array.from({ length: WINDOWS }, () => Uint8Array.from({ length: size }, () => Math.floor(rng() * 256)))
+    const inputs = Array.from({ length: WINDOWS }, () =>
+      Uint8Array.from({ length: size }, () => Math.floor(rng() * 256)),
+    )
     const c = this.o.config
     const outcome = await this.use(
       (b) =>
@@ -206,9 +218,17 @@ export class SerialDevice implements Device {
     }
   }
 
-  async evaluate(dep: Deployment, batches: AsyncIterable<Batch>, total: number, hooks: EvaluateHooks = {}): Promise<Predictions> {
+  async evaluate(
+    dep: Deployment,
+    batches: AsyncIterable<Batch>,
+    total: number,
+    hooks: EvaluateHooks = {},
+  ): Promise<Predictions> {
     this.inputBytes(dep)
-    return this.use((b) => runAccuracy(b, batches, total, hooks, { commandTimeoutMs: this.o.config.commandTimeoutMs }), hooks.signal)
+    return this.use(
+      (b) => runAccuracy(b, batches, total, hooks, { commandTimeoutMs: this.o.config.commandTimeoutMs }),
+      hooks.signal,
+    )
   }
 
   async close(): Promise<void> {

@@ -77,7 +77,8 @@ export class DutSimulator {
   private async drain(): Promise<void> {
     this.busy = true
     try {
-      for (let cmd = this.queue.shift(); cmd !== undefined; cmd = this.queue.shift()) await this.handle(cmd.trim())
+      for (let cmd = this.queue.shift(); cmd !== undefined; cmd = this.queue.shift())
+        await this.handle(cmd.trim())
     } finally {
       this.busy = false
     }
@@ -141,7 +142,9 @@ export class DutSimulator {
     if (args[1] === 'load') {
       const n = Number(args[2])
       if (!Number.isInteger(n) || n < 1 || n > this.o.model.inputBytes) {
-        return emit(`e-[Bad db load size ${args[2] ?? ''}; the buffer holds ${this.o.model.inputBytes} bytes]`)
+        return emit(
+          `e-[Bad db load size ${args[2] ?? ''}; the buffer holds ${this.o.model.inputBytes} bytes]`,
+        )
       }
       this.expected = n
       this.filled = 0

@@ -24,7 +24,13 @@ export function parseFault(text: string): Fault {
   const m = /^([a-z]+)@([a-z]+)(?:#(\d+))?$/.exec(text.trim())
   const kind = m?.[1] as FaultKind | undefined
   const command = m?.[2] as FaultCommand | undefined
-  if (!m || kind === undefined || command === undefined || !KINDS.includes(kind) || !COMMANDS.includes(command)) {
+  if (
+    !m ||
+    kind === undefined ||
+    command === undefined ||
+    !KINDS.includes(kind) ||
+    !COMMANDS.includes(command)
+  ) {
     throw new StudioError(
       'BAD_INPUT',
       `Bad fault '${text}': write <kind>@<command>[#n] with kind one of ${KINDS.join(', ')} and command one of ${COMMANDS.join(', ')}, e.g. reset@infer#2.`,

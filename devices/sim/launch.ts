@@ -33,10 +33,15 @@ async function stop(child: ChildProcess, graceMs = 3000): Promise<void> {
 /** `socat -d -d pty,raw,echo=0 pty,raw,echo=0`; the two pty paths come from its stderr. */
 export async function openPtyPair(timeoutMs = 10_000): Promise<PtyPair> {
   if (!hasSocat()) throw new StudioError('DEVICE_UNREACHABLE', SOCAT_MISSING)
-  const child = spawn('socat', ['-d', '-d', 'pty,raw,echo=0', 'pty,raw,echo=0'], { stdio: ['ignore', 'ignore', 'pipe'] })
+  const child = spawn('socat', ['-d', '-d', 'pty,raw,echo=0', 'pty,raw,echo=0'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
   let text = ''
   const paths = await new Promise<string[]>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new StudioError('TIMEOUT', `socat printed no pty paths within ${timeoutMs} ms: ${text}`)), timeoutMs)
+    const timer = setTimeout(
+      () => reject(new StudioError('TIMEOUT', `socat printed no pty paths within ${timeoutMs} ms: ${text}`)),
+      timeoutMs,
+    )
     child.once('error', (e) => {
       clearTimeout(timer)
       reject(new StudioError('DEVICE_UNREACHABLE', `socat did not start: ${e.message}`, { cause: e }))
@@ -84,7 +89,10 @@ export async function startSimulator(o: SimulatorOptions, timeoutMs = 30_000): P
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] })
   let text = ''
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new StudioError('TIMEOUT', `The simulator did not start within ${timeoutMs} ms: ${text}`)), timeoutMs)
+    const timer = setTimeout(
+      () => reject(new StudioError('TIMEOUT', `The simulator did not start within ${timeoutMs} ms: ${text}`)),
+      timeoutMs,
+    )
     child.once('exit', (code) => {
       clearTimeout(timer)
       reject(new StudioError('DEVICE_ERROR', `The simulator exited (${code}): ${text.trim()}`))

@@ -35,8 +35,17 @@ async function main(argv: string[]): Promise<number> {
   const program = new Command('sim-dut')
     .requiredOption('--port <path>', 'the serial port or pty to serve')
     .requiredOption('--model <onnx>', 'the ONNX model the simulated firmware carries')
-    .option('--us-per-inference <n>', 'slow each inference to this many µs (mimic an MCU)', positive('--us-per-inference'))
-    .option('--fault <spec>', 'inject a fault: garbage|drop|reset|error @ name|profile|db|infer|any [#n]', (v: string, prev: Fault[]) => [...prev, parseFault(v)], [] as Fault[])
+    .option(
+      '--us-per-inference <n>',
+      'slow each inference to this many µs (mimic an MCU)',
+      positive('--us-per-inference'),
+    )
+    .option(
+      '--fault <spec>',
+      'inject a fault: garbage|drop|reset|error @ name|profile|db|infer|any [#n]',
+      (v: string, prev: Fault[]) => [...prev, parseFault(v)],
+      [] as Fault[],
+    )
     .option('--name <text>', 'what name% answers', 'edgebench-sim')
     .option('--model-id <id>', "what profile% reports as the model id (default: the model file's name)")
     .option('--baud <n>', 'baud rate', positive('--baud'), DEFAULT_LINE.baudRate)

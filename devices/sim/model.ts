@@ -8,7 +8,12 @@ import { readFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import * as ort from 'onnxruntime-node'
 import { StudioError } from '../../common/errors.js'
-import { makePixelWriter, parsePreprocessSpec, preprocessSpecFor, sampleElements } from '../../common/preprocess-spec.js'
+import {
+  makePixelWriter,
+  parsePreprocessSpec,
+  preprocessSpecFor,
+  sampleElements,
+} from '../../common/preprocess-spec.js'
 import type { DType, PreprocessSpec, TensorInfo } from '../../common/types.js'
 
 export interface SimModel {
@@ -44,7 +49,9 @@ export async function loadSimModel(path: string): Promise<SimModel> {
   try {
     session = await ort.InferenceSession.create(path, { intraOpNumThreads: 1, graphOptimizationLevel: 'all' })
   } catch (e) {
-    throw new StudioError('MODEL_INVALID', `The simulator cannot load ${path}: ${(e as Error).message}`, { cause: e })
+    throw new StudioError('MODEL_INVALID', `The simulator cannot load ${path}: ${(e as Error).message}`, {
+      cause: e,
+    })
   }
   const inMeta = session.inputMetadata[0]
   const outName = session.outputNames[0]
@@ -53,7 +60,10 @@ export async function loadSimModel(path: string): Promise<SimModel> {
   }
   const input = tensorInfo(inMeta)
   const spec = cardSpec(path) ?? preprocessSpecFor(input)
-  const dims = spec.layout === 'NCHW' ? [1, spec.channels, spec.height, spec.width] : [1, spec.height, spec.width, spec.channels]
+  const dims =
+    spec.layout === 'NCHW'
+      ? [1, spec.channels, spec.height, spec.width]
+      : [1, spec.height, spec.width, spec.channels]
   const data = new Float32Array(sampleElements(spec))
   const tensor = new ort.Tensor('float32', data, dims)
   const write = makePixelWriter(spec)

@@ -23,7 +23,8 @@ function hwc(value: string): { height: number; width: number; channels: 1 | 3 } 
 
 function seconds(value: string): number {
   const n = Number(value)
-  if (!Number.isFinite(n) || n <= 0 || n > 25) throw new InvalidArgumentError('--window-seconds must be a number in (0, 25].')
+  if (!Number.isFinite(n) || n <= 0 || n > 25)
+    throw new InvalidArgumentError('--window-seconds must be a number in (0, 25].')
   return n
 }
 
@@ -49,13 +50,25 @@ export function registerSerial(program: Command): void {
     .requiredOption('--name <name>', 'a name for the board')
     .requiredOption('--path <dev>', "its serial port, e.g. /dev/ttyACM0 (see 'edgebench ports')")
     .option('--baud <b>', 'baud rate (default 115200)', intOption('--baud', 1))
-    .option('--data-bits <n>', 'data bits: 5|6|7|8 (default 8)', oneOf('--data-bits', [5, 6, 7, 8] as const, Number))
-    .option('--parity <p>', 'none|even|odd|mark|space (default none)', oneOf('--parity', ['none', 'even', 'odd', 'mark', 'space'] as const, String))
+    .option(
+      '--data-bits <n>',
+      'data bits: 5|6|7|8 (default 8)',
+      oneOf('--data-bits', [5, 6, 7, 8] as const, Number),
+    )
+    .option(
+      '--parity <p>',
+      'none|even|odd|mark|space (default none)',
+      oneOf('--parity', ['none', 'even', 'odd', 'mark', 'space'] as const, String),
+    )
     .option('--stop-bits <n>', '1|1.5|2 (default 1)', oneOf('--stop-bits', [1, 1.5, 2] as const, Number))
     .option('--model <file|id>', "the studio model the firmware's model is (ONNX file, model id or name)")
     .option('--dataset <name>', "dataset for accuracy runs (e.g. 'fashion-mnist')")
     .option('--input <HxWxC>', 'input byte format (uint8 HWC) when no --model says it, e.g. 32x32x3', hwc)
-    .option('--window-seconds <s>', 'performance-mode window length (MLPerf Tiny: 10; shorter for quick looks)', seconds)
+    .option(
+      '--window-seconds <s>',
+      'performance-mode window length (MLPerf Tiny: 10; shorter for quick looks)',
+      seconds,
+    )
     .option('--no-probe', 'save without talking to the board')
     .option('--json', 'machine-readable output')
     .action(async (o: AddFlags, cmd: Command) => {
@@ -79,9 +92,12 @@ export function registerSerial(program: Command): void {
       )
       if (o.json) return printJson(r)
       printLine(`added serial device ${r.device.name} on ${o.path}`)
-      if (r.info) printLine(`  board '${String(r.info.extra?.board)}', model id '${String(r.info.extra?.modelId)}'`)
+      if (r.info)
+        printLine(`  board '${String(r.info.extra?.board)}', model id '${String(r.info.extra?.modelId)}'`)
       if (r.probeError) {
-        process.stderr.write(`warning: saved, but the board did not answer: ${r.probeError.code}: ${r.probeError.message}\n`)
+        process.stderr.write(
+          `warning: saved, but the board did not answer: ${r.probeError.code}: ${r.probeError.message}\n`,
+        )
       }
     })
 
@@ -93,11 +109,17 @@ export function registerSerial(program: Command): void {
       const list = await listPorts()
       if (o.json) return printJson(list)
       if (list.note) process.stderr.write(`note: ${list.note}\n`)
-      if (list.ports.length === 0) return printLine('no serial ports found (a path can still be given by hand)')
+      if (list.ports.length === 0)
+        return printLine('no serial ports found (a path can still be given by hand)')
       printLine(
         table(
           ['path', 'manufacturer', 'serial', 'vid:pid'],
-          list.ports.map((p) => [p.path, p.manufacturer ?? '', p.serialNumber ?? '', p.vendorId ? `${p.vendorId}:${p.productId ?? ''}` : '']),
+          list.ports.map((p) => [
+            p.path,
+            p.manufacturer ?? '',
+            p.serialNumber ?? '',
+            p.vendorId ? `${p.vendorId}:${p.productId ?? ''}` : '',
+          ]),
         ),
       )
     })

@@ -25,7 +25,10 @@ export function makeRawConverter(spec: PreprocessSpec): RawConverter {
     for (let p = 0; p < hw; p++) {
       const i = p * img.channels
       if (spec.channels === 1) {
-        out[p] = img.channels >= 3 ? luma(px[i] as number, px[i + 1] as number, px[i + 2] as number) : (px[i] as number)
+        out[p] =
+          img.channels >= 3
+            ? luma(px[i] as number, px[i + 1] as number, px[i + 2] as number)
+            : (px[i] as number)
       } else {
         const v = px[i] as number
         out[p * 3] = v

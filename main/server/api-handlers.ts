@@ -22,7 +22,9 @@ import {
   type RunRecord,
 } from '../../common/types.js'
 import type { RunSpec } from '../bench/run-spec.js'
+import { listPorts } from '../../devices/serial/ports.js'
 import { listDatasets } from '../data/datasets.js'
+import { addSerialDevice } from '../serial-setup.js'
 import { resourcesDir } from '../paths.js'
 import { toolVersion } from '../report/tool-version.js'
 import type { ModelRow } from '../store/store.js'
@@ -125,6 +127,13 @@ function buildImpls(studio: Studio, opts: HandlerOptions, hub: EventHub, now: ()
         if (studio.store.getDevice(name)) hub.setDeviceStatus(name, { state: 'error', error })
         throw e
       }
+    },
+    'ports:list': async () => listPorts(),
+    'devices:add-serial': async (p) => {
+      const r = await addSerialDevice(studio, p)
+      if (r.info) hub.setDeviceStatus(p.name, { state: 'online', since: now().toISOString() })
+      else if (r.probeError) hub.setDeviceStatus(p.name, { state: 'error', error: r.probeError })
+      return { device: toDeviceSummary(r.device, hub.statusOf(r.device.name, r.device.kind)), probeError: r.probeError }
     },
     'datasets:list': async () => listDatasets(resourcesDir()),
     'runs:start': async (p) => {

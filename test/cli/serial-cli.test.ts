@@ -53,11 +53,35 @@ describe.skipIf(!SOCAT)('edgebench with a serial board', () => {
   }, 60_000)
 
   it('adds the board (probing its name and model id), linked to a studio model and a dataset', async () => {
-    const r = await cli('device', 'add', 'serial', '--name', 'mcu', '--path', board.pty.host, '--model', model, '--dataset', 'fashion-mnist', '--window-seconds', '0.3', '--json')
+    const r = await cli(
+      'device',
+      'add',
+      'serial',
+      '--name',
+      'mcu',
+      '--path',
+      board.pty.host,
+      '--model',
+      model,
+      '--dataset',
+      'fashion-mnist',
+      '--window-seconds',
+      '0.3',
+      '--json',
+    )
     expect(r.status, r.stderr).toBe(0)
-    const out = JSON.parse(r.stdout) as { device: { kind: string; config: Record<string, unknown> }; info: { extra: Record<string, unknown> } }
+    const out = JSON.parse(r.stdout) as {
+      device: { kind: string; config: Record<string, unknown> }
+      info: { extra: Record<string, unknown> }
+    }
     expect(out.device.kind).toBe('serial')
-    expect(out.device.config).toMatchObject({ path: board.pty.host, baudRate: 115200, boardModel: 'fmnist01', dataset: 'fashion-mnist', windowSeconds: 0.3 })
+    expect(out.device.config).toMatchObject({
+      path: board.pty.host,
+      baudRate: 115200,
+      boardModel: 'fmnist01',
+      dataset: 'fashion-mnist',
+      windowSeconds: 0.3,
+    })
     expect(out.info.extra.board).toBe('Sim MCU')
   }, 60_000)
 
@@ -85,7 +109,21 @@ describe.skipIf(!SOCAT)('edgebench with a serial board', () => {
   }, 90_000)
 
   it('a board with no studio model linked gets a firmware model record named after its model id', async () => {
-    const add = await cli('device', 'add', 'serial', '--name', 'fw', '--path', board.pty.host, '--input', '28x28x1', '--dataset', 'fashion-mnist', '--window-seconds', '0.2')
+    const add = await cli(
+      'device',
+      'add',
+      'serial',
+      '--name',
+      'fw',
+      '--path',
+      board.pty.host,
+      '--input',
+      '28x28x1',
+      '--dataset',
+      'fashion-mnist',
+      '--window-seconds',
+      '0.2',
+    )
     expect(add.status, add.stderr).toBe(0)
     const r = await cli('eval', '--device', 'fw', '--limit', '10', '--json')
     expect(r.status, r.stderr).toBe(0)

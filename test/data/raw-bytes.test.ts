@@ -23,14 +23,29 @@ describe('raw bytes for serial boards (uint8 HWC at the preprocessing size)', ()
   })
 
   it('converts grey to RGB by replication and RGB to grey by BT.601 luma', () => {
-    const grey = makeRawConverter(spec(3, 1))({ data: Uint8Array.from([7]), height: 1, width: 1, channels: 1 })
+    const grey = makeRawConverter(spec(3, 1))({
+      data: Uint8Array.from([7]),
+      height: 1,
+      width: 1,
+      channels: 1,
+    })
     expect(Array.from(grey)).toEqual([7, 7, 7])
-    const rgb = makeRawConverter(spec(1, 1))({ data: Uint8Array.from([255, 0, 0]), height: 1, width: 1, channels: 3 })
+    const rgb = makeRawConverter(spec(1, 1))({
+      data: Uint8Array.from([255, 0, 0]),
+      height: 1,
+      width: 1,
+      channels: 3,
+    })
     expect(Array.from(rgb)).toEqual([76])
   })
 
   it('resizes to the model size', () => {
-    const out = makeRawConverter(spec(1, 2))({ data: new Uint8Array(16).fill(9), height: 4, width: 4, channels: 1 })
+    const out = makeRawConverter(spec(1, 2))({
+      data: new Uint8Array(16).fill(9),
+      height: 4,
+      width: 4,
+      channels: 1,
+    })
     expect(Array.from(out)).toEqual([9, 9, 9, 9])
   })
 })

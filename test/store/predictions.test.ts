@@ -46,14 +46,25 @@ describe('predictions', () => {
     const p = again.getPredictions(id)
     expect(p.indices).toEqual([0, 1, 2])
     expect(p.classes).toBe(2)
-    expect(Array.from(p.scores)).toEqual([Math.fround(0.1), Math.fround(0.9), 0.5, Math.fround(0.2), -1.5, 3.25])
+    expect(Array.from(p.scores)).toEqual([
+      Math.fround(0.1),
+      Math.fround(0.9),
+      0.5,
+      Math.fround(0.2),
+      -1.5,
+      3.25,
+    ])
   })
 
   it('keeps predictions and a partial result when the run ends unsuccessfully; refuses more after', () => {
     const store = openStore()
     const id = evalRun(store)
     store.appendPredictions(id, 0, Float32Array.from([1, 0]), 2)
-    store.endRun(id, 'interrupted', 'DEVICE_UNREACHABLE: unplugged', { ...evalResult(), count: 1, partialOf: 1000 })
+    store.endRun(id, 'interrupted', 'DEVICE_UNREACHABLE: unplugged', {
+      ...evalResult(),
+      count: 1,
+      partialOf: 1000,
+    })
     expect(store.getPredictions(id).indices).toEqual([0])
     expect(store.getRun(id)?.result).toMatchObject({ count: 1, partialOf: 1000 })
     expect(() => store.appendPredictions(id, 1, Float32Array.from([1, 0]), 2)).toThrow(/already interrupted/)
@@ -79,7 +90,9 @@ describe('predictions', () => {
     v1.exec(MIGRATIONS[0] as string)
     v1.pragma('application_id = 0x45424e43')
     v1.pragma('user_version = 1')
-    v1.prepare("INSERT INTO models (name, path, sha256, created_at) VALUES ('m', '/m.onnx', ?, 'x')").run('c'.repeat(64))
+    v1.prepare("INSERT INTO models (name, path, sha256, created_at) VALUES ('m', '/m.onnx', ?, 'x')").run(
+      'c'.repeat(64),
+    )
     v1.close()
     const store = openStore()
     expect(SCHEMA_VERSION).toBeGreaterThanOrEqual(2)

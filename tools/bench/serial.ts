@@ -13,7 +13,12 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { median } from '../../common/stats.js'
-import { DEFAULT_LATENCY_SPEC, DEFAULT_SESSION_OPTIONS, type BenchResult, type EvalResult } from '../../common/types.js'
+import {
+  DEFAULT_LATENCY_SPEC,
+  DEFAULT_SESSION_OPTIONS,
+  type BenchResult,
+  type EvalResult,
+} from '../../common/types.js'
 import { openPtyPair, startSimulator } from '../../devices/sim/launch.js'
 import { addSerialDevice, boardModelFor } from '../../main/serial-setup.js'
 import { Studio } from '../../main/studio.js'
@@ -30,13 +35,27 @@ const { values } = parseArgs({
   },
 })
 
-async function withBoard<T>(usPer: number | undefined, windowSeconds: number, fn: (s: Studio, modelId: number) => Promise<T>): Promise<T> {
+async function withBoard<T>(
+  usPer: number | undefined,
+  windowSeconds: number,
+  fn: (s: Studio, modelId: number) => Promise<T>,
+): Promise<T> {
   const tmp = mkdtempSync(join(tmpdir(), 'edgebench-bench-serial-'))
   const pty = await openPtyPair()
-  const sim = await startSimulator({ port: pty.device, model: MODEL, ...(usPer !== undefined ? { usPerInference: usPer } : {}) })
+  const sim = await startSimulator({
+    port: pty.device,
+    model: MODEL,
+    ...(usPer !== undefined ? { usPerInference: usPer } : {}),
+  })
   const studio = Studio.open({ dbPath: join(tmp, 'studio.db') })
   try {
-    const added = await addSerialDevice(studio, { name: 'sim', path: pty.host, model: MODEL, dataset: 'fashion-mnist', windowSeconds })
+    const added = await addSerialDevice(studio, {
+      name: 'sim',
+      path: pty.host,
+      model: MODEL,
+      dataset: 'fashion-mnist',
+      windowSeconds,
+    })
     if (added.probeError) throw new Error(added.probeError.message)
     return await fn(studio, (await boardModelFor(studio, 'sim')).id)
   } finally {
@@ -56,23 +75,42 @@ async function main(): Promise<void> {
   await withBoard(undefined, windowSeconds, async (studio, modelId) => {
     for (let r = 0; r < rounds; r++) {
       const t = performance.now()
-      const run = await studio.runAndWait({ kind: 'eval', modelId, deviceName: 'sim', session: DEFAULT_SESSION_OPTIONS, dataset: 'fashion-mnist', limit: samples })
+      const run = await studio.runAndWait({
+        kind: 'eval',
+        modelId,
+        deviceName: 'sim',
+        session: DEFAULT_SESSION_OPTIONS,
+        dataset: 'fashion-mnist',
+        limit: samples,
+      })
       if (run.status !== 'finished') throw new Error(run.error ?? run.status)
       const secs = (performance.now() - t) / 1000
       rates.push(samples / secs)
       top1 = (run.result as EvalResult).top1
-      if (!values.json) out(`accuracy round ${r + 1}: ${samples} samples in ${secs.toFixed(2)} s = ${(samples / secs).toFixed(0)} samples/s (top-1 ${(top1 * 100).toFixed(2)} %)`)
+      if (!values.json)
+        out(
+          `accuracy round ${r + 1}: ${samples} samples in ${secs.toFixed(2)} s = ${(samples / secs).toFixed(0)} samples/s (top-1 ${(top1 * 100).toFixed(2)} %)`,
+        )
     }
   })
   const target = 2000
   const errors: number[] = []
   await withBoard(target, windowSeconds, async (studio, modelId) => {
     for (let r = 0; r < rounds; r++) {
-      const run = await studio.runAndWait({ kind: 'bench', modelId, deviceName: 'sim', session: DEFAULT_SESSION_OPTIONS, latency: DEFAULT_LATENCY_SPEC })
+      const run = await studio.runAndWait({
+        kind: 'bench',
+        modelId,
+        deviceName: 'sim',
+        session: DEFAULT_SESSION_OPTIONS,
+        latency: DEFAULT_LATENCY_SPEC,
+      })
       if (run.status !== 'finished') throw new Error(run.error ?? run.status)
       const p50 = (run.result as BenchResult).latencyUs.p50
       errors.push(Math.abs(p50 - target) / target)
-      if (!values.json) out(`performance round ${r + 1}: median window latency ${p50.toFixed(2)} µs vs ${target} µs configured (error ${((Math.abs(p50 - target) / target) * 100).toFixed(3)} %)`)
+      if (!values.json)
+        out(
+          `performance round ${r + 1}: median window latency ${p50.toFixed(2)} µs vs ${target} µs configured (error ${((Math.abs(p50 - target) / target) * 100).toFixed(3)} %)`,
+        )
     }
   })
   const summary = {
@@ -84,8 +122,12 @@ async function main(): Promise<void> {
     latencyTargetPercent: 0.5,
   }
   if (values.json) return void out(JSON.stringify(summary, null, 2))
-  out(`\nmedian accuracy throughput ${summary.accuracySamplesPerSecond.toFixed(0)} samples/s (target ≥ 200): ${summary.accuracySamplesPerSecond >= 200 ? 'met' : 'NOT met'}`)
-  out(`median latency error ${summary.latencyErrorPercent.toFixed(3)} % (max ${summary.latencyErrorMaxPercent.toFixed(3)} %, target ≤ 0.5 %): ${summary.latencyErrorMaxPercent <= 0.5 ? 'met' : 'NOT met'}`)
+  out(
+    `\nmedian accuracy throughput ${summary.accuracySamplesPerSecond.toFixed(0)} samples/s (target ≥ 200): ${summary.accuracySamplesPerSecond >= 200 ? 'met' : 'NOT met'}`,
+  )
+  out(
+    `median latency error ${summary.latencyErrorPercent.toFixed(3)} % (max ${summary.latencyErrorMaxPercent.toFixed(3)} %, target ≤ 0.5 %): ${summary.latencyErrorMaxPercent <= 0.5 ? 'met' : 'NOT met'}`,
+  )
 }
 
 await main()

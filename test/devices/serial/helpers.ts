@@ -8,7 +8,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseSerialConfig } from '../../../devices/serial/config.js'
 import { SerialDevice } from '../../../devices/serial/serial-device.js'
-import { hasSocat, openPtyPair, startSimulator, type PtyPair, type RunningSimulator, type SimulatorOptions } from '../../../devices/sim/launch.js'
+import {
+  hasSocat,
+  openPtyPair,
+  startSimulator,
+  type PtyPair,
+  type RunningSimulator,
+  type SimulatorOptions,
+} from '../../../devices/sim/launch.js'
 import { inspectModel } from '../../../main/model/inspect.js'
 import { Studio } from '../../../main/studio.js'
 
@@ -17,7 +24,8 @@ export const RESNET8 = join(ROOT, 'resources', 'models', 'resnet8.onnx')
 
 export const SOCAT = hasSocat()
 if (!SOCAT) {
-  const msg = "socat is missing: the serial pty integration tests need the 'socat' package (apt-get install socat)."
+  const msg =
+    "socat is missing: the serial pty integration tests need the 'socat' package (apt-get install socat)."
   if (process.env.CI === 'true') throw new Error(msg)
   process.stderr.write(`\n!!! SKIPPING serial pty tests: ${msg}\n\n`)
 }
@@ -32,7 +40,9 @@ export interface SimBoard {
   close(): Promise<void>
 }
 
-export async function simBoard(o: Omit<SimulatorOptions, 'port' | 'model'> & { model?: string } = {}): Promise<SimBoard> {
+export async function simBoard(
+  o: Omit<SimulatorOptions, 'port' | 'model'> & { model?: string } = {},
+): Promise<SimBoard> {
   const pty = await openPtyPair()
   const sim = await startSimulator({ ...o, port: pty.device, model: o.model ?? RESNET8 })
   const dir = mkdtempSync(join(tmpdir(), 'edgebench-serial-test-'))
@@ -45,7 +55,10 @@ export async function simBoard(o: Omit<SimulatorOptions, 'port' | 'model'> & { m
     device(extra = {}) {
       const d = new SerialDevice({
         name: 'sim',
-        config: parseSerialConfig({ path: pty.host, commandTimeoutMs: 500, bannerMs: 1000, windowSeconds: 0.3, ...extra }, 'sim'),
+        config: parseSerialConfig(
+          { path: pty.host, commandTimeoutMs: 500, bannerMs: 1000, windowSeconds: 0.3, ...extra },
+          'sim',
+        ),
         describeModel: async (path) => {
           const r = await inspectModel(path)
           return { inputs: r.inputs, outputs: r.outputs }

@@ -60,7 +60,12 @@ describe('LineSplitter + parseLine on transcripts', () => {
       const data = bytes(name)
       const whole = eventsOf(data)
       for (let cut = 1; cut < data.length; cut++) expect(eventsOf(data, [cut])).toEqual(whole)
-      expect(eventsOf(data, Array.from({ length: data.length - 1 }, (_, i) => i + 1))).toEqual(whole)
+      expect(
+        eventsOf(
+          data,
+          Array.from({ length: data.length - 1 }, (_, i) => i + 1),
+        ),
+      ).toEqual(whole)
     }
   })
 
@@ -103,13 +108,20 @@ describe('LineSplitter + parseLine on transcripts', () => {
 describe('parseLine details', () => {
   it('classifies the reply lines of every command', () => {
     expect(parseLine('m-ready')).toEqual({ kind: 'ready' })
-    expect(parseLine('m-name-board-[Nucleo L4R5ZI]')).toEqual({ kind: 'name', word: 'board', name: 'Nucleo L4R5ZI' })
+    expect(parseLine('m-name-board-[Nucleo L4R5ZI]')).toEqual({
+      kind: 'name',
+      word: 'board',
+      name: 'Nucleo L4R5ZI',
+    })
     expect(parseLine('m-lap-us-0')).toEqual({ kind: 'lap', us: 0 })
     expect(parseLine('m-lap-us-4294967295')).toEqual({ kind: 'lap', us: 4294967295 })
     expect(parseLine('m-lap-us-4294967296').kind).toBe('message')
     expect(parseLine('m-infer-start-100')).toEqual({ kind: 'infer-start', count: 100 })
     expect(parseLine('m-warmup-start-10')).toEqual({ kind: 'warmup-start', count: 10 })
-    expect(parseLine("e-[Invalid hex digit 'g']")).toEqual({ kind: 'error', message: "Invalid hex digit 'g'" })
+    expect(parseLine("e-[Invalid hex digit 'g']")).toEqual({
+      kind: 'error',
+      message: "Invalid hex digit 'g'",
+    })
     expect(parseLine('m-[some chatter]')).toEqual({ kind: 'message', text: 'some chatter' })
     expect(parseLine('hello')).toEqual({ kind: 'noise', text: 'hello' })
   })

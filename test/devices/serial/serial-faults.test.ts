@@ -5,16 +5,26 @@
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_LATENCY_SPEC, DEFAULT_SESSION_OPTIONS, type EvalResult, type PreprocessSpec } from '../../../common/types.js'
+import {
+  DEFAULT_LATENCY_SPEC,
+  DEFAULT_SESSION_OPTIONS,
+  type EvalResult,
+  type PreprocessSpec,
+} from '../../../common/types.js'
 import { resolveDataset } from '../../../main/data/datasets.js'
 import { evaluateWithScores } from '../../../main/data/evaluate.js'
 import { addSerialDevice, boardModelFor } from '../../../main/serial-setup.js'
 import { RESNET8, simBoard, SOCAT } from './helpers.js'
 
-const CARD = JSON.parse(readFileSync(RESNET8.replace(/\.onnx$/, '.json'), 'utf8')) as { preprocessing: PreprocessSpec }
+const CARD = JSON.parse(readFileSync(RESNET8.replace(/\.onnx$/, '.json'), 'utf8')) as {
+  preprocessing: PreprocessSpec
+}
 const MODEL = { name: 'resnet8', path: RESNET8 }
 
-async function accuracyWith(faults: string[], samples = 6): Promise<{ top1: number; transcript: Record<string, unknown> }> {
+async function accuracyWith(
+  faults: string[],
+  samples = 6,
+): Promise<{ top1: number; transcript: Record<string, unknown> }> {
   const board = await simBoard({ faults })
   try {
     const device = board.device()
@@ -52,7 +62,10 @@ describe.skipIf(!SOCAT)('injected faults', () => {
     const board = await simBoard({ usPerInference: 1000, faults: ['reset@infer#4'] })
     try {
       const device = board.device({ windowSeconds: 0.1 })
-      const raw = await device.benchmark(await device.prepare(MODEL, DEFAULT_SESSION_OPTIONS), DEFAULT_LATENCY_SPEC)
+      const raw = await device.benchmark(
+        await device.prepare(MODEL, DEFAULT_SESSION_OPTIONS),
+        DEFAULT_LATENCY_SPEC,
+      )
       expect(raw.samplesUs).toHaveLength(5)
     } finally {
       await board.close()
@@ -60,7 +73,9 @@ describe.skipIf(!SOCAT)('injected faults', () => {
   }, 60_000)
 
   it('stops with the firmware message on an e-[…] reply', async () => {
-    await expect(accuracyWith(['error@infer#2'])).rejects.toThrow(/answered infer 1 0% with an error: e-\[Simulated fault in infer\]/)
+    await expect(accuracyWith(['error@infer#2'])).rejects.toThrow(
+      /answered infer 1 0% with an error: e-\[Simulated fault in infer\]/,
+    )
   }, 60_000)
 
   it('gives up with a clear timeout when the same step fails twice', async () => {
@@ -73,7 +88,10 @@ describe.skipIf(!SOCAT)('injected faults', () => {
     const board = await simBoard()
     try {
       await board.sim.stop()
-      const err = await board.device().probe().catch((e: unknown) => e)
+      const err = await board
+        .device()
+        .probe()
+        .catch((e: unknown) => e)
       expect(String(err)).toMatch(/No m-ready|closed/)
       expect(String(err)).toMatch(/wrong baud rate|unplugged/)
     } finally {
@@ -87,11 +105,22 @@ describe.skipIf(!SOCAT)('board unplugged during accuracy mode', () => {
     const board = await simBoard({ usPerInference: 4000 })
     try {
       const studio = board.studio()
-      const added = await addSerialDevice(studio, { name: 'sim', path: board.pty.host, model: RESNET8, dataset: 'fashion-mnist' })
+      const added = await addSerialDevice(studio, {
+        name: 'sim',
+        path: board.pty.host,
+        model: RESNET8,
+        dataset: 'fashion-mnist',
+      })
       expect(added.probeError).toBeNull()
       await studio.devices.drop('sim')
       const model = await boardModelFor(studio, 'sim')
-      const id = studio.startRun({ kind: 'eval', modelId: model.id, deviceName: 'sim', session: DEFAULT_SESSION_OPTIONS, limit: 1000 })
+      const id = studio.startRun({
+        kind: 'eval',
+        modelId: model.id,
+        deviceName: 'sim',
+        session: DEFAULT_SESSION_OPTIONS,
+        limit: 1000,
+      })
       let pulled = false
       studio.runs.on('progress', (runId, p) => {
         if (runId === id && p.done >= 40 && !pulled) {
@@ -102,7 +131,9 @@ describe.skipIf(!SOCAT)('board unplugged during accuracy mode', () => {
       const run = await studio.runs.wait(id)
       expect(pulled).toBe(true)
       expect(run.status).toBe('interrupted')
-      expect(run.error).toMatch(/DEVICE_UNREACHABLE: .*Kept \d+ of 1,000 predictions \(top-1 [\d.]+ % so far\)/)
+      expect(run.error).toMatch(
+        /DEVICE_UNREACHABLE: .*Kept \d+ of 1,000 predictions \(top-1 [\d.]+ % so far\)/,
+      )
       const stored = studio.store.getPredictions(id)
       expect(stored.indices.length).toBeGreaterThanOrEqual(40)
       expect(stored.indices).toEqual(Array.from({ length: stored.indices.length }, (_, i) => i))

@@ -11,12 +11,15 @@ import { evaluateWithScores } from '../../../main/data/evaluate.js'
 import { OrtTestDevice } from '../../data/ort-device.js'
 import { RESNET8, simBoard, SOCAT, type SimBoard } from './helpers.js'
 
-const CARD = JSON.parse(readFileSync(RESNET8.replace(/\.onnx$/, '.json'), 'utf8')) as { preprocessing: PreprocessSpec }
+const CARD = JSON.parse(readFileSync(RESNET8.replace(/\.onnx$/, '.json'), 'utf8')) as {
+  preprocessing: PreprocessSpec
+}
 const MODEL = { name: 'resnet8', path: RESNET8 }
 
 function argmax(scores: Float32Array, classes: number, i: number): number {
   let best = 0
-  for (let c = 1; c < classes; c++) if ((scores[i * classes + c] as number) > (scores[i * classes + best] as number)) best = c
+  for (let c = 1; c < classes; c++)
+    if ((scores[i * classes + c] as number) > (scores[i * classes + best] as number)) best = c
   return best
 }
 
@@ -24,7 +27,12 @@ describe.skipIf(!SOCAT)('serial device over a pty, simulator throttled to 2,000 
   let board: SimBoard
   beforeAll(async () => {
     // The board's counter starts 1.5 s before its 32-bit wrap, so the run crosses it.
-    board = await simBoard({ usPerInference: 2000, name: 'Sim MCU', modelId: 'fmnist01', clockStartUs: 2 ** 32 - 1_500_000 })
+    board = await simBoard({
+      usPerInference: 2000,
+      name: 'Sim MCU',
+      modelId: 'fmnist01',
+      clockStartUs: 2 ** 32 - 1_500_000,
+    })
   }, 60_000)
   afterAll(async () => board?.close(), 30_000)
 
@@ -80,7 +88,13 @@ describe.skipIf(!SOCAT)('serial accuracy mode, simulator unthrottled', () => {
 
     const ort = new OrtTestDevice()
     try {
-      const ref = await evaluateWithScores(ort, await ort.prepare(MODEL, DEFAULT_SESSION_OPTIONS), dataset, CARD.preprocessing, { limit: 200 })
+      const ref = await evaluateWithScores(
+        ort,
+        await ort.prepare(MODEL, DEFAULT_SESSION_OPTIONS),
+        dataset,
+        CARD.preprocessing,
+        { limit: 200 },
+      )
       expect(serial.result.count).toBe(200)
       expect(serial.result.top1).toBe(ref.result.top1)
       expect(serial.result.confusion).toEqual(ref.result.confusion)
