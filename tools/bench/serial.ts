@@ -19,6 +19,9 @@ import {
   type BenchResult,
   type EvalResult,
 } from '../../common/types.js'
+import { spawn } from 'node:child_process'
+import { Board } from '../../devices/serial/board.js'
+import { DEFAULT_LINE } from '../../devices/serial/link.js'
 import { openPtyPair, startSimulator } from '../../devices/sim/launch.js'
 import { addSerialDevice, boardModelFor } from '../../main/serial-setup.js'
 import { Studio } from '../../main/studio.js'
@@ -63,6 +66,35 @@ async function withBoard<T>(
     await sim.stop()
     await pty.close()
     rmSync(tmp, { recursive: true, force: true })
+  }
+}
+
+/** Median µs per command round trip (`db <31 bytes>%` → `m-ready`) through the studio's host. */
+async function roundTripUs(device: 'echo' | 'sim', count = 3000): Promise<number> {
+  const pty = await openPtyPair()
+  const child =
+    device === 'echo'
+      ? spawn(
+          process.execPath,
+          ['--import', 'tsx', join(ROOT, 'tools', 'bench', 'serial-echo.ts'), pty.device],
+          { stdio: ['ignore', 'ignore', 'pipe'] },
+        )
+      : (await startSimulator({ port: pty.device, model: MODEL })).process
+  if (device === 'echo') await new Promise<void>((r) => child.stderr?.once('data', () => r()))
+  const board = await Board.open({ ...DEFAULT_LINE, path: pty.host })
+  try {
+    const cmd = `db ${'a5'.repeat(31)}`
+    const laps: number[] = []
+    for (let round = 0; round < 5; round++) {
+      const t = performance.now()
+      for (let i = 0; i < count / 5; i++) await board.host.command(cmd, { timeoutMs: 2000 })
+      laps.push(((performance.now() - t) * 1000) / (count / 5))
+    }
+    return median(laps)
+  } finally {
+    await board.close()
+    child.kill('SIGTERM')
+    await pty.close()
   }
 }
 
@@ -113,7 +145,17 @@ async function main(): Promise<void> {
         )
     }
   })
+  const echoUs = await roundTripUs('echo')
+  const simUs = await roundTripUs('sim')
+  if (!values.json)
+    out(
+      `command round trip over the pty: ${simUs.toFixed(0)} µs to the simulator, ${echoUs.toFixed(0)} µs to a bare echo (the floor)`,
+    )
   const summary = {
+    roundTripEchoUs: echoUs,
+    roundTripSimUs: simUs,
+    /** 28 round trips per 28×28 sample (db load, 26 chunks, infer) at the bare-echo floor. */
+    floorSamplesPerSecond: 1e6 / (28 * echoUs),
     accuracySamplesPerSecond: median(rates),
     accuracyTarget: 200,
     top1,
