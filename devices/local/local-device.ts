@@ -17,9 +17,9 @@ import type {
   BenchmarkHooks,
   Deployment,
   Device,
+  EvaluateHooks,
   ModelRef,
   Predictions,
-  ProgressCallback,
   RawLatency,
 } from '../device.js'
 import type { EventMessage, TerminalMessage } from './messages.js'
@@ -170,7 +170,7 @@ export class LocalDevice implements Device {
     dep: Deployment,
     batches: AsyncIterable<Batch>,
     total: number,
-    hooks: { onProgress?: ProgressCallback; signal?: AbortSignal } = {},
+    hooks: EvaluateHooks = {},
   ): Promise<Predictions> {
     const { slot } = await this.acquire(dep, false, hooks.signal)
     try {

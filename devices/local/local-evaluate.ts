@@ -4,7 +4,7 @@
  * always has work queued and the parent's preparation overlaps inference.
  */
 import { StudioError } from '../../common/errors.js'
-import type { Batch, Predictions, ProgressCallback } from '../device.js'
+import type { Batch, EvaluateHooks, Predictions } from '../device.js'
 import type { RunnerProcess } from './runner-process.js'
 
 const IN_FLIGHT = 2
@@ -41,7 +41,7 @@ export async function runEvaluation(
   proc: RunnerProcess,
   batches: AsyncIterable<Batch>,
   total: number,
-  hooks: { onProgress?: ProgressCallback; signal?: AbortSignal },
+  hooks: EvaluateHooks,
 ): Promise<Predictions> {
   const c: Collector = { scores: null, classes: 0, seen: 0, inferUs: 0 }
   let lastProgress = 0
@@ -62,6 +62,7 @@ export async function runEvaluation(
         `Output width changed from ${c.classes} to ${m.classes} between batches`,
       )
     c.scores.set(m.scores, m.offset * c.classes)
+    hooks.onScores?.(m.offset, c.scores.subarray(m.offset * c.classes, (m.offset + m.count) * c.classes), c.classes)
     c.seen += m.count
     c.inferUs += m.inferUs
     const now = Date.now()
