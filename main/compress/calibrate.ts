@@ -65,6 +65,9 @@ export class StreamingHistogram {
     const base = this.lo
     for (let i = 0; i < data.length; i++) {
       const v = this.abs ? Math.abs(data[i] as number) : (data[i] as number)
+      // Exact zeros (ReLU's dead half) are exact whatever the range: they would only drown the
+      // distribution whose clipping point the entropy method is looking for.
+      if (this.abs && v === 0) continue
       let b = Math.floor((v - base) * scale)
       if (b >= HIST_BINS) b = HIST_BINS - 1
       else if (b < 0) b = 0
@@ -164,6 +167,8 @@ export function entropyThreshold(h: StreamingHistogram): number {
 interface Collector {
   add(data: Float32Array): void
   range(): Range
+  /** The observed min/max, whatever the calibrator. */
+  observed(): Range
 }
 
 function makeCollector(calibrator: Calibrator): Collector {
@@ -179,11 +184,13 @@ function makeCollector(calibrator: Calibrator): Collector {
         }
       },
       range: () => ({ min, max }),
+      observed: () => ({ min, max }),
     }
   }
   const h = new StreamingHistogram(calibrator === 'entropy')
   return {
     add: (data) => h.add(data),
+    observed: () => ({ min: h.min, max: h.max }),
     range() {
       if (calibrator === 'percentile') return percentileRange(h)
       const t = entropyThreshold(h)
@@ -208,7 +215,10 @@ export interface CalibrateOptions {
   onBatch?: (done: number) => void
 }
 
-/** Ranges of `tensors` (float activations of `model`) over the calibration batches. */
+/**
+ * Ranges of `tensors` (float activations of `model`) over the calibration batches. Graph outputs
+ * always get their observed min/max: clipping what the user reads (logits) is never wanted.
+ */
 export async function calibrate(
   model: ModelProto,
   tensors: readonly string[],
@@ -251,5 +261,6 @@ export async function calibrate(
     await session.release()
   }
   if (done === 0) throw new StudioError('BAD_INPUT', 'The calibration set is empty. Choose a dataset with samples.')
-  return new Map([...collectors].map(([name, c]) => [name, c.range()]))
+  const outputs = new Set(graph.output.map((o) => o.name))
+  return new Map([...collectors].map(([name, c]) => [name, outputs.has(name) ? c.observed() : c.range()]))
 }
