@@ -188,4 +188,5 @@ function printSweep(r: SweepResult): void {
       ]),
     ),
   )
+  for (const x of r.rows) for (const w of x.why) printLine(`why ${x.label} is not faster: ${w}`)
 }

@@ -16,7 +16,8 @@ import { inspectDecoded } from '../model/inspect.js'
 import { encodeModel, loadModel, saveModel } from '../model/onnx-io.js'
 import { graphOf, type ModelProto } from '../model/proto.js'
 import { dtypeName } from '../model/tensor.js'
-import { explainQuantized, type LayerError, type RuntimeGraph } from './explain.js'
+import { explainQuantized, runtimeGraph, type LayerError, type RuntimeGraph } from './explain.js'
+import { attrInt } from '../model/graph.js'
 import { convertToFp16, type Fp16Report } from './fp16.js'
 import { pruneStructured, pruneUnstructured, type PruneReport } from './prune.js'
 import { quantizeDynamic } from './quantize-dynamic.js'
@@ -44,6 +45,11 @@ export interface QuantizationReport {
   agreement: { top1: number; meanCosine: number; samples: number }
   calibration?: { dataset: string; split: string; samples: number; calibrator: string }
   activationType?: 'uint8' | 'int8'
+  dynamic: boolean
+  /** Layout Transposes ORT added to the quantized graph beyond the parent's. */
+  addedTransposes: number
+  /** Share of the parent's MACs in grouped/depthwise convolutions. */
+  depthwiseMacShare: number
 }
 
 export interface VariantReport extends ModelFigures {
@@ -175,7 +181,14 @@ export async function deriveVariant(parentPath: string, recipe: Recipe, outPath:
     progress('derive', 0, 1, 'explaining: runtime graph, per-layer error, agreement with FP32')
     await assertLoads(model, label)
     const ex = await explainQuantized(parent, model, explainSet, tensors)
+    const parentRuntime = await runtimeGraph(parent)
+    const layerMacs = new Map(parentInfo.layers.map((l) => [l.name, l.macs]))
+    const grouped = graphOf(parent).node.filter((n) => n.opType === 'Conv' && attrInt(n, 'group', 1) > 1)
+    const groupedMacs = grouped.reduce((a, n) => a + (layerMacs.get(n.name) ?? 0), 0)
     quantization = {
+      dynamic: recipe.method === 'int8-dynamic',
+      addedTransposes: Math.max(0, ex.runtime.transposes - parentRuntime.transposes),
+      depthwiseMacShare: parentInfo.macs > 0 ? groupedMacs / parentInfo.macs : 0,
       quantizedNodes: ex.runtime.quantized,
       fallback: fallbackOf(ex.runtime, planned, new Set(graphOf(parent).node.map((n) => n.name))),
       boundaries: ex.runtime.boundaries,

@@ -11,6 +11,7 @@ import type { RunRecord } from '../../common/types.js'
 import { parseRecipe, recipeLabel, type RecipeInput } from './recipe.js'
 import { cardOf, deriveStored, type VariantHost } from './variants.js'
 import type { VariantReport } from './derive.js'
+import { explainSpeed } from './explain.js'
 
 /** The default grid (issue: fp16, int8 dynamic, int8 static × 3 calibrators, structured, unstructured). */
 export const DEFAULT_SWEEP: readonly RecipeInput[] = [
@@ -64,6 +65,8 @@ export interface SweepRow {
   benchRunId: number | null
   evalRunId: number | null
   error: string | null
+  /** For INT8 variants under 1.2× faster: the measured causes (explainSpeed). */
+  why: string[]
 }
 
 export interface SweepResult {
@@ -131,6 +134,7 @@ export async function runSweep(host: SweepHost, parent: ModelRow, opts: SweepOpt
         benchRunId: null,
         evalRunId: null,
         error: m.error,
+        why: [],
       }
       if (m.model) {
         const bench = outcome<BenchResult>(
@@ -142,6 +146,19 @@ export async function runSweep(host: SweepHost, parent: ModelRow, opts: SweepOpt
           base.benchRunId = bench.result.runId ?? null
           if (m.model.id === parent.id) parentP50 = base.p50Us
           base.speedup = parentP50 !== null ? parentP50 / base.p50Us : null
+          const q = m.report?.quantization
+          if (q && base.speedup !== null && parentP50 !== null) {
+            base.why = explainSpeed({
+              speedup: base.speedup,
+              fallback: q.fallback,
+              boundaries: q.boundaries,
+              activationType: q.activationType,
+              dynamic: q.dynamic,
+              addedTransposes: q.addedTransposes,
+              depthwiseMacShare: q.depthwiseMacShare,
+              fp32P50Us: parentP50,
+            })
+          }
         } else base.error = bench.error
         checkCancel()
         if (dataset) {
