@@ -153,8 +153,8 @@ export async function deriveVariant(parentPath: string, recipe: Recipe, outPath:
     if (input.dtype !== 'float32') {
       throw new StudioError('BAD_INPUT', `${parentPath} takes ${input.dtype} input; only float32-input models can be quantized here.`)
     }
-    const pre = preprocessSpecFor(opts.card?.preprocessing ?? input)
     const data = await calibrationSet(recipe.method === 'int8-static' ? recipe : {}, opts.card)
+    const pre = preprocessSpecFor(opts.card?.preprocessing ?? input)
     const samples = recipe.method === 'int8-static' ? Math.min(recipe.samples, data.count) : Math.min(EXPLAIN_SAMPLES, data.count)
     const batchSize = typeof input.shape[0] === 'number' && input.shape[0] > 0 ? input.shape[0] : CALIBRATION_BATCH
     const explainSet = await collect(batches(data, pre, batchSize, { limit: Math.min(EXPLAIN_SAMPLES, data.count), ...(opts.signal ? { signal: opts.signal } : {}) }))
