@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander'
 import { exitCodeFor, StudioError, toStudioError } from '../common/errors.js'
+import { registerCompress } from './cli/commands-compress.js'
 import { registerDemo } from './cli/commands-demo.js'
 import { registerDevice } from './cli/commands-device.js'
 import { registerMeasure } from './cli/commands-measure.js'
@@ -23,6 +24,7 @@ function buildProgram(): Command {
     .exitOverride()
   registerMeasure(program)
   registerDevice(program)
+  registerCompress(program)
   registerRuns(program)
   registerDemo(program)
   registerServe(program)
