@@ -93,5 +93,12 @@ export function pruneStructured(model: ModelProto, opts: StructuredOptions): { m
         : 'Importance: E[relu(y)] of each channel with y ~ N(β, γ²) from its BatchNormalization.',
     'Removing channels changes what the model computes: measure its accuracy, and fine-tune it if the drop matters.',
   ]
+  if (!layers.some((l) => l.after < l.before)) {
+    notes.push(
+      layers.length === 0
+        ? 'No channel could be removed: every conv layer is tied to something the analysis cannot prove safe (see skipped).'
+        : 'No channel was removed: at this ratio every group rounds to zero channels; use a larger ratio.',
+    )
+  }
   return { model: out, report: { method: 'structured', ratio: opts.ratio, criterion, layers, skipped, notes } }
 }
