@@ -9,7 +9,7 @@ import { graphOf, type ModelProto } from '../model/proto.js'
 import { inferShapes } from '../model/shapes.js'
 import { tensorDims } from '../model/tensor.js'
 import { validateModel } from '../model/validate.js'
-import { assertFloatModel, assertFraction, cloneModel, ConstStore, type PruneReport } from './prune-common.js'
+import { assertPrunable, assertFraction, cloneModel, ConstStore, type PruneReport } from './prune-common.js'
 import { analyzeChannels } from './prune-graph.js'
 import { planPruning, type Criterion, type PrunePlan } from './prune-plan.js'
 import { applyPlan } from './prune-rewrite.js'
@@ -29,7 +29,7 @@ function checkOptions(model: ModelProto, opts: StructuredOptions): Criterion {
   if (!CRITERIA.includes(criterion)) {
     throw new StudioError('BAD_INPUT', `Unknown pruning criterion '${String(criterion)}'; use one of ${CRITERIA.join(', ')}.`)
   }
-  assertFloatModel(model)
+  assertPrunable(model)
   if (criterion !== 'l1' && !graphOf(model).node.some((n) => n.opType === 'BatchNormalization')) {
     throw new StudioError(
       'BAD_INPUT',
