@@ -20,6 +20,8 @@ import { DEFAULT_SESSION_OPTIONS, type BenchResult, type EvalResult } from '../.
 import { explainSpeed } from '../../main/compress/explain.js'
 import { parseRecipe } from '../../main/compress/recipe.js'
 import { Studio } from '../../main/studio.js'
+import { graphOf, loadModel } from '../../main/model/index.js'
+import { ElemType } from '../../main/model/tensor.js'
 
 const root = resolve(import.meta.dirname, '../..')
 const out = (s = ''): void => void process.stdout.write(`${s}\n`)
@@ -38,6 +40,14 @@ function quantizeCli(model: string, outPath: string): { seconds: number; peakMiB
   return { seconds: secs ?? NaN, peakMiB: (kb ?? NaN) / 1024, json: JSON.parse(r.stdout) as { modelId: number } }
 }
 
+/** Elements of the per-channel float scales and int32 biases of a QDQ model (4 bytes each). */
+async function perChannelElements(path: string): Promise<number> {
+  const g = graphOf(await loadModel(path))
+  return g.initializer
+    .filter((t) => t.dims.length === 1 && (t.dataType === ElemType.FLOAT || t.dataType === ElemType.INT32))
+    .reduce((a, t) => a + Number(t.dims[0]), 0)
+}
+
 const studio = Studio.open({ dbPath: db })
 try {
   const byName = new Map((await studio.ensureZoo()).map((m) => [m.name, m]))
@@ -48,7 +58,7 @@ try {
     return { p50: (bench.result as BenchResult).latencyUs.p50, top1: (ev.result as EvalResult).top1 }
   }
   out('INT8 static, per-channel, MinMax, uint8 activations, 500 calibration samples; latency p50 on this computer, 1 thread')
-  out('| model | quantize time | peak RSS | file INT8/FP32 | top-1 FP32 | top-1 INT8 | Δ | p50 FP32 | p50 INT8 | speed-up |')
+  out('| model | quantize time | peak RSS | file INT8/FP32 (int8 weights + per-channel scales/bias + graph) | top-1 FP32 | top-1 INT8 | Δ | p50 FP32 | p50 INT8 | speed-up |')
   out('|---|---|---|---|---|---|---|---|---|---|')
   const whys: string[] = []
   const fp16Rows: string[] = []
@@ -63,7 +73,11 @@ try {
     const report = await studio.deriveVariant(parent.id, parseRecipe({ method: 'int8-static' }), { outPath: join(dir, `${name}-int8b.onnx`) })
     const speedup = f.p50 / v.p50
     const ratio = report.report.fileBytes / report.report.parent.fileBytes
-    out(`| ${name} | ${q.seconds.toFixed(1)} s | ${q.peakMiB.toFixed(0)} MiB | ${pct(ratio)} | ${pct(f.top1, 2)} | ${pct(v.top1, 2)} | ${((v.top1 - f.top1) * 100).toFixed(2)} pt | ${f.p50.toFixed(1)} µs | ${v.p50.toFixed(1)} µs | ${speedup.toFixed(2)}× |`)
+    const fp32Bytes = report.report.parent.fileBytes
+    const int8Weights = report.report.params - (await perChannelElements(report.report.file))
+    const meta = (await perChannelElements(report.report.file)) * 4
+    const split = `${pct(ratio)} (${pct(int8Weights / fp32Bytes)} + ${pct(meta / fp32Bytes)} + ${pct((report.report.fileBytes - int8Weights - meta) / fp32Bytes)})`
+    out(`| ${name} | ${q.seconds.toFixed(1)} s | ${q.peakMiB.toFixed(0)} MiB | ${split} | ${pct(f.top1, 2)} | ${pct(v.top1, 2)} | ${((v.top1 - f.top1) * 100).toFixed(2)} pt | ${f.p50.toFixed(1)} µs | ${v.p50.toFixed(1)} µs | ${speedup.toFixed(2)}× |`)
     const qr = report.report.quantization
     if (qr && speedup < 1.2) {
       const why = explainSpeed({ speedup, fallback: qr.fallback, boundaries: qr.boundaries, activationType: qr.activationType, dynamic: false, addedTransposes: qr.addedTransposes, depthwiseMacShare: qr.depthwiseMacShare, fp32P50Us: f.p50 })
