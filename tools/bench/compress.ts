@@ -21,7 +21,7 @@ import { explainSpeed } from '../../main/compress/explain.js'
 import { parseRecipe } from '../../main/compress/recipe.js'
 import { Studio } from '../../main/studio.js'
 import { graphOf, loadModel } from '../../main/model/index.js'
-import { ElemType } from '../../main/model/tensor.js'
+import { ElemType, tensorBytes } from '../../main/model/tensor.js'
 
 const root = resolve(import.meta.dirname, '../..')
 const out = (s = ''): void => void process.stdout.write(`${s}\n`)
@@ -40,12 +40,16 @@ function quantizeCli(model: string, outPath: string): { seconds: number; peakMiB
   return { seconds: secs ?? NaN, peakMiB: (kb ?? NaN) / 1024, json: JSON.parse(r.stdout) as { modelId: number } }
 }
 
-/** Elements of the per-channel float scales and int32 biases of a QDQ model (4 bytes each). */
-async function perChannelElements(path: string): Promise<number> {
+/** Bytes of a QDQ model's int8 weights and of its per-channel metadata (float scales, int32 biases). */
+async function sizeSplit(path: string): Promise<{ int8Weights: number; meta: number }> {
   const g = graphOf(await loadModel(path))
-  return g.initializer
-    .filter((t) => t.dims.length === 1 && (t.dataType === ElemType.FLOAT || t.dataType === ElemType.INT32))
-    .reduce((a, t) => a + Number(t.dims[0]), 0)
+  let int8Weights = 0
+  let meta = 0
+  for (const t of g.initializer) {
+    if (t.dataType === ElemType.INT8 && t.dims.length >= 2) int8Weights += tensorBytes(t)
+    else if (t.dims.length === 1 && (t.dataType === ElemType.FLOAT || t.dataType === ElemType.INT32)) meta += tensorBytes(t)
+  }
+  return { int8Weights, meta }
 }
 
 const studio = Studio.open({ dbPath: db })
@@ -74,8 +78,7 @@ try {
     const speedup = f.p50 / v.p50
     const ratio = report.report.fileBytes / report.report.parent.fileBytes
     const fp32Bytes = report.report.parent.fileBytes
-    const int8Weights = report.report.params - (await perChannelElements(report.report.file))
-    const meta = (await perChannelElements(report.report.file)) * 4
+    const { int8Weights, meta } = await sizeSplit(report.report.file)
     const split = `${pct(ratio)} (${pct(int8Weights / fp32Bytes)} + ${pct(meta / fp32Bytes)} + ${pct((report.report.fileBytes - int8Weights - meta) / fp32Bytes)})`
     out(`| ${name} | ${q.seconds.toFixed(1)} s | ${q.peakMiB.toFixed(0)} MiB | ${split} | ${pct(f.top1, 2)} | ${pct(v.top1, 2)} | ${((v.top1 - f.top1) * 100).toFixed(2)} pt | ${f.p50.toFixed(1)} µs | ${v.p50.toFixed(1)} µs | ${speedup.toFixed(2)}× |`)
     const qr = report.report.quantization
