@@ -55,8 +55,9 @@ export function convertToFp16(source: ModelProto): { model: ModelProto; report: 
     const key = `${tensor}->${to}`
     const existing = casts.get(key)
     if (existing) return existing
-    const out = names.fresh(`${tensor}_${to === 'f32' ? 'fp32' : 'fp16'}`)
-    extra.push(makeNode('Cast', [tensor], [out], names.fresh(`Cast_${out}`), { to: to === 'f32' ? ElemType.FLOAT : ElemType.FLOAT16 }))
+    // Short names: one Cast per weight, and long names would be a visible share of the file.
+    const out = names.fresh(`c${casts.size}`)
+    extra.push(makeNode('Cast', [tensor], [out], '', { to: to === 'f32' ? ElemType.FLOAT : ElemType.FLOAT16 }))
     casts.set(key, out)
     return out
   }
@@ -98,5 +99,5 @@ export function convertToFp16(source: ModelProto): { model: ModelProto; report: 
       `ONNX Runtime's CPU provider has no float16 kernels for ${Object.keys(blocked).join(', ')}: these compute in float32 from float16 weights widened once at load, so expect float32 speed on this CPU. Boards with float16 arithmetic (e.g. ARMv8.2 with a float16-capable runtime) can differ.`,
     )
   }
-  return { model, report: { fp16Nodes, blocked, convertedInitializers, castsInserted: casts.size + 0, notes } }
+  return { model, report: { fp16Nodes, blocked, convertedInitializers, castsInserted: casts.size, notes } }
 }
