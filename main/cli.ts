@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander'
 import { exitCodeFor, StudioError, toStudioError } from '../common/errors.js'
+import { registerCompress } from './cli/commands-compress.js'
 import { registerDemo } from './cli/commands-demo.js'
 import { registerDevice } from './cli/commands-device.js'
 import { registerSerial } from './cli/commands-device-serial.js'
@@ -25,6 +26,7 @@ function buildProgram(): Command {
   registerMeasure(program)
   registerDevice(program)
   registerSerial(program)
+  registerCompress(program)
   registerRuns(program)
   registerDemo(program)
   registerServe(program)
