@@ -88,15 +88,31 @@ export async function runPerformance(board: Board, o: PerformanceOptions): Promi
   for (let i = 0; i < o.inputs.length; i++) {
     const input = o.inputs[i] as Uint8Array
     progress(i, 0.05 + (0.95 * i) / o.inputs.length, `window ${i + 1} of ${o.inputs.length}: ${n} inferences`)
-    const r = await withRecovery(
-      board,
-      `Window ${i + 1}`,
-      async () => {
-        await board.loadInput(input, sig)
-        return board.infer(n, o.warmup, inferTimeoutMs(n + o.warmup, per, o.commandTimeoutMs), sig)
-      },
-      sig,
-    )
+    // The board is silent for the whole window (≥ 10 s): progress moves on the expected duration.
+    const started = Date.now()
+    const expectedMs = ((n + o.warmup) * per) / 1000
+    const tick = setInterval(() => {
+      const within = Math.min(0.99, (Date.now() - started) / expectedMs)
+      progress(
+        i,
+        0.05 + (0.95 * (i + within)) / o.inputs.length,
+        `window ${i + 1} of ${o.inputs.length}: ${n} inferences`,
+      )
+    }, 500)
+    let r: Awaited<ReturnType<Board['infer']>>
+    try {
+      r = await withRecovery(
+        board,
+        `Window ${i + 1}`,
+        async () => {
+          await board.loadInput(input, sig)
+          return board.infer(n, o.warmup, inferTimeoutMs(n + o.warmup, per, o.commandTimeoutMs), sig)
+        },
+        sig,
+      )
+    } finally {
+      clearInterval(tick)
+    }
     const w: WindowFigures = {
       input: i,
       n,

@@ -52,7 +52,14 @@ describe.skipIf(!SOCAT)('serial device over a pty, simulator throttled to 2,000 
     const device = board.device()
     const dep = await device.prepare(MODEL, DEFAULT_SESSION_OPTIONS)
     const persisted: number[] = []
-    const raw = await device.benchmark(dep, DEFAULT_LATENCY_SPEC, { onSamples: (c) => persisted.push(...c) })
+    const fractions: number[] = []
+    const raw = await device.benchmark(dep, DEFAULT_LATENCY_SPEC, {
+      onSamples: (c) => persisted.push(...c),
+      onProgress: (p) => fractions.push(p.fraction),
+    })
+    expect(fractions.at(-1)).toBe(1)
+    for (let i = 1; i < fractions.length; i++)
+      expect(fractions[i]).toBeGreaterThanOrEqual(fractions[i - 1] as number)
     expect(raw.samplesUs).toHaveLength(5)
     expect(persisted).toEqual(raw.samplesUs)
     // The reported figure is the median window; one window may catch this shared machine's
