@@ -114,8 +114,11 @@ async function main(): Promise<number> {
       `  top-1 ${formatPercent(e.top1, 2)}, top-5 ${formatPercent(e.top5, 2)} on ${e.count} samples (${(e.count / secs).toFixed(0)} samples/s over the pty)`,
     )
     const t = b.env.extra?.transcript as { commands?: number; lines?: number } | undefined
+    out(`\ntranscript: ${t?.commands ?? '?'} commands, ${t?.lines ?? '?'} lines during the benchmark`)
     out(
-      `\ntranscript: ${t?.commands ?? '?'} commands, ${t?.lines ?? '?'} lines during the benchmark; database ${dbPath}`,
+      tmp
+        ? 'results were in a temporary database (pass --db <file> to keep them)'
+        : `results stored in ${dbPath}`,
     )
     return 0
   } catch (err) {
