@@ -121,6 +121,40 @@ describe('compression over the API', () => {
     expect(readdirSync(join(dir, 'variants'))).toEqual(['resnet8-int8-minmax.onnx'])
   })
 
+  it('sweeps a small grid on this computer: a row per (model, device), variants stored, runs on Explore', async () => {
+    const parent = value(await api.invoke('models:import', { path: RESNET8 }))
+    const { jobId } = value(
+      await api.invoke('sweeps:start', {
+        modelId: parent.id,
+        devices: ['local'],
+        limit: 50,
+        recipes: [{ method: 'prune-structured', ratio: 0.5 }],
+        latency: { minRuns: 10, minMs: 50, warmupRuns: 2, warmupMs: 10, maxMs: 20_000 },
+      }),
+    )
+    const end = await finished(jobId)
+    if (!end.ok) throw new Error(`${end.error.code}: ${end.error.message}`)
+    if (end.kind !== 'sweep') throw new Error('expected a sweep')
+    const rows = end.value.rows
+    expect(rows.map((r) => [r.label, r.device])).toEqual([
+      ['fp32', 'local'],
+      ['pruned-s50', 'local'],
+    ])
+    for (const r of rows) {
+      expect(r.error).toBeNull()
+      expect(r.p50Us).toBeGreaterThan(0)
+      expect(r.top1).toBeGreaterThan(0)
+    }
+    expect(rows[0]?.speedup).toBe(1)
+    expect(rows[1]?.macs).toBeLessThan((rows[0]?.macs ?? 0) * 0.5)
+    expect(progressOf(jobId).length).toBeGreaterThan(0)
+    const pruned = value(await api.invoke('models:variants', { modelId: parent.id })).find((v) => v.name === 'resnet8-pruned-s50')
+    expect(pruned).toMatchObject({ kind: 'pruned', parentId: parent.id, recipe: { method: 'prune-structured' } })
+    expect(pruned?.macs).toBe(rows[1]?.macs)
+    const points = value(await api.invoke('explore:points', undefined))
+    expect(points.filter((p) => p.modelId === parent.id || p.modelId === pruned?.id).map((p) => p.variant).sort()).toEqual(['fp32', 'pruned'])
+  })
+
   it('cancels a running derivation: CANCELLED, and no variant file or record', async () => {
     const parent = value(await api.invoke('models:import', { path: RESNET8 }))
     const { jobId } = value(
