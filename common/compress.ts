@@ -152,6 +152,11 @@ export interface QuantizationReport {
   agreement: { top1: number; meanCosine: number; samples: number }
   calibration?: { dataset: string; split: string; samples: number; calibrator: string }
   activationType?: 'uint8' | 'int8'
+  dynamic: boolean
+  /** Layout Transposes ORT added to the quantized graph beyond the parent's. */
+  addedTransposes: number
+  /** Share of the parent's MACs in grouped/depthwise convolutions. */
+  depthwiseMacShare: number
 }
 
 export interface VariantReport extends ModelFigures {
@@ -189,6 +194,8 @@ export interface SweepRow {
   benchRunId: number | null
   evalRunId: number | null
   error: string | null
+  /** For INT8 variants under 1.2× faster: the measured causes (explainSpeed). */
+  why: string[]
 }
 
 export interface SweepResult {

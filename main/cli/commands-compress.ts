@@ -5,8 +5,8 @@ import { StudioError } from '../../common/errors.js'
 import { formatBytes, formatCount, formatDuration, formatPercent } from '../../common/format.js'
 import { LOCAL_DEVICE } from '../bench/device-registry.js'
 import type { VariantReport } from '../compress/derive.js'
-import { parseRecipe, type RecipeInput } from '../compress/recipe.js'
-import type { SweepResult } from '../compress/sweep.js'
+import { parseRecipe, recipeLabel, type RecipeInput } from '../compress/recipe.js'
+import { DEFAULT_SWEEP, type SweepResult } from '../compress/sweep.js'
 import { interruptSignal, openStudio } from './context.js'
 import { printJson, printLine, progressBar, table } from './output.js'
 import { intOption, latencyFrom, sessionFrom, type LatencyFlags, type SessionFlags } from './run-helpers.js'
@@ -147,11 +147,18 @@ export function registerCompress(program: Command): void {
     .option('--device <name>', 'device(s) to run on, comma-separated', list, [LOCAL_DEVICE])
     .option('--dataset <name>', "accuracy dataset (default: the model card's)")
     .option('--limit <n>', 'evaluate only the first N samples', intOption('--limit', 1))
+    .option('--grid <labels>', `variants to make, comma-separated (default all: ${DEFAULT_SWEEP.map((r) => recipeLabel(parseRecipe(r))).join(',')})`, list)
     .option('--threads <n>', 'intra-op threads', intOption('--threads', 1))
     .option('--min-runs <n>', 'minimum timed runs per variant (default 200)', intOption('--min-runs', 1))
     .option('--min-ms <n>', 'minimum measuring time per variant in ms (default 2000)', intOption('--min-ms', 0))
     .option('--json', 'machine-readable output')
-    .action(async (model: string, o: SessionFlags & LatencyFlags & { device: string[]; dataset?: string; limit?: number; json?: boolean }, cmd: Command) => {
+    .action(async (model: string, o: SessionFlags & LatencyFlags & { device: string[]; dataset?: string; limit?: number; grid?: string[]; json?: boolean }, cmd: Command) => {
+      const byLabel = new Map(DEFAULT_SWEEP.map((r) => [recipeLabel(parseRecipe(r)), r]))
+      const unknown = (o.grid ?? []).filter((g) => !byLabel.has(g))
+      if (unknown.length > 0) {
+        throw new StudioError('BAD_INPUT', `Unknown sweep variant(s) ${unknown.join(', ')}; choose from ${[...byLabel.keys()].join(', ')}.`)
+      }
+      const recipes = o.grid?.map((g) => byLabel.get(g) as RecipeInput)
       const studio = openStudio(cmd)
       const parent = await studio.importModel(model)
       const bar = o.json ? null : progressBar(`sweep ${parent.name}`)
@@ -161,6 +168,7 @@ export function registerCompress(program: Command): void {
         latency: latencyFrom(o),
         ...(o.dataset ? { dataset: o.dataset } : {}),
         ...(o.limit ? { limit: o.limit } : {}),
+        ...(recipes ? { recipes } : {}),
         signal: interruptSignal(),
         ...(bar ? { onProgress: (p) => bar.update(p) } : {}),
       })
@@ -188,4 +196,5 @@ function printSweep(r: SweepResult): void {
       ]),
     ),
   )
+  for (const x of r.rows) for (const w of x.why) printLine(`why ${x.label} is not faster: ${w}`)
 }

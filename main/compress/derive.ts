@@ -17,7 +17,8 @@ import { inspectDecoded } from '../model/inspect.js'
 import { encodeModel, loadModel, saveModel } from '../model/onnx-io.js'
 import { graphOf, type ModelProto } from '../model/proto.js'
 import { dtypeName } from '../model/tensor.js'
-import { explainQuantized, type RuntimeGraph } from './explain.js'
+import { explainQuantized, runtimeGraph, type RuntimeGraph } from './explain.js'
+import { attrInt } from '../model/graph.js'
 import { convertToFp16, type Fp16Report } from './fp16.js'
 import { pruneStructured, pruneUnstructured, type PruneReport } from './prune.js'
 import { quantizeDynamic } from './quantize-dynamic.js'
@@ -118,8 +119,8 @@ export async function deriveVariant(parentPath: string, recipe: Recipe, outPath:
     if (input.dtype !== 'float32') {
       throw new StudioError('BAD_INPUT', `${parentPath} takes ${input.dtype} input; only float32-input models can be quantized here.`)
     }
-    const pre = preprocessSpecFor(opts.card?.preprocessing ?? input)
     const data = await calibrationSet(recipe.method === 'int8-static' ? recipe : {}, opts.card)
+    const pre = preprocessSpecFor(opts.card?.preprocessing ?? input)
     const samples = recipe.method === 'int8-static' ? Math.min(recipe.samples, data.count) : Math.min(EXPLAIN_SAMPLES, data.count)
     const batchSize = typeof input.shape[0] === 'number' && input.shape[0] > 0 ? input.shape[0] : CALIBRATION_BATCH
     const explainSet = await collect(batches(data, pre, batchSize, { limit: Math.min(EXPLAIN_SAMPLES, data.count), ...(opts.signal ? { signal: opts.signal } : {}) }))
@@ -146,7 +147,14 @@ export async function deriveVariant(parentPath: string, recipe: Recipe, outPath:
     progress('derive', 0, 1, 'explaining: runtime graph, per-layer error, agreement with FP32')
     await assertLoads(model, label)
     const ex = await explainQuantized(parent, model, explainSet, tensors)
+    const parentRuntime = await runtimeGraph(parent)
+    const layerMacs = new Map(parentInfo.layers.map((l) => [l.name, l.macs]))
+    const grouped = graphOf(parent).node.filter((n) => n.opType === 'Conv' && attrInt(n, 'group', 1) > 1)
+    const groupedMacs = grouped.reduce((a, n) => a + (layerMacs.get(n.name) ?? 0), 0)
     quantization = {
+      dynamic: recipe.method === 'int8-dynamic',
+      addedTransposes: Math.max(0, ex.runtime.transposes - parentRuntime.transposes),
+      depthwiseMacShare: parentInfo.macs > 0 ? groupedMacs / parentInfo.macs : 0,
       quantizedNodes: ex.runtime.quantized,
       fallback: fallbackOf(ex.runtime, planned, new Set(graphOf(parent).node.map((n) => n.name))),
       boundaries: ex.runtime.boundaries,

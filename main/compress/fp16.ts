@@ -25,7 +25,7 @@ export type { Fp16Report }
 type Precision = 'f16' | 'f32'
 
 export function convertToFp16(source: ModelProto): { model: ModelProto; report: Fp16Report } {
-  assertFloatModel(source, 'converted to float16')
+  assertFloatModel(source, 'Start from the float32 model.')
   const model = cloneModel(source)
   const graph = graphOf(model)
   const names = new NameGen(graph)

@@ -75,27 +75,31 @@ export function consumersOf(graph: GraphProto): Map<string, NodeProto[]> {
 
 const QUANT_OPS = new Set([
   'QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear', 'QLinearConv', 'QLinearMatMul',
-  'ConvInteger', 'MatMulInteger', 'DynamicQuantizeMatMul', 'QGemm', 'QLinearAdd', 'MatMulIntegerToFloat',
+  'ConvInteger', 'MatMulInteger', 'DynamicQuantizeMatMul', 'QGemm', 'QLinearAdd', 'QLinearMul',
+  'MatMulIntegerToFloat',
 ])
 
+/** Ops whose input 1 is a weight matrix or filter bank. */
+export const WEIGHT_OPS: ReadonlySet<string> = new Set(['Conv', 'Gemm', 'MatMul'])
+
 /**
- * Refuses models that are already quantized or already half precision: compressing them again
- * would stack rounding on rounding. `what` names the action for the message.
+ * Refuses models that are already quantized (Q/DQ or integer ops, or 8-bit weights) or already
+ * half precision: compressing them again would stack rounding on rounding. `advice` says what to
+ * do instead.
  */
-export function assertFloatModel(model: ModelProto, what: string): void {
+export function assertFloatModel(model: ModelProto, advice: string): void {
   const graph = graphOf(model)
-  const quantNode = graph.node.find((n) => QUANT_OPS.has(n.opType))
-  if (quantNode) {
-    throw new StudioError(
-      'BAD_INPUT',
-      `This model is already quantized (it has ${quantNode.opType} nodes), so it cannot be ${what}. Start from the float32 model.`,
-    )
+  const qnode = graph.node.find((n) => QUANT_OPS.has(n.opType))
+  const weightNames = new Set(graph.node.filter((n) => WEIGHT_OPS.has(n.opType)).map((n) => n.input[1]))
+  const qinit = graph.initializer.find(
+    (t) => weightNames.has(t.name) && (t.dataType === ElemType.INT8 || t.dataType === ElemType.UINT8),
+  )
+  if (qnode || qinit) {
+    const what = qnode ? `it contains ${qnode.opType} ('${qnode.name}')` : `weight '${qinit?.name}' is 8-bit integer`
+    throw new StudioError('BAD_INPUT', `This model is already quantized (${what}). ${advice}`)
   }
   const half = graph.initializer.find((t) => t.dataType === ElemType.FLOAT16)
   if (half) {
-    throw new StudioError(
-      'BAD_INPUT',
-      `This model already stores weights in float16 ('${half.name}'), so it cannot be ${what}. Start from the float32 model.`,
-    )
+    throw new StudioError('BAD_INPUT', `This model already stores weights in float16 ('${half.name}'). ${advice}`)
   }
 }

@@ -2,10 +2,10 @@
  * Shared pieces of the pruning engine: the report type, input checks, and a constant store that
  * edits initializers without disturbing other nodes that share them.
  */
+import { assertFloatModel } from './graph-edit.js'
 import type { PruneReport } from '../../common/compress.js'
 import { StudioError } from '../../common/errors.js'
-import { decodeModel, encodeModel } from '../model/onnx-io.js'
-import { graphOf, onnx, type GraphProto, type ModelProto, type NodeProto, type TensorProto } from '../model/proto.js'
+import { onnx, type GraphProto, type ModelProto, type NodeProto, type TensorProto } from '../model/proto.js'
 import { ElemType, float32ToInitializer, initializerToFloat32, tensorDims, tensorValues } from '../model/tensor.js'
 
 /** What a pruning pass did, for the CLI's --json output and the variant's stored parameters. */
@@ -18,47 +18,12 @@ export function assertFraction(value: number, what: string): void {
   }
 }
 
-const QUANT_OPS = new Set([
-  'QuantizeLinear',
-  'DequantizeLinear',
-  'DynamicQuantizeLinear',
-  'QLinearConv',
-  'QLinearMatMul',
-  'ConvInteger',
-  'MatMulInteger',
-  'QGemm',
-  'QLinearAdd',
-  'QLinearMul',
-  'DynamicQuantizeMatMul',
-])
-
-/**
- * Pruning works on float weights; a quantized model would be pruned in its integer grid and its
- * scales would no longer fit, so it is refused with the order that works.
- */
-export function assertFloatModel(model: ModelProto): void {
-  const graph = graphOf(model)
-  const qnode = graph.node.find((n) => QUANT_OPS.has(n.opType))
-  const weightNames = new Set(graph.node.filter((n) => WEIGHT_OPS.has(n.opType)).map((n) => n.input[1]))
-  const qinit = graph.initializer.find(
-    (t) => weightNames.has(t.name) && (t.dataType === ElemType.INT8 || t.dataType === ElemType.UINT8),
-  )
-  if (qnode || qinit) {
-    const what = qnode ? `it contains ${qnode.opType} ('${qnode.name}')` : `weight '${qinit?.name}' is 8-bit integer`
-    throw new StudioError(
-      'BAD_INPUT',
-      `This model is already quantized (${what}). Prune the float model, then quantize the pruned variant.`,
-    )
-  }
+/** Pruning works on float weights; a quantized model's scales would no longer fit its weights. */
+export function assertPrunable(model: ModelProto): void {
+  assertFloatModel(model, 'Prune the float model, then quantize the pruned variant.')
 }
 
-/** Ops whose input 1 is a weight matrix or filter bank (the pruning targets). */
-export const WEIGHT_OPS = new Set(['Conv', 'Gemm', 'MatMul'])
-
-/** A deep copy, so the caller's model is never mutated. */
-export function cloneModel(model: ModelProto): ModelProto {
-  return decodeModel(encodeModel(model), 'copy for pruning')
-}
+export { cloneModel, WEIGHT_OPS } from './graph-edit.js'
 
 /**
  * Initializers by name with use counts. `replace` writes a new tensor for one node input: in place

@@ -79,9 +79,14 @@ class Builder {
     if (ra !== rb) this.parent[Math.max(ra, rb)] = Math.min(ra, rb)
   }
 
+  /**
+   * Dims with symbolic ones as -1 (dynamic H×W is fine; only the channel dim must be known), or
+   * undefined when the rank or the channel count is unknown.
+   */
   dims(name: string | undefined): number[] | undefined {
     const shape = name ? this.shapes.get(name)?.shape : undefined
-    return shape && shape.every((d) => typeof d === 'number') ? (shape as number[]) : undefined
+    if (!shape || (shape.length >= 2 && typeof shape[1] !== 'number')) return undefined
+    return shape.map((d) => (typeof d === 'number' ? d : -1))
   }
 
   isConst(name: string | undefined): boolean {
@@ -216,7 +221,8 @@ function visitFlatten(b: Builder, node: NodeProto): void {
   const xd = b.dims(node.input[0])
   const od = b.dims(node.output[0])
   const flat =
-    xs && xd && od && xs.unit === 1 && xd.length >= 2 && od.length === 2 && od[0] === xd[0] && od[1] === xd.slice(1).reduce((a, c) => a * c, 1)
+    xs && xd && od && xs.unit === 1 && xd.length >= 2 && od.length === 2 && xd.every((d) => d >= 0) &&
+    od[0] === xd[0] && od[1] === xd.slice(1).reduce((a, c) => a * c, 1)
   if (node.opType === 'Flatten' && attrInt(node, 'axis', 1) !== 1) return b.unknown(node, 'flattens across the batch axis')
   if (!flat || !xd) return b.unknown(node, 'regroups the channel axis (e.g. a channel shuffle)')
   if (node.opType === 'Reshape') {

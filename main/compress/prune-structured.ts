@@ -9,7 +9,7 @@ import { graphOf, type ModelProto } from '../model/proto.js'
 import { inferShapes } from '../model/shapes.js'
 import { tensorDims } from '../model/tensor.js'
 import { validateModel } from '../model/validate.js'
-import { assertFloatModel, assertFraction, cloneModel, ConstStore, type PruneReport } from './prune-common.js'
+import { assertPrunable, assertFraction, cloneModel, ConstStore, type PruneReport } from './prune-common.js'
 import { analyzeChannels } from './prune-graph.js'
 import { planPruning, type Criterion, type PrunePlan } from './prune-plan.js'
 import { applyPlan } from './prune-rewrite.js'
@@ -29,7 +29,7 @@ function checkOptions(model: ModelProto, opts: StructuredOptions): Criterion {
   if (!CRITERIA.includes(criterion)) {
     throw new StudioError('BAD_INPUT', `Unknown pruning criterion '${String(criterion)}'; use one of ${CRITERIA.join(', ')}.`)
   }
-  assertFloatModel(model)
+  assertPrunable(model)
   if (criterion !== 'l1' && !graphOf(model).node.some((n) => n.opType === 'BatchNormalization')) {
     throw new StudioError(
       'BAD_INPUT',
@@ -93,5 +93,12 @@ export function pruneStructured(model: ModelProto, opts: StructuredOptions): { m
         : 'Importance: E[relu(y)] of each channel with y ~ N(β, γ²) from its BatchNormalization.',
     'Removing channels changes what the model computes: measure its accuracy, and fine-tune it if the drop matters.',
   ]
+  if (!layers.some((l) => l.after < l.before)) {
+    notes.push(
+      layers.length === 0
+        ? 'No channel could be removed: every conv layer is tied to something the analysis cannot prove safe (see skipped).'
+        : 'No channel was removed: at this ratio every group rounds to zero channels; use a larger ratio.',
+    )
+  }
   return { model: out, report: { method: 'structured', ratio: opts.ratio, criterion, layers, skipped, notes } }
 }

@@ -6,7 +6,7 @@
 import { graphOf, type ModelProto, type TensorProto } from '../model/proto.js'
 import { ElemType, initializerToFloat32, tensorDims } from '../model/tensor.js'
 import {
-  assertFloatModel,
+  assertPrunable,
   assertFraction,
   cloneModel,
   WEIGHT_OPS,
@@ -82,7 +82,7 @@ function zeroSmallest(arrays: Float32Array[], k: number): void {
 /** Magnitude pruning of a float model; returns a new model (the input is not modified). */
 export function pruneUnstructured(model: ModelProto, opts: UnstructuredOptions): { model: ModelProto; report: PruneReport } {
   assertFraction(opts.sparsity, 'sparsity')
-  assertFloatModel(model)
+  assertPrunable(model)
   const scope = opts.scope ?? 'global'
   const out = cloneModel(model)
   const targets = targetsOf(out)

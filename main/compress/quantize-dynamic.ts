@@ -29,7 +29,7 @@ function transpose2d(w: Float32Array, rows: number, cols: number): Float32Array 
 }
 
 export function quantizeDynamic(source: ModelProto, opts: DynamicQuantOptions): DynamicQuantResult {
-  assertFloatModel(source, 'quantized')
+  assertFloatModel(source, 'Start from the float32 model.')
   const model = cloneModel(source)
   const graph = graphOf(model)
   const names = new NameGen(graph)

@@ -50,7 +50,7 @@ export async function quantizeStatic(
   calibration: AsyncIterable<Batch>,
   opts: StaticQuantOptions,
 ): Promise<StaticQuantResult> {
-  assertFloatModel(source, 'quantized')
+  assertFloatModel(source, 'Start from the float32 model.')
   const inference = inferShapes(source)
   const graph0 = graphOf(source)
   const initializers0 = initializerMap(graph0)

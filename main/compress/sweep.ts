@@ -11,6 +11,7 @@ import type { ModelRow } from '../store/store.js'
 import type { RunRecord } from '../../common/types.js'
 import { parseRecipe, recipeLabel, type RecipeInput } from './recipe.js'
 import { cardOf, deriveStored, type VariantHost } from './variants.js'
+import { explainSpeed } from './explain.js'
 
 export { DEFAULT_SWEEP }
 
@@ -92,6 +93,7 @@ export async function runSweep(host: SweepHost, parent: ModelRow, opts: SweepOpt
         benchRunId: null,
         evalRunId: null,
         error: m.error,
+        why: [],
       }
       if (m.model) {
         const bench = outcome<BenchResult>(
@@ -103,6 +105,19 @@ export async function runSweep(host: SweepHost, parent: ModelRow, opts: SweepOpt
           base.benchRunId = bench.result.runId ?? null
           if (m.model.id === parent.id) parentP50 = base.p50Us
           base.speedup = parentP50 !== null ? parentP50 / base.p50Us : null
+          const q = m.report?.quantization
+          if (q && base.speedup !== null && parentP50 !== null) {
+            base.why = explainSpeed({
+              speedup: base.speedup,
+              fallback: q.fallback,
+              boundaries: q.boundaries,
+              activationType: q.activationType,
+              dynamic: q.dynamic,
+              addedTransposes: q.addedTransposes,
+              depthwiseMacShare: q.depthwiseMacShare,
+              fp32P50Us: parentP50,
+            })
+          }
         } else base.error = bench.error
         checkCancel()
         if (dataset) {

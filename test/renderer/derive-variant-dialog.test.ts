@@ -65,6 +65,9 @@ const report: VariantReport = {
     agreement: { top1: 0.985, meanCosine: 0.998, samples: 200 },
     calibration: { dataset: 'fashion-mnist', split: 'calibration', samples: 500, calibrator: 'minmax' },
     activationType: 'uint8',
+    dynamic: false,
+    addedTransposes: 3,
+    depthwiseMacShare: 0,
   },
   notes: ['Latency on this computer: see a benchmark run.'],
 }
@@ -146,6 +149,7 @@ describe('DeriveVariantDialog', () => {
     expect(shown).toContain('30 %') // of parent
     expect(text('[data-testid="agreement"]')).toContain('98.5 %')
     expect(shown).toContain('QLinearConv × 2')
+    expect(shown).toContain('ONNX Runtime added 3 layout Transposes')
     expect(text('[data-testid="fallback"]')).toContain('1 node fell back to float:softmax (Softmax)')
     expect(text('[data-testid="fallback"]')).toContain('no int8 kernel in the quantizer')
     // The worst drift comes first.

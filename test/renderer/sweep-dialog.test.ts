@@ -50,6 +50,7 @@ function row(label: string, p50Us: number, speedup: number, top1: number, top1De
     benchRunId: 1,
     evalRunId: 2,
     error,
+    why: [],
   }
 }
 
@@ -114,7 +115,8 @@ describe('SweepDialog', () => {
     expect(text('[data-testid="sweep-job"]')).toContain('derived int8-dynamic')
 
     const failed: SweepRow = { ...row('fp16', 0, 0, 0, 0, 'MODEL_INVALID: no'), p50Us: null, p90Us: null, speedup: null, top1: null, top1Delta: null }
-    const rows = [row('fp32', 2000, 1, 0.9186, 0), row('pruned-s50', 800, 2.5, 0.9012, -0.0174), failed]
+    const slow: SweepRow = { ...row('int8-dynamic', 1900, 1.05, 0.918, -0.0006), why: ['dynamic quantization re-quantizes every activation at run time'] }
+    const rows = [row('fp32', 2000, 1, 0.9186, 0), row('pruned-s50', 800, 2.5, 0.9012, -0.0174), failed, slow]
     bridge.emit('job:finished', { jobId: 3, kind: 'sweep', ok: true, value: { parent: 'resnet8', rows, variants: [] } })
     await flushPromises()
     const table = text('[data-testid="sweep-table"]')
@@ -123,6 +125,7 @@ describe('SweepDialog', () => {
     expect(table).toContain('-1.74 pp')
     expect(table).toContain('800 µs')
     expect(table).toContain('MODEL_INVALID: no')
+    expect(text('[data-testid="sweep-why"]')).toContain('re-quantizes every activation')
     $('[data-testid="sweep-explore"]')?.click()
     await flushPromises()
     expect(router.currentRoute.value.path).toBe('/explore')
