@@ -8,6 +8,7 @@
  * tensor between precisions, those ops are on a blocklist: they keep float32 activations and read
  * their float16 weights through a Cast that ORT folds once at session load. The report lists them.
  */
+import type { Fp16Report } from '../../common/compress.js'
 import { graphOf, type ModelProto, type NodeProto } from '../model/proto.js'
 import { ElemType, float32ToInitializer, initializerToFloat32, tensorDims } from '../model/tensor.js'
 import { assertFloatModel, cloneModel, makeNode, NameGen } from './graph-edit.js'
@@ -19,16 +20,7 @@ export const FP16_CPU_OPS: ReadonlySet<string> = new Set([
   'Concat', 'Flatten', 'Reshape', 'Slice', 'Transpose', 'Clip', 'Identity', 'Squeeze', 'Unsqueeze',
 ])
 
-export interface Fp16Report {
-  /** Nodes computing in float16. */
-  fp16Nodes: number
-  /** Ops left in float32 because the CPU provider has no float16 kernel for them: op → count. */
-  blocked: Record<string, number>
-  /** Initializers converted to float16. */
-  convertedInitializers: number
-  castsInserted: number
-  notes: string[]
-}
+export type { Fp16Report }
 
 type Precision = 'f16' | 'f32'
 
