@@ -105,7 +105,11 @@ export class Board {
       what: 'the reply to a flush (%) or a boot banner right after opening the port',
       ...(signal ? { signal } : {}),
     })
-    this.noteBanner([...events, ...this.host.takeUnsolicited()])
+    const seen = [...events, ...this.host.takeUnsolicited()]
+    this.noteBanner(seen)
+    // A banner already waiting in the port's buffer ends the flush with its own m-ready; the `%`
+    // may then answer later. Realign before the first real command.
+    if (seen.some((e) => e.kind === 'init-done')) await this.realign(signal)
   }
 
   private noteBanner(events: readonly SerialEvent[]): void {
@@ -125,13 +129,16 @@ export class Board {
     } catch (e) {
       if (!isRecoverable(e)) throw e
     }
-    let events = await this.host.command('name', {
-      ...opts,
-      what: 'the reply to name% while resynchronising',
-    })
-    for (let i = 0; i < 8 && !has(events, 'name'); i++) {
-      events = await this.host.waitFor('ready', { ...opts, what: 'the reply to name% while resynchronising' })
-    }
+    await this.realign(signal)
+  }
+
+  /** Sends `name%` once and reads replies until the one holding `m-name`: older m-readys come first. */
+  private async realign(signal?: AbortSignal): Promise<void> {
+    const opts = { timeoutMs: this.timeouts.commandMs, ...(signal ? { signal } : {}) }
+    const what = 'the reply to name% while resynchronising'
+    let events = await this.host.command('name', { ...opts, what })
+    for (let i = 0; i < 8 && !has(events, 'name'); i++)
+      events = await this.host.waitFor('ready', { ...opts, what })
     if (!has(events, 'name')) {
       throw new StudioError(
         'DEVICE_ERROR',

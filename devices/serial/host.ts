@@ -162,6 +162,8 @@ export class SerialHost {
       }
       opts.signal?.addEventListener('abort', onAbort, { once: true })
       if (text !== null) {
+        // Lines from before this command (late replies, banners) must not answer a later wait.
+        if (this.unsolicited.length > 0) this.unsolicited = []
         this.summary.commands++
         this.remember('>', text)
         try {

@@ -52,8 +52,8 @@ export class DutSimulator {
   }
 
   /** The board's microsecond counter, wrapping at 2^32. */
-  micros(): number {
-    return Number((this.clockStart + (process.hrtime.bigint() - this.t0) / 1000n) % WRAP)
+  micros(atNs: bigint = process.hrtime.bigint()): number {
+    return Number((this.clockStart + (atNs - this.t0) / 1000n) % WRAP)
   }
 
   /** What a board prints after reset. */
@@ -176,8 +176,9 @@ export class DutSimulator {
     emit('m-warmup-done')
     emit(`m-infer-start-${n}`)
     const target = this.o.usPerInference
+    // T0 and the deadlines come from one clock reading, so they cannot drift apart.
     const startNs = process.hrtime.bigint()
-    emit(`m-lap-us-${this.micros()}`)
+    emit(`m-lap-us-${this.micros(startNs)}`)
     let scores: Float32Array = new Float32Array(0)
     for (let i = 1; i <= n; i++) {
       scores = await this.o.model.run()

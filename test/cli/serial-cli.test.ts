@@ -66,7 +66,7 @@ describe.skipIf(!SOCAT)('edgebench with a serial board', () => {
       '--dataset',
       'fashion-mnist',
       '--window-seconds',
-      '0.3',
+      '1',
       '--json',
     )
     expect(r.status, r.stderr).toBe(0)
@@ -80,7 +80,7 @@ describe.skipIf(!SOCAT)('edgebench with a serial board', () => {
       baudRate: 115200,
       boardModel: 'fmnist01',
       dataset: 'fashion-mnist',
-      windowSeconds: 0.3,
+      windowSeconds: 1,
     })
     expect(out.info.extra.board).toBe('Sim MCU')
   }, 60_000)

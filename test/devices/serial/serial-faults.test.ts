@@ -128,7 +128,20 @@ describe.skipIf(!SOCAT)('board unplugged during accuracy mode', () => {
           void board.pty.close() // the USB cable: both pty ends vanish
         }
       })
-      const run = await studio.runs.wait(id)
+      // Bounded: a run that never ends fails here with what was seen, not as a bare test timeout.
+      let seen = 0
+      studio.runs.on('progress', (runId, p) => {
+        if (runId === id) seen = p.done
+      })
+      const run = await Promise.race([
+        studio.runs.wait(id),
+        new Promise<never>((_, reject) =>
+          setTimeout(
+            () => reject(new Error(`run still active after 60 s: pulled=${pulled}, last progress ${seen}`)),
+            60_000,
+          ),
+        ),
+      ])
       expect(pulled).toBe(true)
       expect(run.status).toBe('interrupted')
       expect(run.error).toMatch(
