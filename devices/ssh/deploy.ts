@@ -51,8 +51,9 @@ export function stat(sftp: SFTPWrapper, path: string): Promise<Stats | null> {
   return new Promise((resolve, reject) =>
     sftp.stat(path, (err, st) => {
       // SFTP status 2 = no such file.
-      if (err) (err as Error & { code?: number }).code === 2 ? resolve(null) : reject(sftpError(`stat ${path}`, err))
-      else resolve(st)
+      if (!err) resolve(st)
+      else if ((err as Error & { code?: number }).code === 2) resolve(null)
+      else reject(sftpError(`stat ${path}`, err))
     }),
   )
 }
