@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander'
 import { exitCodeFor, StudioError, toStudioError } from '../common/errors.js'
 import { registerDemo } from './cli/commands-demo.js'
 import { registerDevice } from './cli/commands-device.js'
+import { registerDeviceSsh } from './cli/commands-device-ssh.js'
 import { registerMeasure } from './cli/commands-measure.js'
 import { registerRuns } from './cli/commands-runs.js'
 import { registerServe } from './cli/commands-serve.js'
@@ -19,10 +20,12 @@ function buildProgram(): Command {
     )
     .addOption(new Option('--db <file>', 'the studio database').default(undefined, defaultDbPath()))
     .option('-v, --verbose', 'log what the engine does (stderr)')
+    .option('--password-stdin', "read an SSH board's password (or key passphrase) from stdin")
     .showHelpAfterError()
     .exitOverride()
   registerMeasure(program)
   registerDevice(program)
+  registerDeviceSsh(program)
   registerRuns(program)
   registerDemo(program)
   registerServe(program)

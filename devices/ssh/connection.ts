@@ -104,8 +104,8 @@ function isEncryptedOpenSsh(pem: Buffer): boolean {
 function mapConnectError(e: Error & { level?: string; code?: string }, cfg: SshConfig, verdict: HostKeyVerdict | null, opts: ConnectOptions): StudioError {
   const knownHosts = opts.knownHostsPath
   if (verdict?.kind === 'unknown') {
-    return new StudioError(
-      'HOST_KEY_UNKNOWN',
+    return new HostKeyUnknownError(
+      verdict.fingerprint,
       `The host key of ${cfg.host}:${cfg.port} is not known yet. Its fingerprint is ${verdict.fingerprint}. ` +
         `Compare it with \`ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub\` on the board, then trust it ` +
         `(--trust-new-host-key in the CLI, or confirm the dialog in the app).`,
@@ -142,6 +142,16 @@ function mapConnectError(e: Error & { level?: string; code?: string }, cfg: SshC
           ? 'the network cannot reach it: is the board on and on this network?'
           : 'check the address and the network.'
   return new StudioError('DEVICE_UNREACHABLE', `Cannot connect to ${cfg.host}:${cfg.port} (${e.message}); ${hint}`, { cause: e })
+}
+
+/** An unknown host key: carries the fingerprint so the app can ask the user to confirm it. */
+export class HostKeyUnknownError extends StudioError {
+  constructor(
+    readonly fingerprint: string,
+    message: string,
+  ) {
+    super('HOST_KEY_UNKNOWN', message)
+  }
 }
 
 export class SshConnection {

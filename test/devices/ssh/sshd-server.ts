@@ -103,6 +103,16 @@ export async function startSshd(): Promise<SshdServer> {
     proc.kill('SIGKILL')
     throw new Error(`${(e as Error).message}; sshd said: ${stderr}`)
   }
+  const sessionPids = (): number[] => {
+    try {
+      return execFileSync('pgrep', ['-P', String(proc.pid)], { encoding: 'utf8' })
+        .split('\n')
+        .filter(Boolean)
+        .map(Number)
+    } catch {
+      return []
+    }
+  }
   const pub = (k: string): string => readFileSync(join(dir, `${k}.pub`), 'utf8').trim().split(/\s+/).slice(0, 2).join(' ')
   return {
     dir,
@@ -113,18 +123,9 @@ export async function startSshd(): Promise<SshdServer> {
     hostPublicKey: pub('host_key'),
     otherHostPublicKey: pub('other_host_key'),
     process: proc,
-    sessionPids(): number[] {
-      try {
-        return execFileSync('pgrep', ['-P', String(proc.pid)], { encoding: 'utf8' })
-          .split('\n')
-          .filter(Boolean)
-          .map(Number)
-      } catch {
-        return []
-      }
-    },
+    sessionPids,
     async stop(): Promise<void> {
-      for (const pid of this.sessionPids()) {
+      for (const pid of sessionPids()) {
         try {
           process.kill(pid, 'SIGKILL')
         } catch {
