@@ -87,6 +87,41 @@ export interface DeviceSummary {
   updatedAt: string
 }
 
+/**
+ * A Linux board to add over SSH. The password or passphrase travels only in this request; the
+ * studio keeps it encrypted (desktop, Electron safeStorage) or in memory for the session (browser).
+ */
+export interface AddSshDeviceRequest {
+  name: string
+  host: string
+  /** Default 22. */
+  port?: number
+  user: string
+  auth: 'key' | 'agent' | 'password'
+  /** Private key file on the engine's machine (auth 'key'). */
+  keyPath?: string
+  /** Studio folder on the board; default ~/.edgebench. */
+  remoteDir?: string
+  password?: string
+  passphrase?: string
+  /**
+   * The SHA256 fingerprint the user confirmed. An unknown host key is trusted only when the board
+   * presents exactly this key; a changed key is always refused (HOST_KEY_MISMATCH).
+   */
+  trustFingerprint?: string
+}
+
+/** Where an added board's secret went: encrypted on disk, memory for this session, or none given. */
+export type SecretKeeping = 'encrypted' | 'session' | 'none'
+
+/**
+ * 'devices:addSsh' answers `added`, or `needs-trust` when the board's host key is not known yet:
+ * show the fingerprint, and send the request again with `trustFingerprint` if the user confirms.
+ */
+export type AddSshDeviceResult =
+  | { kind: 'added'; device: DeviceSummary; secrets: SecretKeeping }
+  | { kind: 'needs-trust'; host: string; port: number; fingerprint: string }
+
 /** One bundled dataset (resources/datasets/index.json). */
 export interface DatasetInfo {
   name: string
@@ -211,6 +246,10 @@ export interface ApiRequests {
   'devices:list': { payload: undefined; result: DeviceSummary[] }
   /** Probes a device now (arch, CPU, RAM, runtime, governor, temperature). */
   'devices:probe': { payload: { name: string }; result: DeviceInfo }
+  /** Connects to a Linux board over SSH, checks its host key, probes it and registers it. */
+  'devices:addSsh': { payload: AddSshDeviceRequest; result: AddSshDeviceResult }
+  /** Forgets a device and its stored secrets; its past runs stay. `local` cannot be removed. */
+  'devices:remove': { payload: { name: string }; result: { removed: string } }
   /** The bundled datasets, for eval pickers. */
   'datasets:list': { payload: undefined; result: DatasetInfo[] }
   /** Queues a run and answers at once with its id; progress follows as 'run:*' events. */
@@ -257,6 +296,8 @@ export const API_CHANNELS = [
   'models:openDialog',
   'devices:list',
   'devices:probe',
+  'devices:addSsh',
+  'devices:remove',
   'datasets:list',
   'runs:start',
   'runs:cancel',

@@ -32,8 +32,11 @@ export interface SshSecrets {
 
 export interface ConnectOptions {
   knownHostsPath: string
-  /** Accept and record a host key the file does not know yet (the user confirmed it). */
-  trustNewHostKey?: boolean
+  /**
+   * Accept and record a host key the file does not know yet: `true` for any (the CLI's
+   * --trust-new-host-key), or a SHA256 fingerprint the user confirmed — then only that key.
+   */
+  trustNewHostKey?: true | string
   secrets?: SshSecrets
   /** Handshake + authentication timeout. */
   readyTimeoutMs?: number
@@ -181,7 +184,8 @@ export class SshConnection {
     let verdict: HostKeyVerdict | null = null
     const hostVerifier = (key: Buffer): boolean => {
       verdict = verifyHostKey(readKnownHosts(opts.knownHostsPath), token, key)
-      if (verdict.kind === 'unknown' && opts.trustNewHostKey) {
+      const trust = opts.trustNewHostKey
+      if (verdict.kind === 'unknown' && (trust === true || trust === verdict.fingerprint)) {
         appendKnownHost(opts.knownHostsPath, token, key)
         return true
       }

@@ -54,7 +54,7 @@ export interface SshDeviceOptions {
   /** Asked on each connect for what the auth needs; the device keeps no secret beyond that call. */
   secrets?: (need: SecretNeed) => Promise<SshSecrets>
   /** Accept and record an unknown host key (only after the user confirmed its fingerprint). */
-  trustNewHostKey?: boolean
+  trustNewHostKey?: true | string
   logger?: DeviceLogger
 }
 
@@ -223,7 +223,7 @@ export class SshDevice implements Device {
       const secrets = this.opts.secrets && (need.password || need.passphrase) ? await this.opts.secrets(need) : {}
       const conn = await SshConnection.connect(this.config, {
         knownHostsPath: this.opts.knownHostsPath,
-        ...(this.opts.trustNewHostKey ? { trustNewHostKey: true } : {}),
+        ...(this.opts.trustNewHostKey !== undefined ? { trustNewHostKey: this.opts.trustNewHostKey } : {}),
         secrets,
         ...(signal ? { signal } : {}),
       })

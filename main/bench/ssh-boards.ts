@@ -24,8 +24,8 @@ export interface AddSshInput {
   remoteDir?: string
   password?: string
   passphrase?: string
-  /** The user confirmed the fingerprint of a key not yet known (or passed --trust-new-host-key). */
-  trustNewHostKey?: boolean
+  /** Trust an unknown host key: any (--trust-new-host-key) or only the one with this confirmed fingerprint. */
+  trustNewHostKey?: true | string
 }
 
 export interface BoardsContext {
@@ -73,7 +73,7 @@ export async function addSshDevice(ctx: BoardsContext, input: AddSshInput, signa
     config,
     knownHostsPath: knownHostsPath(ctx),
     logger: ctx.logger,
-    ...(input.trustNewHostKey ? { trustNewHostKey: true } : {}),
+    ...(input.trustNewHostKey !== undefined ? { trustNewHostKey: input.trustNewHostKey } : {}),
     secrets: () =>
       Promise.resolve({
         ...(input.password !== undefined ? { password: input.password } : {}),
