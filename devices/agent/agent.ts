@@ -11,8 +11,22 @@ import { createHash } from 'node:crypto'
 import { createReadStream, openSync, readSync, closeSync } from 'node:fs'
 import * as ort from 'onnxruntime-node'
 import { bundledExecutionProviders } from '../local/measure.js'
-import { SessionOpError, benchSession, errorInfo, evalBatch, loadSession, type LoadedSession } from '../local/session-ops.js'
-import { AGENT_PROTOCOL_VERSION, encodeFloat32, splitLines, type AgentEvent, type AgentRequest, type EvalBatchRef } from './protocol.js'
+import {
+  SessionOpError,
+  benchSession,
+  errorInfo,
+  evalBatch,
+  loadSession,
+  type LoadedSession,
+} from '../local/session-ops.js'
+import {
+  AGENT_PROTOCOL_VERSION,
+  encodeFloat32,
+  splitLines,
+  type AgentEvent,
+  type AgentRequest,
+  type EvalBatchRef,
+} from './protocol.js'
 
 let loaded: LoadedSession | null = null
 let stdinClosed = false
@@ -43,8 +57,16 @@ async function sha256Of(path: string): Promise<string | null> {
 
 function checkBatches(batches: EvalBatchRef[]): void {
   for (const b of batches) {
-    if (!Number.isInteger(b.count) || b.count < 1 || b.dims[0] !== b.count || b.dims.some((d) => !Number.isInteger(d) || d < 1)) {
-      throw new SessionOpError('BAD_INPUT', `Invalid evaluation batch at ${b.offset}: count ${b.count}, dims [${b.dims.join(', ')}]`)
+    if (
+      !Number.isInteger(b.count) ||
+      b.count < 1 ||
+      b.dims[0] !== b.count ||
+      b.dims.some((d) => !Number.isInteger(d) || d < 1)
+    ) {
+      throw new SessionOpError(
+        'BAD_INPUT',
+        `Invalid evaluation batch at ${b.offset}: count ${b.count}, dims [${b.dims.join(', ')}]`,
+      )
     }
   }
 }
@@ -64,11 +86,22 @@ async function evaluateFile(id: number, path: string, batches: EvalBatchRef[]): 
       const bytes = new Uint8Array(data.buffer)
       const got = readSync(fd, bytes, 0, bytes.length, position)
       if (got !== bytes.length) {
-        throw new SessionOpError('DATASET_MISMATCH', `The evaluation file ${path} ends at byte ${position + got}; batch at ${b.offset} needs ${bytes.length} bytes more`)
+        throw new SessionOpError(
+          'DATASET_MISMATCH',
+          `The evaluation file ${path} ends at byte ${position + got}; batch at ${b.offset} needs ${bytes.length} bytes more`,
+        )
       }
       position += bytes.length
       const r = await evalBatch(l, b.count, data, b.dims)
-      emit({ event: 'result', id, offset: b.offset, count: b.count, classes: r.classes, scores: encodeFloat32(r.scores), inferUs: r.inferUs })
+      emit({
+        event: 'result',
+        id,
+        offset: b.offset,
+        count: b.count,
+        classes: r.classes,
+        scores: encodeFloat32(r.scores),
+        inferUs: r.inferUs,
+      })
       count += b.count
     }
   } finally {
@@ -101,7 +134,8 @@ async function handle(m: AgentRequest): Promise<Record<string, unknown>> {
       const r = await benchSession(requireLoaded(), m.spec, {
         onSamples: (chunkUs) => emit({ event: 'samples', id, chunkUs }),
         onProgress: (phase, done, elapsedMs) => emit({ event: 'progress', id, phase, done, elapsedMs }),
-        onProfileProgress: (done, total) => emit({ event: 'progress', id, phase: 'profile', done, total, elapsedMs: 0 }),
+        onProfileProgress: (done, total) =>
+          emit({ event: 'progress', id, phase: 'profile', done, total, elapsedMs: 0 }),
         shouldStop: () => stdinClosed,
       })
       return { ...r }
@@ -120,7 +154,12 @@ async function handle(m: AgentRequest): Promise<Record<string, unknown>> {
 }
 
 function isRequest(v: unknown): v is AgentRequest {
-  return typeof v === 'object' && v !== null && typeof (v as { id?: unknown }).id === 'number' && typeof (v as { op?: unknown }).op === 'string'
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as { id?: unknown }).id === 'number' &&
+    typeof (v as { op?: unknown }).op === 'string'
+  )
 }
 
 let queue: Promise<void> = Promise.resolve()
@@ -130,11 +169,19 @@ function onLine(line: string): void {
   try {
     req = JSON.parse(line)
   } catch {
-    write({ id: -1, ok: false, error: { code: 'BAD_INPUT', message: 'The agent received a line that is not JSON' } })
+    write({
+      id: -1,
+      ok: false,
+      error: { code: 'BAD_INPUT', message: 'The agent received a line that is not JSON' },
+    })
     return
   }
   if (!isRequest(req)) {
-    write({ id: -1, ok: false, error: { code: 'BAD_INPUT', message: 'The agent received a request without id or op' } })
+    write({
+      id: -1,
+      ok: false,
+      error: { code: 'BAD_INPUT', message: 'The agent received a request without id or op' },
+    })
     return
   }
   queue = queue.then(async () => {

@@ -7,7 +7,13 @@
  * Pure: no I/O, shared by the studio (devices/ssh) and the agent (bundled onto the board).
  */
 import type { ErrorInfo } from '../../common/errors.js'
-import type { LatencySpec, MemoryResult, NodeProfile, SessionOptions, TensorInfo } from '../../common/types.js'
+import type {
+  LatencySpec,
+  MemoryResult,
+  NodeProfile,
+  SessionOptions,
+  TensorInfo,
+} from '../../common/types.js'
 
 export const AGENT_PROTOCOL_VERSION = 1
 
@@ -75,17 +81,32 @@ export interface ReplyOf {
 }
 
 export type AgentEvent =
-  | { event: 'progress'; id: number; phase: 'warmup' | 'latency' | 'profile' | 'accuracy'; done: number; total?: number; elapsedMs: number }
+  | {
+      event: 'progress'
+      id: number
+      phase: 'warmup' | 'latency' | 'profile' | 'accuracy'
+      done: number
+      total?: number
+      elapsedMs: number
+    }
   | { event: 'samples'; id: number; chunkUs: number[] }
-  | { event: 'result'; id: number; offset: number; count: number; classes: number; scores: string; inferUs: number }
+  | {
+      event: 'result'
+      id: number
+      offset: number
+      count: number
+      classes: number
+      scores: string
+      inferUs: number
+    }
 
 export type AgentReply =
-  | ({ id: number; ok: true } & Record<string, unknown>)
-  | { id: number; ok: false; error: ErrorInfo }
+  ({ id: number; ok: true } & Record<string, unknown>) | { id: number; ok: false; error: ErrorInfo }
 
 export type AgentMessage = { kind: 'event'; event: AgentEvent } | { kind: 'reply'; reply: AgentReply }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
 
 /** Parses one line from the agent; anything else (a stray print, a damaged line) gives null. */
@@ -104,13 +125,24 @@ export function parseAgentLine(line: string): AgentMessage | null {
     if (v.event === 'progress' && isNum(v.done) && typeof v.phase === 'string') {
       return { kind: 'event', event: v as unknown as AgentEvent }
     }
-    if (v.event === 'result' && isNum(v.offset) && isNum(v.count) && isNum(v.classes) && typeof v.scores === 'string') {
+    if (
+      v.event === 'result' &&
+      isNum(v.offset) &&
+      isNum(v.count) &&
+      isNum(v.classes) &&
+      typeof v.scores === 'string'
+    ) {
       return { kind: 'event', event: v as unknown as AgentEvent }
     }
     return null
   }
   if (v.ok === true) return { kind: 'reply', reply: v as AgentReply }
-  if (v.ok === false && isObj(v.error) && typeof v.error.code === 'string' && typeof v.error.message === 'string') {
+  if (
+    v.ok === false &&
+    isObj(v.error) &&
+    typeof v.error.code === 'string' &&
+    typeof v.error.message === 'string'
+  ) {
     return { kind: 'reply', reply: { id: v.id, ok: false, error: v.error as unknown as ErrorInfo } }
   }
   return null

@@ -8,7 +8,14 @@ import { parentPort } from 'node:worker_threads'
 import * as ort from 'onnxruntime-node'
 import { bundledExecutionProviders } from './measure.js'
 import type { FromRunner, ToRunner } from './messages.js'
-import { SessionOpError, benchSession, errorInfo, evalBatch, loadSession, type LoadedSession } from './session-ops.js'
+import {
+  SessionOpError,
+  benchSession,
+  errorInfo,
+  evalBatch,
+  loadSession,
+  type LoadedSession,
+} from './session-ops.js'
 
 let loaded: LoadedSession | null = null
 
@@ -17,7 +24,8 @@ function send(m: FromRunner): void {
 }
 
 function requireLoaded(): LoadedSession {
-  if (!loaded) throw new SessionOpError('INTERNAL', 'No model is loaded in the local runner; prepare it first')
+  if (!loaded)
+    throw new SessionOpError('INTERNAL', 'No model is loaded in the local runner; prepare it first')
   return loaded
 }
 
@@ -57,7 +65,9 @@ let queue: Promise<void> = Promise.resolve()
 parentPort?.on('message', (raw: unknown) => {
   const m = raw as ToRunner
   queue = queue.then(() =>
-    handle(m).catch((e: unknown) => send({ type: 'error', id: m.id, error: errorInfo(e, 'The local runner') })),
+    handle(m).catch((e: unknown) =>
+      send({ type: 'error', id: m.id, error: errorInfo(e, 'The local runner') }),
+    ),
   )
 })
 send({

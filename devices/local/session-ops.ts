@@ -135,7 +135,11 @@ export interface BenchHooks extends MeasureHooks {
 }
 
 /** measure.ts's timed loop on the loaded session, then (when asked) the per-node profile pass. */
-export async function benchSession(l: LoadedSession, spec: LatencySpec, hooks: BenchHooks): Promise<BenchInfo> {
+export async function benchSession(
+  l: LoadedSession,
+  spec: LatencySpec,
+  hooks: BenchHooks,
+): Promise<BenchInfo> {
   l.feeds ??= makeFeeds(l.session)
   const r = await measureLatency(l.session, l.feeds, spec, hooks)
   // Peak before the profiling pass: its second session must not count against this model.
@@ -171,7 +175,11 @@ export async function benchSession(l: LoadedSession, spec: LatencySpec, hooks: B
   }
 }
 
-function batchTensor(l: LoadedSession, data: Float32Array, dims: number[]): { name: string; tensor: ort.Tensor } {
+function batchTensor(
+  l: LoadedSession,
+  data: Float32Array,
+  dims: number[],
+): { name: string; tensor: ort.Tensor } {
   const meta = l.session.inputMetadata
   const first = meta[0]
   if (meta.length !== 1 || !first?.isTensor) {
@@ -194,7 +202,10 @@ function batchTensor(l: LoadedSession, data: Float32Array, dims: number[]): { na
   if (first.type === 'float16') {
     return { name: first.name, tensor: new ort.Tensor('float16', Uint16Array.from(data, f32ToF16), dims) }
   }
-  throw new SessionOpError('MODEL_UNSUPPORTED', `Evaluation feeds float inputs; the model input is ${first.type}`)
+  throw new SessionOpError(
+    'MODEL_UNSUPPORTED',
+    `Evaluation feeds float inputs; the model input is ${first.type}`,
+  )
 }
 
 function toFloat32(t: ort.Tensor): Float32Array {
@@ -202,7 +213,10 @@ function toFloat32(t: ort.Tensor): Float32Array {
   if (d instanceof Float32Array) return d.byteLength === d.buffer.byteLength ? d : d.slice()
   if (t.type === 'float16' && d instanceof Uint16Array) return Float32Array.from(d, f16ToF32)
   if (d instanceof Float64Array) return Float32Array.from(d)
-  throw new SessionOpError('MODEL_UNSUPPORTED', `The first model output is ${t.type}; evaluation needs float scores`)
+  throw new SessionOpError(
+    'MODEL_UNSUPPORTED',
+    `The first model output is ${t.type}; evaluation needs float scores`,
+  )
 }
 
 /** Runs one batch [count, ...] and returns the first output's scores as float32. */

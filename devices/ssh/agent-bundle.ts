@@ -72,7 +72,8 @@ function packageDir(name: string, from: string = fileURLToPath(import.meta.url))
   let dir = dirname(createRequire(from).resolve(name))
   while (dirname(dir) !== dir) {
     const pkg = join(dir, 'package.json')
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown }).name === name) return dir
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown }).name === name)
+      return dir
     dir = dirname(dir)
   }
   throw new StudioError('INTERNAL', `Cannot find the installed package ${name}`)
@@ -97,7 +98,8 @@ export async function agentBundle(platform: string, arch: string): Promise<Agent
     files.push({ path, content, sha256: sha256(content) })
   }
   const addTree = (base: string, dir: string, under: string, keep: (name: string) => boolean): void => {
-    for (const p of walk(dir, keep)) add(`${under}/${relative(base, p).split('\\').join('/')}`, readFileSync(p))
+    for (const p of walk(dir, keep))
+      add(`${under}/${relative(base, p).split('\\').join('/')}`, readFileSync(p))
   }
   const js = (n: string): boolean => n.endsWith('.js') || n === 'package.json'
   add('agent.cjs', await buildAgentScript())

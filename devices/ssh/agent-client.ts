@@ -119,7 +119,9 @@ export class AgentClient {
     let onAbort: (() => void) | undefined
     const aborted = new Promise<never>((_, reject) => {
       onAbort = (): void => {
-        void this.stop().then(() => reject(new StudioError('CANCELLED', 'Cancelled; the agent on the board was stopped')))
+        void this.stop().then(() =>
+          reject(new StudioError('CANCELLED', 'Cancelled; the agent on the board was stopped')),
+        )
       }
       signal?.addEventListener('abort', onAbort, { once: true })
     })

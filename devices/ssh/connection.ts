@@ -7,7 +7,13 @@
 import { readFileSync } from 'node:fs'
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2'
 import { StudioError } from '../../common/errors.js'
-import { appendKnownHost, hostToken, readKnownHosts, verifyHostKey, type HostKeyVerdict } from './known-hosts.js'
+import {
+  appendKnownHost,
+  hostToken,
+  readKnownHosts,
+  verifyHostKey,
+  type HostKeyVerdict,
+} from './known-hosts.js'
 import { shellCommand } from './shell-quote.js'
 
 export type SshAuth = 'key' | 'agent' | 'password'
@@ -61,24 +67,42 @@ function where(cfg: SshConfig): string {
 function authConfig(cfg: SshConfig, opts: ConnectOptions): Partial<ConnectConfig> {
   if (cfg.auth === 'password') {
     if (opts.secrets?.password === undefined)
-      throw new StudioError('AUTH_FAILED', `A password is needed for ${where(cfg)}; give it when asked (or --password-stdin).`)
-    return { password: opts.secrets.password, authHandler: ['password', 'keyboard-interactive'], tryKeyboard: true }
+      throw new StudioError(
+        'AUTH_FAILED',
+        `A password is needed for ${where(cfg)}; give it when asked (or --password-stdin).`,
+      )
+    return {
+      password: opts.secrets.password,
+      authHandler: ['password', 'keyboard-interactive'],
+      tryKeyboard: true,
+    }
   }
   if (cfg.auth === 'agent') {
     const sock = opts.agentSocket ?? process.env.SSH_AUTH_SOCK
     if (!sock)
-      throw new StudioError('AUTH_FAILED', 'No ssh-agent is running (SSH_AUTH_SOCK is not set); start one and ssh-add your key, or use --key.')
+      throw new StudioError(
+        'AUTH_FAILED',
+        'No ssh-agent is running (SSH_AUTH_SOCK is not set); start one and ssh-add your key, or use --key.',
+      )
     return { agent: sock, authHandler: ['agent'] }
   }
-  if (!cfg.keyPath) throw new StudioError('BAD_INPUT', `No key file is configured for ${where(cfg)}; give --key <file>.`)
+  if (!cfg.keyPath)
+    throw new StudioError('BAD_INPUT', `No key file is configured for ${where(cfg)}; give --key <file>.`)
   let key: Buffer
   try {
     key = readFileSync(cfg.keyPath)
   } catch (e) {
-    throw new StudioError('FILE_NOT_FOUND', `Cannot read the private key ${cfg.keyPath}: ${(e as Error).message}`, { cause: e })
+    throw new StudioError(
+      'FILE_NOT_FOUND',
+      `Cannot read the private key ${cfg.keyPath}: ${(e as Error).message}`,
+      { cause: e },
+    )
   }
   if (keyIsEncrypted(key) && opts.secrets?.passphrase === undefined) {
-    throw new StudioError('AUTH_FAILED', `The key ${cfg.keyPath} is protected by a passphrase; give it when asked, or load the key into ssh-agent and use --agent.`)
+    throw new StudioError(
+      'AUTH_FAILED',
+      `The key ${cfg.keyPath} is protected by a passphrase; give it when asked, or load the key into ssh-agent and use --agent.`,
+    )
   }
   return {
     privateKey: key,
@@ -89,7 +113,10 @@ function authConfig(cfg: SshConfig, opts: ConnectOptions): Partial<ConnectConfig
 
 /** Whether a private key file needs a passphrase (PEM `ENCRYPTED` header or an OpenSSH cipher). */
 export function keyIsEncrypted(key: Buffer): boolean {
-  return /Proc-Type: 4,ENCRYPTED|BEGIN ENCRYPTED PRIVATE KEY/.test(key.subarray(0, 400).toString('latin1')) || isEncryptedOpenSsh(key)
+  return (
+    /Proc-Type: 4,ENCRYPTED|BEGIN ENCRYPTED PRIVATE KEY/.test(key.subarray(0, 400).toString('latin1')) ||
+    isEncryptedOpenSsh(key)
+  )
 }
 
 /** An OpenSSH-format key names its cipher in the base64 body ("none" when unencrypted). */
@@ -104,7 +131,12 @@ function isEncryptedOpenSsh(pem: Buffer): boolean {
   return body.subarray(off + 4, off + 4 + len).toString('latin1') !== 'none'
 }
 
-function mapConnectError(e: Error & { level?: string; code?: string }, cfg: SshConfig, verdict: HostKeyVerdict | null, opts: ConnectOptions): StudioError {
+function mapConnectError(
+  e: Error & { level?: string; code?: string },
+  cfg: SshConfig,
+  verdict: HostKeyVerdict | null,
+  opts: ConnectOptions,
+): StudioError {
   const knownHosts = opts.knownHostsPath
   if (verdict?.kind === 'unknown') {
     return new HostKeyUnknownError(
@@ -123,17 +155,37 @@ function mapConnectError(e: Error & { level?: string; code?: string }, cfg: SshC
     )
   }
   if (verdict?.kind === 'revoked') {
-    return new StudioError('HOST_KEY_MISMATCH', `The host key ${verdict.fingerprint} of ${cfg.host}:${cfg.port} is marked @revoked in ${knownHosts}; the connection was refused.`)
+    return new StudioError(
+      'HOST_KEY_MISMATCH',
+      `The host key ${verdict.fingerprint} of ${cfg.host}:${cfg.port} is marked @revoked in ${knownHosts}; the connection was refused.`,
+    )
   }
   if (e.level === 'client-authentication') {
-    const how = cfg.auth === 'key' ? `the key ${cfg.keyPath ?? ''}` : cfg.auth === 'agent' ? 'the keys in ssh-agent' : 'the password'
-    return new StudioError('AUTH_FAILED', `${where(cfg)} refused ${how}. Check the user name and that the board's ~/.ssh/authorized_keys holds the public key (or the password).`, { cause: e })
+    const how =
+      cfg.auth === 'key'
+        ? `the key ${cfg.keyPath ?? ''}`
+        : cfg.auth === 'agent'
+          ? 'the keys in ssh-agent'
+          : 'the password'
+    return new StudioError(
+      'AUTH_FAILED',
+      `${where(cfg)} refused ${how}. Check the user name and that the board's ~/.ssh/authorized_keys holds the public key (or the password).`,
+      { cause: e },
+    )
   }
   if (e.level === 'client-timeout') {
-    return new StudioError('TIMEOUT', `${cfg.host}:${cfg.port} did not complete the SSH handshake in time; check that it is an SSH server and not overloaded.`, { cause: e })
+    return new StudioError(
+      'TIMEOUT',
+      `${cfg.host}:${cfg.port} did not complete the SSH handshake in time; check that it is an SSH server and not overloaded.`,
+      { cause: e },
+    )
   }
   if (/passphrase|decrypt|Cannot parse privateKey/i.test(e.message)) {
-    return new StudioError('AUTH_FAILED', `Cannot use the private key ${cfg.keyPath ?? ''}: ${e.message}. Check the passphrase and the key format.`, { cause: e })
+    return new StudioError(
+      'AUTH_FAILED',
+      `Cannot use the private key ${cfg.keyPath ?? ''}: ${e.message}. Check the passphrase and the key format.`,
+      { cause: e },
+    )
   }
   const code = e.code ?? ''
   const hint =
@@ -144,7 +196,11 @@ function mapConnectError(e: Error & { level?: string; code?: string }, cfg: SshC
         : code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ETIMEDOUT'
           ? 'the network cannot reach it: is the board on and on this network?'
           : 'check the address and the network.'
-  return new StudioError('DEVICE_UNREACHABLE', `Cannot connect to ${cfg.host}:${cfg.port} (${e.message}); ${hint}`, { cause: e })
+  return new StudioError(
+    'DEVICE_UNREACHABLE',
+    `Cannot connect to ${cfg.host}:${cfg.port} (${e.message}); ${hint}`,
+    { cause: e },
+  )
 }
 
 /** An unknown host key: carries the fingerprint so the app can ask the user to confirm it. */
@@ -168,7 +224,10 @@ export class SshConnection {
   ) {
     const lost = (why: string): void => {
       if (this.closedError) return
-      this.closedError = new StudioError('DEVICE_UNREACHABLE', `The connection to ${where(config)} was lost (${why}); the run is interrupted. Check the board and the network, then run again.`)
+      this.closedError = new StudioError(
+        'DEVICE_UNREACHABLE',
+        `The connection to ${where(config)} was lost (${why}); the run is interrupted. Check the board and the network, then run again.`,
+      )
       for (const l of this.closeListeners) l(this.closedError)
     }
     client.on('error', (e: Error) => lost(e.message))
@@ -241,7 +300,13 @@ export class SshConnection {
     const command = shellCommand(argv)
     return new Promise((resolve, reject) => {
       this.client.exec(command, (err, channel) => {
-        if (err) reject(this.closedError ?? new StudioError('DEVICE_ERROR', `The board refused to run ${argv[0] ?? ''}: ${err.message}`, { cause: err }))
+        if (err)
+          reject(
+            this.closedError ??
+              new StudioError('DEVICE_ERROR', `The board refused to run ${argv[0] ?? ''}: ${err.message}`, {
+                cause: err,
+              }),
+          )
         else resolve(channel)
       })
     })
@@ -268,7 +333,11 @@ export class SshConnection {
       channel.on('close', () => {
         signal?.removeEventListener('abort', onAbort)
         unsubscribe()
-        resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') })
+        resolve({
+          code,
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: Buffer.concat(err).toString('utf8'),
+        })
       })
     })
   }
@@ -279,7 +348,13 @@ export class SshConnection {
       this.client.sftp((err, sftp) => {
         if (err) {
           this.sftpPromise = null
-          reject(new StudioError('DEVICE_ERROR', `The board's SSH server offers no SFTP (${err.message}); enable the sftp subsystem in its sshd_config.`, { cause: err }))
+          reject(
+            new StudioError(
+              'DEVICE_ERROR',
+              `The board's SSH server offers no SFTP (${err.message}); enable the sftp subsystem in its sshd_config.`,
+              { cause: err },
+            ),
+          )
         } else resolve(sftp)
       })
     })
@@ -287,7 +362,10 @@ export class SshConnection {
   }
 
   end(): void {
-    this.closedError ??= new StudioError('DEVICE_UNREACHABLE', `The connection to ${where(this.config)} was closed.`)
+    this.closedError ??= new StudioError(
+      'DEVICE_UNREACHABLE',
+      `The connection to ${where(this.config)} was closed.`,
+    )
     this.client.end()
   }
 }

@@ -40,7 +40,9 @@ function sftpError(what: string, e: unknown): StudioError {
       : err.code === 4
         ? 'the board may be out of disk space'
         : 'check the board'
-  return new StudioError('DEVICE_ERROR', `${what} failed on the board (${err.message}); ${hint}.`, { cause: e })
+  return new StudioError('DEVICE_ERROR', `${what} failed on the board (${err.message}); ${hint}.`, {
+    cause: e,
+  })
 }
 
 function call<T>(fn: (cb: (err: Error | undefined | null, v?: T) => void) => void): Promise<T> {
@@ -66,7 +68,11 @@ export async function mkdirs(sftp: SFTPWrapper, dir: string): Promise<void> {
     cur = `${cur}/${p}`
     const st = await stat(sftp, cur)
     if (st?.isDirectory()) continue
-    if (st) throw new StudioError('DEVICE_ERROR', `${cur} exists on the board and is not a folder; move it away or choose another remoteDir.`)
+    if (st)
+      throw new StudioError(
+        'DEVICE_ERROR',
+        `${cur} exists on the board and is not a folder; move it away or choose another remoteDir.`,
+      )
     await call<void>((cb) => sftp.mkdir(cur, cb)).catch(async (e: unknown) => {
       // Another upload may have created it meanwhile.
       if (!(await stat(sftp, cur))?.isDirectory()) throw sftpError(`mkdir ${cur}`, e)
@@ -84,11 +90,18 @@ export async function resolveRemoteDir(sftp: SFTPWrapper, remoteDir: string): Pr
   return posix.normalize(posix.join(home, rel))
 }
 
-async function put(sftp: SFTPWrapper, src: UploadSource, remotePath: string, signal?: AbortSignal): Promise<void> {
+async function put(
+  sftp: SFTPWrapper,
+  src: UploadSource,
+  remotePath: string,
+  signal?: AbortSignal,
+): Promise<void> {
   if (signal?.aborted) throw new StudioError('CANCELLED', 'Cancelled')
   if (src.localPath) {
     const localPath = src.localPath
-    await call<void>((cb) => sftp.fastPut(localPath, remotePath, { ...FAST_PUT, fileSize: src.size }, cb)).catch((e: unknown) => {
+    await call<void>((cb) =>
+      sftp.fastPut(localPath, remotePath, { ...FAST_PUT, fileSize: src.size }, cb),
+    ).catch((e: unknown) => {
       throw sftpError(`Uploading to ${remotePath}`, e)
     })
   } else if (src.content) {
@@ -162,7 +175,10 @@ export async function deployTree(
   signal?: AbortSignal,
 ): Promise<{ uploaded: boolean }> {
   const verify = async (root: string): Promise<boolean> => {
-    const got = await hasher(files.map((f) => posix.join(root, f.path)), signal)
+    const got = await hasher(
+      files.map((f) => posix.join(root, f.path)),
+      signal,
+    )
     return files.every((f, i) => got[i] === f.source.sha256)
   }
   if ((await stat(sftp, remoteDir))?.isDirectory() && (await verify(remoteDir))) return { uploaded: false }

@@ -21,7 +21,11 @@ export interface EvalFile {
   dispose(): Promise<void>
 }
 
-export async function writeEvalFile(batches: AsyncIterable<Batch>, total: number, signal?: AbortSignal): Promise<EvalFile> {
+export async function writeEvalFile(
+  batches: AsyncIterable<Batch>,
+  total: number,
+  signal?: AbortSignal,
+): Promise<EvalFile> {
   const dir = await mkdtemp(join(tmpdir(), 'edgebench-eval-'))
   const path = join(dir, 'inputs.f32')
   const dispose = (): Promise<void> => rm(dir, { recursive: true, force: true })

@@ -10,7 +10,7 @@ export const MIN_NODE_MAJOR = 18
 
 /** Printed sections start with `@@name`. `command -v node` finds node as a non-login shell would. */
 export const PROBE_SCRIPT = [
-  'echo @@node; command -v node >/dev/null 2>&1 && node -p "process.versions.node+\' \'+process.platform+\' \'+process.arch"',
+  "echo @@node; command -v node >/dev/null 2>&1 && node -p \"process.versions.node+' '+process.platform+' '+process.arch\"",
   'echo @@uname; uname -srm',
   'echo @@os-release; cat /etc/os-release 2>/dev/null',
   'echo @@cpuinfo; cat /proc/cpuinfo 2>/dev/null',
@@ -48,7 +48,13 @@ export function splitSections(text: string): Map<string, string> {
   return out
 }
 
-const NODE_ARCH: Record<string, string> = { x86_64: 'x64', aarch64: 'arm64', armv7l: 'arm', armv6l: 'arm', i686: 'ia32' }
+const NODE_ARCH: Record<string, string> = {
+  x86_64: 'x64',
+  aarch64: 'arm64',
+  armv7l: 'arm',
+  armv6l: 'arm',
+  i686: 'ia32',
+}
 
 function cpuModel(cpuinfo: string): string {
   for (const key of ['model name', 'Model', 'Hardware', 'cpu model', 'Processor']) {
@@ -104,7 +110,10 @@ export function checkNode(probe: BoardProbe, board: string): NonNullable<BoardPr
   if (!probe.node) throw new StudioError('DEVICE_ERROR', `Node.js was not found on ${board}. ${how}`)
   const major = Number.parseInt(probe.node.version, 10)
   if (!(major >= MIN_NODE_MAJOR)) {
-    throw new StudioError('DEVICE_ERROR', `${board} has Node.js ${probe.node.version}, too old for the agent. ${how}`)
+    throw new StudioError(
+      'DEVICE_ERROR',
+      `${board} has Node.js ${probe.node.version}, too old for the agent. ${how}`,
+    )
   }
   return probe.node
 }

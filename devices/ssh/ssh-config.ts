@@ -11,13 +11,17 @@ const AUTHS: readonly SshAuth[] = ['key', 'agent', 'password']
 export function checkHost(host: string): string {
   const h = host.trim()
   if (!/^[A-Za-z0-9._:%[\]-]+$/.test(h) || h.startsWith('-')) {
-    throw new StudioError('BAD_INPUT', `'${host}' is not a host name or IP address; give e.g. --host 192.168.1.20 or --host pi.local.`)
+    throw new StudioError(
+      'BAD_INPUT',
+      `'${host}' is not a host name or IP address; give e.g. --host 192.168.1.20 or --host pi.local.`,
+    )
   }
   return h.replace(/^\[(.*)\]$/, '$1')
 }
 
 export function checkPort(port: number): number {
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new StudioError('BAD_INPUT', `Port ${port} is not between 1 and 65535.`)
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new StudioError('BAD_INPUT', `Port ${port} is not between 1 and 65535.`)
   return port
 }
 
@@ -31,15 +35,20 @@ export function checkUser(user: string): string {
 /** Validates raw stored or submitted config; `name` is the device, for the message. */
 export function parseSshConfig(raw: Record<string, unknown>, name: string): SshConfig {
   const bad = (what: string): never => {
-    throw new StudioError('BAD_INPUT', `Device '${name}' has an invalid SSH setting: ${what}. Remove it and add it again.`)
+    throw new StudioError(
+      'BAD_INPUT',
+      `Device '${name}' has an invalid SSH setting: ${what}. Remove it and add it again.`,
+    )
   }
   const { host, port, user, auth, keyPath, remoteDir } = raw
   if (typeof host !== 'string') return bad('no host')
   if (typeof user !== 'string') return bad('no user')
-  if (typeof auth !== 'string' || !(AUTHS as readonly string[]).includes(auth)) return bad(`auth must be one of ${AUTHS.join(', ')}`)
+  if (typeof auth !== 'string' || !(AUTHS as readonly string[]).includes(auth))
+    return bad(`auth must be one of ${AUTHS.join(', ')}`)
   if (port !== undefined && typeof port !== 'number') return bad('port is not a number')
   if (keyPath !== undefined && typeof keyPath !== 'string') return bad('keyPath is not a path')
-  if (remoteDir !== undefined && (typeof remoteDir !== 'string' || remoteDir.trim() === '')) return bad('remoteDir is empty')
+  if (remoteDir !== undefined && (typeof remoteDir !== 'string' || remoteDir.trim() === ''))
+    return bad('remoteDir is empty')
   if (auth === 'key' && !keyPath) return bad('auth is key but no keyPath is set')
   return {
     host: checkHost(host),

@@ -12,7 +12,16 @@ import { posix } from 'node:path'
 import { StudioError, toStudioError } from '../../common/errors.js'
 import type { DeviceInfo, LatencySpec, SessionOptions } from '../../common/types.js'
 import { decodeFloat32, type AgentEvent, type LoadReply } from '../agent/protocol.js'
-import type { Batch, BenchmarkHooks, Deployment, Device, ModelRef, Predictions, ProgressCallback, RawLatency } from '../device.js'
+import type {
+  Batch,
+  BenchmarkHooks,
+  Deployment,
+  Device,
+  ModelRef,
+  Predictions,
+  ProgressCallback,
+  RawLatency,
+} from '../device.js'
 import { benchProgress, sha256File } from '../local/local-device.js'
 import { ortVersion } from '../local/probe.js'
 import { AgentClient, type DeviceLogger } from './agent-client.js'
@@ -115,7 +124,10 @@ export class SshDevice implements Device {
   async prepare(model: ModelRef, session: SessionOptions, signal?: AbortSignal): Promise<Deployment> {
     const sha256 = await sha256File(model.path, signal)
     if (model.sha256 && model.sha256 !== sha256) {
-      throw new StudioError('MODEL_INVALID', `Model file ${model.path} changed: its SHA-256 is ${sha256}, expected ${model.sha256}`)
+      throw new StudioError(
+        'MODEL_INVALID',
+        `Model file ${model.path} changed: its SHA-256 is ${sha256}, expected ${model.sha256}`,
+      )
     }
     const agent = await this.ensureAgent(signal)
     const remotePath = await this.deployModel(model.path, sha256, agent, signal)
@@ -140,7 +152,19 @@ export class SshDevice implements Device {
         for (const s of e.chunkUs) samplesUs.push(s)
         hooks.onSamples?.(e.chunkUs)
       } else if (e.event === 'progress' && e.phase !== 'accuracy') {
-        hooks.onProgress?.(benchProgress({ type: 'progress', id: e.id, phase: e.phase, done: e.done, elapsedMs: e.elapsedMs, ...(e.total !== undefined ? { total: e.total } : {}) }, spec))
+        hooks.onProgress?.(
+          benchProgress(
+            {
+              type: 'progress',
+              id: e.id,
+              phase: e.phase,
+              done: e.done,
+              elapsedMs: e.elapsedMs,
+              ...(e.total !== undefined ? { total: e.total } : {}),
+            },
+            spec,
+          ),
+        )
       }
     }
     const done = await agent.request({ op: 'bench', spec: { ...spec } }, onEvent, hooks.signal)
@@ -167,7 +191,13 @@ export class SshDevice implements Device {
       const sftp = await (await this.connection(hooks.signal)).sftp()
       const remotePath = posix.join(base, 'data', `${file.sha256}.f32`)
       hooks.onProgress?.({ phase: 'accuracy', done: 0, total, fraction: 0, message: 'uploading inputs' })
-      await deployFile(sftp, this.agentHasher(agent), { localPath: file.path, sha256: file.sha256, size: file.size }, remotePath, hooks.signal)
+      await deployFile(
+        sftp,
+        this.agentHasher(agent),
+        { localPath: file.path, sha256: file.sha256, size: file.size },
+        remotePath,
+        hooks.signal,
+      )
       let scores: Float32Array | null = null
       let classes = 0
       let seen = 0
@@ -180,7 +210,11 @@ export class SshDevice implements Device {
           classes = e.classes
           scores = new Float32Array(total * classes)
         }
-        if (e.classes !== classes) throw new StudioError('DEVICE_ERROR', `Output width changed from ${classes} to ${e.classes} between batches`)
+        if (e.classes !== classes)
+          throw new StudioError(
+            'DEVICE_ERROR',
+            `Output width changed from ${classes} to ${e.classes} between batches`,
+          )
         scores.set(s, e.offset * classes)
         seen += e.count
         inferUs += e.inferUs
@@ -191,7 +225,11 @@ export class SshDevice implements Device {
         }
       }
       await agent.request({ op: 'eval', path: remotePath, batches: file.batches }, onEvent, hooks.signal)
-      if (seen !== total) throw new StudioError('DATASET_MISMATCH', `Evaluation received ${seen} samples but ${total} were announced`)
+      if (seen !== total)
+        throw new StudioError(
+          'DATASET_MISMATCH',
+          `Evaluation received ${seen} samples but ${total} were announced`,
+        )
       return { count: total, classes, scores: scores ?? new Float32Array(0), inferSeconds: inferUs / 1e6 }
     } finally {
       await file.dispose()
@@ -220,7 +258,8 @@ export class SshDevice implements Device {
     if (this.conn) this.forget()
     this.connecting ??= (async (): Promise<SshConnection> => {
       const need = secretNeed(this.config)
-      const secrets = this.opts.secrets && (need.password || need.passphrase) ? await this.opts.secrets(need) : {}
+      const secrets =
+        this.opts.secrets && (need.password || need.passphrase) ? await this.opts.secrets(need) : {}
       const conn = await SshConnection.connect(this.config, {
         knownHostsPath: this.opts.knownHostsPath,
         ...(this.opts.trustNewHostKey !== undefined ? { trustNewHostKey: this.opts.trustNewHostKey } : {}),
@@ -262,7 +301,10 @@ export class SshDevice implements Device {
       } catch {
         // fall through
       }
-      throw new StudioError('DEVICE_ERROR', `Could not hash files on ${this.name} with node: ${r.stderr.trim().slice(0, 300) || 'no output'}`)
+      throw new StudioError(
+        'DEVICE_ERROR',
+        `Could not hash files on ${this.name} with node: ${r.stderr.trim().slice(0, 300) || 'no output'}`,
+      )
     }
   }
 
@@ -284,7 +326,10 @@ export class SshDevice implements Device {
     const r = await deployTree(
       await conn.sftp(),
       this.execHasher(conn),
-      bundle.files.map((f) => ({ path: f.path, source: { content: f.content, sha256: f.sha256, size: f.content.length } })),
+      bundle.files.map((f) => ({
+        path: f.path,
+        source: { content: f.content, sha256: f.sha256, size: f.content.length },
+      })),
       dir,
       signal,
     )
@@ -293,12 +338,23 @@ export class SshDevice implements Device {
     return this.agent
   }
 
-  private async deployModel(path: string, sha256: string, agent: AgentClient, signal?: AbortSignal): Promise<string> {
+  private async deployModel(
+    path: string,
+    sha256: string,
+    agent: AgentClient,
+    signal?: AbortSignal,
+  ): Promise<string> {
     const base = await this.remoteBase(signal)
     const remotePath = posix.join(base, 'models', `${sha256}.onnx`)
     const size = (await statLocal(path)).size
     const sftp = await (await this.connection(signal)).sftp()
-    const r = await deployFile(sftp, this.agentHasher(agent), { localPath: path, sha256, size }, remotePath, signal)
+    const r = await deployFile(
+      sftp,
+      this.agentHasher(agent),
+      { localPath: path, sha256, size },
+      remotePath,
+      signal,
+    )
     this.logger.debug(`${this.name}: model ${r.uploaded ? 'uploaded to' : 'already at'} ${remotePath}`)
     this.remoteModels.set(sha256, remotePath)
     return remotePath
@@ -312,7 +368,11 @@ export class SshDevice implements Device {
     signal?: AbortSignal,
   ): Promise<LoadReply> {
     this.loaded = null
-    const info = await agent.request({ op: 'load', modelPath: remotePath, session: { ...session } }, undefined, signal)
+    const info = await agent.request(
+      { op: 'load', modelPath: remotePath, session: { ...session } },
+      undefined,
+      signal,
+    )
     this.loaded = { key: sessionKey(sha256, session), fresh: true }
     return info
   }
@@ -321,7 +381,11 @@ export class SshDevice implements Device {
    * An agent with `dep` loaded. A benchmark gets an agent that has done nothing since loading
    * (its peak RSS then belongs to the benchmark alone), as the local device does with its runners.
    */
-  private async agentFor(dep: Deployment, fresh: boolean, signal?: AbortSignal): Promise<{ agent: AgentClient; sessionRssBytes: number | null }> {
+  private async agentFor(
+    dep: Deployment,
+    fresh: boolean,
+    signal?: AbortSignal,
+  ): Promise<{ agent: AgentClient; sessionRssBytes: number | null }> {
     const key = sessionKey(dep.sha256, dep.session)
     const current = this.agent?.alive ? this.agent : null
     if (current && this.loaded?.key === key && (this.loaded.fresh || !fresh)) {
@@ -334,7 +398,9 @@ export class SshDevice implements Device {
         this.agent = null
       }
       const agent = await this.ensureAgent(signal)
-      const remotePath = this.remoteModels.get(dep.sha256) ?? (await this.deployModel(dep.model.path, dep.sha256, agent, signal))
+      const remotePath =
+        this.remoteModels.get(dep.sha256) ??
+        (await this.deployModel(dep.model.path, dep.sha256, agent, signal))
       const info = await this.load(agent, remotePath, dep.sha256, dep.session, signal)
       if (this.loaded) this.loaded.fresh = false
       return { agent, sessionRssBytes: info.sessionRssBytes }

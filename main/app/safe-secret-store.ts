@@ -42,14 +42,18 @@ export class SafeSecretStore implements SecretStore {
       return this.safe.decryptString(blob)
     } catch (e) {
       // Encrypted under another OS user or keyring: ask again rather than fail the run.
-      this.logger.warn(`a stored device secret cannot be decrypted (${e instanceof Error ? e.message : 'unknown'}); it will be asked for again`)
+      this.logger.warn(
+        `a stored device secret cannot be decrypted (${e instanceof Error ? e.message : 'unknown'}); it will be asked for again`,
+      )
       return null
     }
   }
 
   async set(key: string, value: string): Promise<void> {
     if (!this.persistent) {
-      this.logger.warn('safeStorage cannot encrypt on this system; the device secret is kept for this session only')
+      this.logger.warn(
+        'safeStorage cannot encrypt on this system; the device secret is kept for this session only',
+      )
       return this.memory.set(key, value)
     }
     mkdirSync(this.dir, { recursive: true, mode: 0o700 })

@@ -39,7 +39,10 @@ export interface BoardsContext {
 export function checkDeviceName(name: string): string {
   const n = name.trim()
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(n)) {
-    throw new StudioError('BAD_INPUT', `'${name}' is not a usable device name: use letters, digits, '.', '_' or '-' (up to 64).`)
+    throw new StudioError(
+      'BAD_INPUT',
+      `'${name}' is not a usable device name: use letters, digits, '.', '_' or '-' (up to 64).`,
+    )
   }
   return n
 }
@@ -48,10 +51,17 @@ export function checkDeviceName(name: string): string {
  * Connects, verifies the host key (HOST_KEY_UNKNOWN with the fingerprint unless trusted),
  * authenticates, probes, and only then records the board.
  */
-export async function addSshDevice(ctx: BoardsContext, input: AddSshInput, signal?: AbortSignal): Promise<DeviceRow> {
+export async function addSshDevice(
+  ctx: BoardsContext,
+  input: AddSshInput,
+  signal?: AbortSignal,
+): Promise<DeviceRow> {
   const name = checkDeviceName(input.name)
   if (name === LOCAL_DEVICE || ctx.store.getDevice(name)) {
-    throw new StudioError('BAD_INPUT', `A device named '${name}' already exists; choose another name or remove it first.`)
+    throw new StudioError(
+      'BAD_INPUT',
+      `A device named '${name}' already exists; choose another name or remove it first.`,
+    )
   }
   const keyPath = input.keyPath ? resolve(input.keyPath) : undefined
   if (input.auth === 'key' && (!keyPath || !existsSync(keyPath))) {

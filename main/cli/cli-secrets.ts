@@ -40,7 +40,9 @@ export function promptHidden(question: string): Promise<string> {
 export async function readStdinSecret(): Promise<string> {
   const chunks: Buffer[] = []
   for await (const c of process.stdin) chunks.push(c as Buffer)
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '')
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '')
 }
 
 /** A SecretStore that asks the user when a secret is first needed. */

@@ -42,12 +42,19 @@ function chooseAuth(flags: AddSshFlags, passwordStdin: boolean): SshAuth {
 }
 
 /** The secret the chosen authentication needs, from stdin or the terminal; never from argv. */
-async function askSecret(auth: SshAuth, flags: AddSshFlags, passwordStdin: boolean): Promise<{ password?: string; passphrase?: string }> {
+async function askSecret(
+  auth: SshAuth,
+  flags: AddSshFlags,
+  passwordStdin: boolean,
+): Promise<{ password?: string; passphrase?: string }> {
   const label = `${flags.user}@${flags.host}`
   const read = async (what: string): Promise<string> => {
     if (passwordStdin) return readStdinSecret()
     if (process.stdin.isTTY) return promptHidden(`${what} for ${label}: `)
-    throw new StudioError('BAD_INPUT', `${what} needed: run in a terminal, or pass it on stdin with --password-stdin.`)
+    throw new StudioError(
+      'BAD_INPUT',
+      `${what} needed: run in a terminal, or pass it on stdin with --password-stdin.`,
+    )
   }
   if (auth === 'password') return { password: await read('Password') }
   if (auth === 'key' && flags.key) {
@@ -73,7 +80,10 @@ export function registerDeviceSsh(program: Command): void {
     .option('--key <file>', 'private key file (a passphrase is asked for when the key has one)')
     .option('--agent', 'authenticate with the keys in ssh-agent (SSH_AUTH_SOCK)')
     .option('--password-stdin', 'read the password (or the key passphrase) from stdin')
-    .option('--trust-new-host-key', "trust the board's host key if it is not known yet (compare its fingerprint first)")
+    .option(
+      '--trust-new-host-key',
+      "trust the board's host key if it is not known yet (compare its fingerprint first)",
+    )
     .option('--remote-dir <dir>', 'studio folder on the board (default ~/.edgebench)')
     .option('--json', 'machine-readable output')
     .action(async (flags: AddSshFlags, cmd: Command) => {

@@ -40,7 +40,9 @@ describe('SafeSecretStore', () => {
     expect(files).toHaveLength(1)
     expect(files[0]).not.toContain('pi')
     expect(readFileSync(join(dir, files[0] as string)).includes(Buffer.from('hunter2'))).toBe(false)
-    expect(await new SafeSecretStore(safe, dir, silentLogger).get('device/pi/password')).toBe('hunter2-very-secret')
+    expect(await new SafeSecretStore(safe, dir, silentLogger).get('device/pi/password')).toBe(
+      'hunter2-very-secret',
+    )
     await store.delete('device/pi/password')
     expect(await store.get('device/pi/password')).toBeNull()
     expect(readdirSync(dir)).toHaveLength(0)

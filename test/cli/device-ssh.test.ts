@@ -32,8 +32,21 @@ function cli(args: string[], input?: string): { status: number; stdout: string; 
 }
 
 const board = (name: string, key = server.clientKey): string[] => [
-  'device', 'add', 'ssh', '--name', name, '--host', '127.0.0.1', '--port', String(server.port),
-  '--user', server.user, '--key', key, '--remote-dir', join(server.dir, 'board'),
+  'device',
+  'add',
+  'ssh',
+  '--name',
+  name,
+  '--host',
+  '127.0.0.1',
+  '--port',
+  String(server.port),
+  '--user',
+  server.user,
+  '--key',
+  key,
+  '--remote-dir',
+  join(server.dir, 'board'),
 ]
 
 describe.skipIf(!hasSshd)('edgebench device add ssh (real sshd)', () => {
@@ -49,7 +62,9 @@ describe.skipIf(!hasSshd)('edgebench device add ssh (real sshd)', () => {
   it('refuses an unknown host key: exit 2, the fingerprint, how to trust it; nothing stored', () => {
     const r = cli(board('pi'))
     expect(r.status).toBe(2)
-    const fp = execFileSync('ssh-keygen', ['-lf', `${join(server.dir, 'host_key')}.pub`], { encoding: 'utf8' }).split(/\s+/)[1]
+    const fp = execFileSync('ssh-keygen', ['-lf', `${join(server.dir, 'host_key')}.pub`], {
+      encoding: 'utf8',
+    }).split(/\s+/)[1]
     expect(r.stderr).toContain('HOST_KEY_UNKNOWN')
     expect(r.stderr).toContain(fp)
     expect(r.stderr).toContain('--trust-new-host-key')
@@ -60,7 +75,11 @@ describe.skipIf(!hasSshd)('edgebench device add ssh (real sshd)', () => {
   it('adds the board with --trust-new-host-key, then probe, bench and eval run on it', () => {
     const add = cli([...board('pi'), '--trust-new-host-key', '--json'])
     expect(add.status, add.stderr).toBe(0)
-    const row = JSON.parse(add.stdout) as { kind: string; config: Record<string, unknown>; info: { nodeVersion: string } }
+    const row = JSON.parse(add.stdout) as {
+      kind: string
+      config: Record<string, unknown>
+      info: { nodeVersion: string }
+    }
     expect(row.kind).toBe('ssh')
     expect(row.config).toMatchObject({ host: '127.0.0.1', port: server.port, user: server.user, auth: 'key' })
     expect(row.info.nodeVersion).toBe(process.versions.node)

@@ -67,7 +67,8 @@ describe('AddSshBoardDialog', () => {
     const bridge = fakeBridge({
       'devices:addSsh': (p) => {
         const req = p as AddSshDeviceRequest
-        if (req.trustFingerprint !== FP) return { kind: 'needs-trust', host: req.host, port: req.port ?? 22, fingerprint: FP }
+        if (req.trustFingerprint !== FP)
+          return { kind: 'needs-trust', host: req.host, port: req.port ?? 22, fingerprint: FP }
         return { kind: 'added', device, secrets: 'session' }
       },
     })

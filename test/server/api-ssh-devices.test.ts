@@ -63,7 +63,9 @@ describe.skipIf(!hasSshd)('devices:addSsh / devices:remove (real sshd)', () => {
   it('adds the board once the fingerprint is confirmed; remove forgets it and its secrets', async () => {
     const fp = fingerprintOf(join(server.dir, 'host_key.pub'))
     // A passphrase given for a key that needs none is still the user's secret: kept out of the db.
-    const added = value(await api.invoke('devices:addSsh', { ...request, trustFingerprint: fp, passphrase: 's3cret-phrase' }))
+    const added = value(
+      await api.invoke('devices:addSsh', { ...request, trustFingerprint: fp, passphrase: 's3cret-phrase' }),
+    )
     if (added.kind !== 'added') throw new Error('expected added')
     expect(added.secrets).toBe('session')
     expect(added.device.kind).toBe('ssh')

@@ -21,7 +21,9 @@ function newKey(name: string, type = 'ed25519'): { blob: Buffer; line: string; f
   const f = join(dir, name)
   execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-f', f])
   const line = readFileSync(`${f}.pub`, 'utf8').trim()
-  const fingerprint = execFileSync('ssh-keygen', ['-lf', `${f}.pub`], { encoding: 'utf8' }).split(/\s+/)[1] as string
+  const fingerprint = execFileSync('ssh-keygen', ['-lf', `${f}.pub`], { encoding: 'utf8' }).split(
+    /\s+/,
+  )[1] as string
   return { blob: Buffer.from(line.split(/\s+/)[1] as string, 'base64'), line, fingerprint }
 }
 

@@ -33,7 +33,9 @@ describe('board probe', () => {
     expect(p.info.cpuModel).toBe('ARMv8 Processor rev 1 (v8l)')
     expect(p.info.governor).toBeNull()
     expect(p.info.temperatureC).toBeNull()
-    expect(() => checkNode(p, 'jetson')).toThrow(/Node\.js was not found on jetson\. Install Node\.js 18 or newer.*apt install nodejs/)
+    expect(() => checkNode(p, 'jetson')).toThrow(
+      /Node\.js was not found on jetson\. Install Node\.js 18 or newer.*apt install nodejs/,
+    )
   })
 
   it('a too-old Node.js is refused with the version found', () => {

@@ -6,7 +6,10 @@ import { shellCommand } from '../../../devices/ssh/shell-quote.js'
 
 describe('agent protocol', () => {
   it('parses replies, errors and events; ignores anything else', () => {
-    expect(parseAgentLine('{"id":1,"ok":true,"pid":5}')).toEqual({ kind: 'reply', reply: { id: 1, ok: true, pid: 5 } })
+    expect(parseAgentLine('{"id":1,"ok":true,"pid":5}')).toEqual({
+      kind: 'reply',
+      reply: { id: 1, ok: true, pid: 5 },
+    })
     expect(parseAgentLine('{"id":2,"ok":false,"error":{"code":"MODEL_INVALID","message":"bad"}}')).toEqual({
       kind: 'reply',
       reply: { id: 2, ok: false, error: { code: 'MODEL_INVALID', message: 'bad' } },
@@ -15,7 +18,13 @@ describe('agent protocol', () => {
       kind: 'event',
       event: { event: 'samples', id: 3, chunkUs: [1.5, 2] },
     })
-    for (const junk of ['hello', '{}', '{"id":"1","ok":true}', '{"event":"samples","id":1,"chunkUs":["x"]}', '{"id":1,"ok":false}']) {
+    for (const junk of [
+      'hello',
+      '{}',
+      '{"id":"1","ok":true}',
+      '{"event":"samples","id":1,"chunkUs":["x"]}',
+      '{"id":1,"ok":false}',
+    ]) {
       expect(parseAgentLine(junk)).toBeNull()
     }
   })

@@ -88,7 +88,9 @@ describe.skipIf(!hasSshd)('ssh device (real sshd)', () => {
     await device({ knownHosts: kh, trust: true }).probe()
     expect(readFileSync(kh, 'utf8')).toBe(`[127.0.0.1]:${server.port} ${server.hostPublicKey}\n`)
     // ssh-keygen reads the file as its own
-    const found = execFileSync('ssh-keygen', ['-F', `[127.0.0.1]:${server.port}`, '-f', kh], { encoding: 'utf8' })
+    const found = execFileSync('ssh-keygen', ['-F', `[127.0.0.1]:${server.port}`, '-f', kh], {
+      encoding: 'utf8',
+    })
     expect(found).toContain(server.hostPublicKey)
     const info = await device({ knownHosts: kh }).probe()
     expect(info.kind).toBe('ssh')
@@ -157,7 +159,8 @@ describe.skipIf(!hasSshd)('ssh device (real sshd)', () => {
       const ref = await local.evaluate(ldep, batchesOf(images, 64), n)
       expect(pred.classes).toBe(ref.classes)
       expect(argmaxRows(pred.scores, pred.classes)).toEqual(argmaxRows(ref.scores, ref.classes))
-      for (let i = 0; i < ref.scores.length; i++) expect(pred.scores[i]).toBeCloseTo(ref.scores[i] as number, 4)
+      for (let i = 0; i < ref.scores.length; i++)
+        expect(pred.scores[i]).toBeCloseTo(ref.scores[i] as number, 4)
     } finally {
       await local.close()
     }

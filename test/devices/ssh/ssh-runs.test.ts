@@ -41,7 +41,13 @@ async function until(cond: () => boolean, what: string, ms = 60_000): Promise<vo
   }
 }
 
-function bench(latency = quick): { kind: 'bench'; modelId: number; deviceName: string; session: typeof DEFAULT_SESSION_OPTIONS; latency: typeof quick } {
+function bench(latency = quick): {
+  kind: 'bench'
+  modelId: number
+  deviceName: string
+  session: typeof DEFAULT_SESSION_OPTIONS
+  latency: typeof quick
+} {
   return { kind: 'bench', modelId, deviceName: 'pi', session: DEFAULT_SESSION_OPTIONS, latency }
 }
 

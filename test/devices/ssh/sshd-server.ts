@@ -92,7 +92,9 @@ export async function startSshd(): Promise<SshdServer> {
   ].join('\n')
   writeFileSync(join(dir, 'sshd_config'), `${config}\n`)
   mkdirSync('/run/sshd', { recursive: true })
-  const proc = spawn(SSHD, ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] })
+  const proc = spawn(SSHD, ['-D', '-e', '-f', join(dir, 'sshd_config')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
   let stderr = ''
   proc.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString()
@@ -113,7 +115,12 @@ export async function startSshd(): Promise<SshdServer> {
       return []
     }
   }
-  const pub = (k: string): string => readFileSync(join(dir, `${k}.pub`), 'utf8').trim().split(/\s+/).slice(0, 2).join(' ')
+  const pub = (k: string): string =>
+    readFileSync(join(dir, `${k}.pub`), 'utf8')
+      .trim()
+      .split(/\s+/)
+      .slice(0, 2)
+      .join(' ')
   return {
     dir,
     port,
