@@ -27,7 +27,7 @@ import { ortVersion } from '../local/probe.js'
 import { AgentClient, type DeviceLogger } from './agent-client.js'
 import { agentBundle } from './agent-bundle.js'
 import { SshConnection, keyIsEncrypted, type SshConfig, type SshSecrets } from './connection.js'
-import { deployFile, deployTree, resolveRemoteDir, type RemoteHasher } from './deploy.js'
+import { deployFile, deployTree, resolveRemoteDir, type DeployResult, type RemoteHasher } from './deploy.js'
 import { writeEvalFile } from './eval-file.js'
 import { PROBE_SCRIPT, checkNode, parseProbe, type BoardProbe } from './probe.js'
 
@@ -84,6 +84,7 @@ export class SshDevice implements Device {
   /** What the agent has loaded, and whether anything ran since (benchmarks want a fresh agent). */
   private loaded: { key: string; fresh: boolean } | null = null
   private readonly remoteModels = new Map<string, string>()
+  private readonly localHashes = new Map<string, { key: string; sha256: string }>()
   private readonly logger: DeviceLogger
 
   constructor(private readonly opts: SshDeviceOptions) {
@@ -121,16 +122,49 @@ export class SshDevice implements Device {
     }
   }
 
-  async prepare(model: ModelRef, session: SessionOptions, signal?: AbortSignal): Promise<Deployment> {
-    const sha256 = await sha256File(model.path, signal)
-    if (model.sha256 && model.sha256 !== sha256) {
+  /**
+   * Puts a model on the board, content-addressed (`models/<sha256>.onnx`): skipped when already
+   * there and verified by hash on the board. Starts the agent (uploading its runtime) if needed.
+   */
+  async deploy(
+    model: ModelRef,
+    signal?: AbortSignal,
+  ): Promise<{ sha256: string; remotePath: string; uploaded: boolean }> {
+    // With the store's hash known, the local check runs alongside the upload (the board verifies
+    // the bytes against the same hash); without it, the hash names the file, so it comes first.
+    const local = this.localSha256(model.path, signal)
+    local.catch(() => undefined)
+    const sha256 = model.sha256 ?? (await local)
+    const agent = await this.ensureAgent(signal)
+    const [deployed, hashed] = await Promise.allSettled([
+      this.deployModel(model.path, sha256, agent, signal),
+      local,
+    ])
+    if (hashed.status === 'rejected') throw hashed.reason
+    if (hashed.value !== sha256) {
       throw new StudioError(
         'MODEL_INVALID',
-        `Model file ${model.path} changed: its SHA-256 is ${sha256}, expected ${model.sha256}`,
+        `Model file ${model.path} changed: its SHA-256 is ${hashed.value}, expected ${sha256}. Import it again.`,
       )
     }
+    if (deployed.status === 'rejected') throw deployed.reason
+    return { sha256, ...deployed.value }
+  }
+
+  /** SHA-256 of a local file, remembered while its size and mtime stay the same. */
+  private async localSha256(path: string, signal?: AbortSignal): Promise<string> {
+    const st = await statLocal(path).catch(() => null)
+    const key = st ? `${st.size}|${st.mtimeMs}|${st.ino}` : ''
+    const known = this.localHashes.get(path)
+    if (st && known?.key === key) return known.sha256
+    const sha256 = await sha256File(path, signal)
+    if (st) this.localHashes.set(path, { key, sha256 })
+    return sha256
+  }
+
+  async prepare(model: ModelRef, session: SessionOptions, signal?: AbortSignal): Promise<Deployment> {
+    const { sha256, remotePath } = await this.deploy(model, signal)
     const agent = await this.ensureAgent(signal)
-    const remotePath = await this.deployModel(model.path, sha256, agent, signal)
     const info = await this.load(agent, remotePath, sha256, session, signal)
     return {
       deviceName: this.name,
@@ -343,7 +377,7 @@ export class SshDevice implements Device {
     sha256: string,
     agent: AgentClient,
     signal?: AbortSignal,
-  ): Promise<string> {
+  ): Promise<DeployResult> {
     const base = await this.remoteBase(signal)
     const remotePath = posix.join(base, 'models', `${sha256}.onnx`)
     const size = (await statLocal(path)).size
@@ -357,7 +391,7 @@ export class SshDevice implements Device {
     )
     this.logger.debug(`${this.name}: model ${r.uploaded ? 'uploaded to' : 'already at'} ${remotePath}`)
     this.remoteModels.set(sha256, remotePath)
-    return remotePath
+    return r
   }
 
   private async load(
@@ -400,7 +434,7 @@ export class SshDevice implements Device {
       const agent = await this.ensureAgent(signal)
       const remotePath =
         this.remoteModels.get(dep.sha256) ??
-        (await this.deployModel(dep.model.path, dep.sha256, agent, signal))
+        (await this.deployModel(dep.model.path, dep.sha256, agent, signal)).remotePath
       const info = await this.load(agent, remotePath, dep.sha256, dep.session, signal)
       if (this.loaded) this.loaded.fresh = false
       return { agent, sessionRssBytes: info.sessionRssBytes }

@@ -134,6 +134,14 @@ describe.skipIf(!hasSshd)('ssh device (real sshd)', () => {
     expect(r.memory.peakRssBytes).toBeGreaterThan(0)
   })
 
+  it('a model file that no longer matches the hash the store recorded is refused', async () => {
+    const e = await failure(
+      device().prepare({ name: 'resnet8', path: MODEL, sha256: 'ab'.repeat(32) }, DEFAULT_SESSION_OPTIONS),
+    )
+    expect(e.code).toBe('MODEL_INVALID')
+    expect(e.message).toMatch(/changed/)
+  })
+
   it('a damaged model on the board is replaced, not trusted', async () => {
     const d = device()
     const dep = await d.prepare({ name: 'resnet8', path: MODEL }, DEFAULT_SESSION_OPTIONS)
