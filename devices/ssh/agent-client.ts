@@ -5,7 +5,7 @@
  * exits when its stdin closes) and also kills the agent by pid, so nothing keeps running on the board.
  */
 import type { ClientChannel } from 'ssh2'
-import { StudioError, fromErrorInfo } from '../../common/errors.js'
+import { StudioError, fromErrorInfo, toStudioError } from '../../common/errors.js'
 import {
   parseAgentLine,
   splitLines,
@@ -34,6 +34,8 @@ interface Pending {
 const STDERR_KEEP = 4000
 /** How long a stopped agent gets to go away before the call returns anyway. */
 const STOP_WAIT_MS = 3000
+/** Starting node and loading ONNX Runtime on a slow board (a Pi Zero) takes seconds, not minutes. */
+const HELLO_TIMEOUT_MS = 120_000
 
 export class AgentClient {
   private readonly pending = new Map<number, Pending>()
@@ -83,7 +85,23 @@ export class AgentClient {
     const channel = await conn.spawn(argv)
     const agent = new AgentClient(conn, channel, logger)
     try {
-      const hello = await agent.request({ op: 'hello' as const }, undefined, signal)
+      let timer: NodeJS.Timeout | undefined
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new StudioError(
+                'TIMEOUT',
+                `The agent on ${conn.config.host} did not start within ${HELLO_TIMEOUT_MS / 1000} s; the board may be overloaded, or ONNX Runtime cannot load there.`,
+              ),
+            ),
+          HELLO_TIMEOUT_MS,
+        )
+      })
+      const hello = await Promise.race([
+        agent.request({ op: 'hello' as const }, undefined, signal),
+        timeout,
+      ]).finally(() => clearTimeout(timer))
       agent.hello = hello
       logger.debug(`agent started on ${conn.config.host} (pid ${hello.pid}, node ${hello.node})`)
     } catch (e) {
@@ -163,7 +181,14 @@ export class AgentClient {
       return
     }
     if (m.kind === 'event') {
-      this.pending.get(m.event.id)?.onEvent?.(m.event)
+      const p = this.pending.get(m.event.id)
+      try {
+        p?.onEvent?.(m.event)
+      } catch (e) {
+        // A listener failing (e.g. the store refusing a chunk) fails its request, not the process.
+        this.pending.delete(m.event.id)
+        p?.reject(toStudioError(e))
+      }
       return
     }
     const p = this.pending.get(m.reply.id)

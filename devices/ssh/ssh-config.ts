@@ -3,7 +3,8 @@
  * back so a hand-edited or damaged record gives a message instead of a confusing connect failure.
  */
 import { StudioError } from '../../common/errors.js'
-import type { SshAuth, SshConfig } from './connection.js'
+import { readFileSync } from 'node:fs'
+import { keyIsEncrypted, type SshAuth, type SshConfig } from './connection.js'
 
 const AUTHS: readonly SshAuth[] = ['key', 'agent', 'password']
 
@@ -58,4 +59,23 @@ export function parseSshConfig(raw: Record<string, unknown>, name: string): SshC
     ...(typeof keyPath === 'string' ? { keyPath } : {}),
     ...(typeof remoteDir === 'string' ? { remoteDir } : {}),
   }
+}
+
+/** Which secrets a connect needs: a password (auth 'password') or a key passphrase. */
+export interface SecretNeed {
+  password: boolean
+  passphrase: boolean
+}
+
+/** What the configured authentication will ask for (reads the key file's header, not its secret). */
+export function secretNeed(config: SshConfig): SecretNeed {
+  let passphrase = false
+  if (config.auth === 'key' && config.keyPath) {
+    try {
+      passphrase = keyIsEncrypted(readFileSync(config.keyPath))
+    } catch {
+      // connect() reports the unreadable key with a proper message
+    }
+  }
+  return { password: config.auth === 'password', passphrase }
 }

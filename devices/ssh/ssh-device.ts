@@ -6,12 +6,11 @@
  *   runtime/<bundle id>/agent.cjs + node_modules/onnxruntime-{node,common}
  *   models/<sha256>.onnx        data/<sha256>.f32 (preprocessed evaluation inputs)
  */
-import { readFileSync } from 'node:fs'
 import { stat as statLocal } from 'node:fs/promises'
 import { posix } from 'node:path'
 import { StudioError, toStudioError } from '../../common/errors.js'
 import type { DeviceInfo, LatencySpec, SessionOptions } from '../../common/types.js'
-import { decodeFloat32, type AgentEvent, type LoadReply } from '../agent/protocol.js'
+import type { AgentEvent, LoadReply } from '../agent/protocol.js'
 import type {
   Batch,
   BenchmarkHooks,
@@ -26,29 +25,11 @@ import { benchProgress, sha256File } from '../local/local-device.js'
 import { ortVersion } from '../local/probe.js'
 import { AgentClient, type DeviceLogger } from './agent-client.js'
 import { agentBundle } from './agent-bundle.js'
-import { SshConnection, keyIsEncrypted, type SshConfig, type SshSecrets } from './connection.js'
+import { SshConnection, type SshConfig, type SshSecrets } from './connection.js'
+import { secretNeed, type SecretNeed } from './ssh-config.js'
 import { deployFile, deployTree, resolveRemoteDir, type DeployResult, type RemoteHasher } from './deploy.js'
-import { writeEvalFile } from './eval-file.js'
+import { scoreCollector, writeEvalFile } from './eval-file.js'
 import { PROBE_SCRIPT, checkNode, parseProbe, type BoardProbe } from './probe.js'
-
-/** Which secrets a connect needs: a password (auth 'password') or a key passphrase. */
-export interface SecretNeed {
-  password: boolean
-  passphrase: boolean
-}
-
-/** What the configured authentication will ask for (reads the key file's header, not its secret). */
-export function secretNeed(config: SshConfig): SecretNeed {
-  let passphrase = false
-  if (config.auth === 'key' && config.keyPath) {
-    try {
-      passphrase = keyIsEncrypted(readFileSync(config.keyPath))
-    } catch {
-      // connect() reports the unreadable key with a proper message
-    }
-  }
-  return { password: config.auth === 'password', passphrase }
-}
 
 export const DEFAULT_REMOTE_DIR = '.edgebench'
 
@@ -232,39 +213,13 @@ export class SshDevice implements Device {
         remotePath,
         hooks.signal,
       )
-      let scores: Float32Array | null = null
-      let classes = 0
-      let seen = 0
-      let inferUs = 0
-      let last = 0
-      const onEvent = (e: AgentEvent): void => {
-        if (e.event !== 'result') return
-        const s = decodeFloat32(e.scores)
-        if (!scores) {
-          classes = e.classes
-          scores = new Float32Array(total * classes)
-        }
-        if (e.classes !== classes)
-          throw new StudioError(
-            'DEVICE_ERROR',
-            `Output width changed from ${classes} to ${e.classes} between batches`,
-          )
-        scores.set(s, e.offset * classes)
-        seen += e.count
-        inferUs += e.inferUs
-        const now = Date.now()
-        if (now - last >= 100 || seen === total) {
-          last = now
-          hooks.onProgress?.({ phase: 'accuracy', done: seen, total, fraction: total > 0 ? seen / total : 1 })
-        }
-      }
-      await agent.request({ op: 'eval', path: remotePath, batches: file.batches }, onEvent, hooks.signal)
-      if (seen !== total)
-        throw new StudioError(
-          'DATASET_MISMATCH',
-          `Evaluation received ${seen} samples but ${total} were announced`,
-        )
-      return { count: total, classes, scores: scores ?? new Float32Array(0), inferSeconds: inferUs / 1e6 }
+      const collector = scoreCollector(total, hooks.onProgress)
+      await agent.request(
+        { op: 'eval', path: remotePath, batches: file.batches },
+        collector.onEvent,
+        hooks.signal,
+      )
+      return collector.finish()
     } finally {
       await file.dispose()
     }
