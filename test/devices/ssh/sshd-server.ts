@@ -91,7 +91,12 @@ export async function startSshd(): Promise<SshdServer> {
     'LogLevel ERROR',
   ].join('\n')
   writeFileSync(join(dir, 'sshd_config'), `${config}\n`)
-  mkdirSync('/run/sshd', { recursive: true })
+  try {
+    // sshd started as root wants its privilege-separation folder; as another user it does not.
+    mkdirSync('/run/sshd', { recursive: true })
+  } catch {
+    // not root: fine
+  }
   const proc = spawn(SSHD, ['-D', '-e', '-f', join(dir, 'sshd_config')], {
     stdio: ['ignore', 'ignore', 'pipe'],
   })
