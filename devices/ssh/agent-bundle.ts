@@ -41,11 +41,26 @@ function walk(dir: string, keep: (name: string) => boolean): string[] {
 
 let agentScript: Promise<Buffer> | null = null
 
-/** The agent as one CommonJS file (built once per process; takes a fraction of a second). */
+/**
+ * The agent as one CommonJS file: built from devices/agent with esbuild (once per process, a
+ * fraction of a second) when the sources are here (CLI, dev, tests); a compiled build may ship it
+ * prebuilt as `agent.cjs` beside this module instead.
+ */
 export function buildAgentScript(): Promise<Buffer> {
   agentScript ??= (async (): Promise<Buffer> => {
     const entry = fileURLToPath(new URL('../agent/agent.ts', import.meta.url))
-    const esbuild = await import('esbuild')
+    const prebuilt = fileURLToPath(new URL('./agent.cjs', import.meta.url))
+    if (!existsSync(entry) && existsSync(prebuilt)) return readFileSync(prebuilt)
+    let esbuild: typeof import('esbuild')
+    try {
+      esbuild = await import('esbuild')
+    } catch (e) {
+      throw new StudioError(
+        'INTERNAL',
+        'This installation has neither the agent sources with esbuild nor a prebuilt agent.cjs; reinstall the studio.',
+        { cause: e },
+      )
+    }
     const r = await esbuild.build({
       entryPoints: [entry],
       bundle: true,

@@ -250,22 +250,27 @@ export class SshConnection {
       }
       return verdict.kind === 'known'
     }
+    // ssh2 may report a torn-down socket after we stopped listening; that must never crash the
+    // process. The connection's own listeners (see the constructor) do the real work afterwards.
+    client.on('error', () => undefined)
     await new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {
         client.end()
         reject(new StudioError('CANCELLED', 'Cancelled'))
       }
+      const onReady = (): void => done()
+      const onError = (e: Error): void => done(e)
       opts.signal?.addEventListener('abort', onAbort, { once: true })
       const done = (e?: Error): void => {
         opts.signal?.removeEventListener('abort', onAbort)
-        client.removeAllListeners('ready')
-        client.removeAllListeners('error')
+        client.off('ready', onReady)
+        client.off('error', onError)
         if (!e) return resolve()
         client.end()
         reject(mapConnectError(e, cfg, verdict, opts))
       }
-      client.once('ready', () => done())
-      client.once('error', (e: Error) => done(e))
+      client.once('ready', onReady)
+      client.once('error', onError)
       try {
         client.connect({
           host: cfg.host,

@@ -68,7 +68,12 @@ async function waitForPort(port: number, ms: number): Promise<void> {
   }
 }
 
-export async function startSshd(): Promise<SshdServer> {
+export interface SshdOptions {
+  /** PATH for sessions on this server; e.g. a folder without node, to play a board lacking it. */
+  sessionPath?: string
+}
+
+export async function startSshd(opts: SshdOptions = {}): Promise<SshdServer> {
   const dir = mkdtempSync(join(tmpdir(), 'edgebench-sshd-'))
   for (const k of ['host_key', 'other_host_key', 'client_key', 'wrong_key']) keygen(join(dir, k))
   writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'client_key.pub')))
@@ -89,6 +94,7 @@ export async function startSshd(): Promise<SshdServer> {
     'MaxSessions 30',
     'MaxStartups 30',
     'LogLevel ERROR',
+    ...(opts.sessionPath ? [`SetEnv PATH=${opts.sessionPath}`] : []),
   ].join('\n')
   writeFileSync(join(dir, 'sshd_config'), `${config}\n`)
   try {
