@@ -253,6 +253,13 @@ export class SshConnection {
     // ssh2 may report a torn-down socket after we stopped listening; that must never crash the
     // process. The connection's own listeners (see the constructor) do the real work afterwards.
     client.on('error', () => undefined)
+    const password = opts.secrets?.password
+    if (cfg.auth === 'password' && password !== undefined) {
+      // Servers that ask through keyboard-interactive (PAM) get the same password for each prompt.
+      client.on('keyboard-interactive', (_name, _instructions, _lang, prompts, finish) =>
+        finish(prompts.map(() => password)),
+      )
+    }
     await new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {
         client.end()
