@@ -209,7 +209,7 @@ export interface RunRecord {
 
 /** Progress of a long task; emitted at most 10 times a second. */
 export interface Progress {
-  phase: 'prepare' | 'warmup' | 'latency' | 'profile' | 'accuracy' | 'done'
+  phase: 'prepare' | 'warmup' | 'latency' | 'profile' | 'accuracy' | 'calibrate' | 'derive' | 'done'
   done: number
   total: number
   /** Fraction 0..1 of the whole task. */

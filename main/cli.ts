@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander'
 import { exitCodeFor, StudioError, toStudioError } from '../common/errors.js'
+import { registerCompress } from './cli/commands-compress.js'
 import { registerDemo } from './cli/commands-demo.js'
 import { registerDevice } from './cli/commands-device.js'
 import { registerDeviceSsh } from './cli/commands-device-ssh.js'
@@ -26,6 +27,7 @@ function buildProgram(): Command {
   registerMeasure(program)
   registerDevice(program)
   registerDeviceSsh(program)
+  registerCompress(program)
   registerRuns(program)
   registerDemo(program)
   registerServe(program)

@@ -13,6 +13,10 @@ import { silentLogger, type Logger } from './log.js'
 import { MemorySecretStore, type SecretStore } from './secrets/secret-store.js'
 import { findCard, listCards, sha256File, type ModelCard } from './model-card.js'
 import { inspectModel } from './model/inspect.js'
+import { deriveStored, type DeriveRequest } from './compress/variants.js'
+import { runSweep, type SweepOptions, type SweepResult } from './compress/sweep.js'
+import type { VariantReport } from './compress/derive.js'
+import type { Recipe } from './compress/recipe.js'
 import { defaultDbPath, resourcesDir } from './paths.js'
 import { Store, type DeviceKind, type ModelRow } from './store/store.js'
 
@@ -107,6 +111,19 @@ export class Studio {
 
   async runAndWait(spec: RunSpec): Promise<RunRecord> {
     return this.runs.wait(this.runs.enqueue(spec))
+  }
+
+  /** Derives a compressed variant of a stored model and stores it with its lineage. */
+  async deriveVariant(parentId: number, recipe: Recipe, req: DeriveRequest = {}): Promise<{ model: ModelRow; report: VariantReport }> {
+    return deriveStored(this, parentId, recipe, req)
+  }
+
+  /** Derives a grid of variants and measures them all (see compress/sweep.ts). */
+  async sweep(parentId: number, opts: SweepOptions): Promise<SweepResult> {
+    const parent = this.store.getModel(parentId)
+    if (!parent) throw new StudioError('NOT_FOUND', `No model with id ${parentId}.`)
+    if (!parent.inspect) await this.inspect(parentId)
+    return runSweep(this, this.store.getModel(parentId) ?? parent, opts)
   }
 
   async close(): Promise<void> {

@@ -12,6 +12,7 @@ const CONV_W: Record<string, number> = { Conv: 1, ConvInteger: 1, QLinearConv: 3
 const MATMUL_AB: Record<string, [number, number]> = {
   MatMul: [0, 1],
   MatMulInteger: [0, 1],
+  DynamicQuantizeMatMul: [0, 1],
   QLinearMatMul: [0, 3],
   FusedMatMul: [0, 1],
 }

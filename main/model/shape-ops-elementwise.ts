@@ -176,5 +176,11 @@ export const ELEMENTWISE_RULES: Record<string, ShapeRule> = {
   Tile: tile,
   Range: range,
   QuantizeLinear: quantize,
+  // Dynamic quantization: x → (uint8 x, float scale, uint8 zero point).
+  DynamicQuantizeLinear: (r) => [
+    { dtype: 2, shape: shapeOf(r.ins[0]) },
+    { dtype: 1, shape: [] },
+    { dtype: 2, shape: [] },
+  ],
   DequantizeLinear: dequantize,
 }

@@ -65,4 +65,5 @@ export const MS_RULES: Record<string, ShapeRule> = {
   QuickGelu: unary(),
   QuantizeLinear: (r) => [{ dtype: r.ins[2]?.dtype ?? 2, shape: shapeOf(r.ins[0]) }],
   DequantizeLinear: (r) => [{ dtype: r.ins[1]?.dtype ?? 1, shape: shapeOf(r.ins[0]) }],
+  DynamicQuantizeMatMul: (r) => [{ dtype: 1, shape: matmulShape(shapeOf(r.ins[0]), shapeOf(r.ins[1])) }],
 }

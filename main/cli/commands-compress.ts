@@ -1,0 +1,200 @@
+/** `quantize`, `prune` and `sweep`: compressed variants, stored with their lineage. */
+import { resolve } from 'node:path'
+import { InvalidArgumentError, Option, type Command } from 'commander'
+import { StudioError } from '../../common/errors.js'
+import { formatBytes, formatCount, formatDuration, formatPercent } from '../../common/format.js'
+import { LOCAL_DEVICE } from '../bench/device-registry.js'
+import type { VariantReport } from '../compress/derive.js'
+import { parseRecipe, recipeLabel, type RecipeInput } from '../compress/recipe.js'
+import { DEFAULT_SWEEP, type SweepResult } from '../compress/sweep.js'
+import { interruptSignal, openStudio } from './context.js'
+import { printJson, printLine, progressBar, table } from './output.js'
+import { intOption, latencyFrom, sessionFrom, type LatencyFlags, type SessionFlags } from './run-helpers.js'
+
+function ratioOption(name: string) {
+  return (value: string): number => {
+    const n = Number(value)
+    if (!Number.isFinite(n) || n <= 0 || n >= 1) throw new InvalidArgumentError(`${name} must be a fraction between 0 and 1 (exclusive), e.g. 0.5.`)
+    return n
+  }
+}
+
+const list = (value: string): string[] => value.split(',').map((s) => s.trim()).filter(Boolean)
+
+/** What `--json` prints for a variant: the file and its figures, lineage and explanation. */
+function variantJson(report: VariantReport, modelId: number): Record<string, unknown> {
+  const q = report.quantization
+  return {
+    variant: report.file,
+    modelId,
+    label: report.label,
+    recipe: report.recipe,
+    params: report.params,
+    macs: report.macs,
+    fileBytes: report.fileBytes,
+    gzipBytes: report.gzipBytes,
+    parent: report.parent,
+    ratios: {
+      fileBytes: report.fileBytes / report.parent.fileBytes,
+      gzipBytes: report.gzipBytes / report.parent.gzipBytes,
+      macs: report.parent.macs > 0 ? report.macs / report.parent.macs : null,
+    },
+    seconds: report.seconds,
+    ...(q
+      ? {
+          fallback: q.fallback,
+          quantizedNodes: q.quantizedNodes,
+          boundaries: q.boundaries,
+          agreement: q.agreement,
+          layers: q.layers,
+          ...(q.calibration ? { calibration: q.calibration } : {}),
+          ...(q.activationType ? { activationType: q.activationType } : {}),
+        }
+      : {}),
+    ...(report.fp16 ? { fp16: report.fp16 } : {}),
+    ...(report.prune ? { prune: report.prune } : {}),
+    notes: report.notes,
+  }
+}
+
+function printVariant(r: VariantReport): void {
+  const pct = (a: number, b: number): string => (b > 0 ? formatPercent(a / b) : 'n/a')
+  printLine(`${r.file} (${r.label}) in ${r.seconds.toFixed(1)} s`)
+  printLine(`  file ${formatBytes(r.fileBytes)} (${pct(r.fileBytes, r.parent.fileBytes)} of ${formatBytes(r.parent.fileBytes)}), gzip ${formatBytes(r.gzipBytes)} (${pct(r.gzipBytes, r.parent.gzipBytes)})`)
+  printLine(`  ${formatCount(r.params)} params, ${formatCount(r.macs)} MACs (${pct(r.macs, r.parent.macs)} of the parent's)`)
+  const q = r.quantization
+  if (q) {
+    printLine(`  ${q.quantizedNodes.length} nodes run int8 in ONNX Runtime, ${q.fallback.length} fall back to float, ${q.boundaries} float↔int8 conversions per inference`)
+    for (const f of q.fallback.slice(0, 10)) printLine(`    float: ${f.name} (${f.op}): ${f.reason}`)
+    printLine(`  top-1 agreement with FP32 ${formatPercent(q.agreement.top1, 2)} on ${q.agreement.samples} samples, mean logit cosine ${q.agreement.meanCosine.toFixed(4)}`)
+    const worst = [...q.layers].sort((a, b) => a.cosine - b.cosine).slice(0, 3)
+    for (const l of worst) printLine(`    drift: ${l.tensor} cosine ${l.cosine.toFixed(4)}, relative L2 ${l.relativeL2.toFixed(3)}`)
+  }
+  if (r.prune) for (const s of r.prune.skipped.slice(0, 10)) printLine(`  left alone: ${s.name}: ${s.reason}`)
+  for (const n of r.notes) printLine(`  note: ${n}`)
+}
+
+async function derive(cmd: Command, model: string, recipe: RecipeInput, out: string, json: boolean | undefined): Promise<void> {
+  const studio = openStudio(cmd)
+  const parent = await studio.importModel(model)
+  const bar = json ? null : progressBar(`${parent.name}`)
+  const { model: row, report } = await studio.deriveVariant(parent.id, parseRecipe(recipe), {
+    outPath: resolve(out),
+    signal: interruptSignal(),
+    ...(bar ? { onProgress: (p) => bar.update(p) } : {}),
+  })
+  bar?.done()
+  if (json) return printJson(variantJson(report, row.id))
+  printVariant(report)
+}
+
+export function registerCompress(program: Command): void {
+  program
+    .command('quantize <model>')
+    .description('an INT8 (static QDQ or dynamic) or FP16 variant of an ONNX model')
+    .addOption(new Option('--mode <mode>', 'quantization mode').choices(['int8-static', 'int8-dynamic', 'fp16']).makeOptionMandatory())
+    .option('--calibration <dataset|dir>', "calibration data (default: the model card's dataset, calibration split)")
+    .addOption(new Option('--calibrator <name>', 'activation range method').choices(['minmax', 'percentile', 'entropy']).default('minmax'))
+    .option('--samples <n>', 'calibration samples (default 500)', intOption('--samples', 1))
+    .option('--per-tensor', 'one weight scale per tensor instead of per output channel')
+    .addOption(new Option('--activation-type <type>', 'activation integer type').choices(['uint8', 'int8']).default('uint8'))
+    .option('--exclude <nodes>', 'comma-separated node names to keep in float', list)
+    .requiredOption('-o, --output <file>', 'where to write the variant (.onnx)')
+    .option('--json', 'machine-readable output')
+    .action(async (model: string, o: { mode: string; calibration?: string; calibrator: string; samples?: number; perTensor?: boolean; activationType: string; exclude?: string[]; output: string; json?: boolean }, cmd: Command) => {
+      const perChannel = !o.perTensor
+      const exclude = o.exclude ?? []
+      const recipe: RecipeInput =
+        o.mode === 'fp16'
+          ? { method: 'fp16' }
+          : o.mode === 'int8-dynamic'
+            ? { method: 'int8-dynamic', perChannel, exclude }
+            : {
+                method: 'int8-static',
+                calibrator: o.calibrator as 'minmax',
+                perChannel,
+                activationType: o.activationType as 'uint8',
+                exclude,
+                ...(o.calibration ? { calibration: o.calibration } : {}),
+                ...(o.samples ? { samples: o.samples } : {}),
+              }
+      await derive(cmd, model, recipe, o.output, o.json)
+    })
+
+  program
+    .command('prune <model>')
+    .description('a pruned variant: structured (channels removed) or unstructured (weights zeroed)')
+    .option('--structured <ratio>', 'remove this fraction of each prunable group of output channels', ratioOption('--structured'))
+    .addOption(new Option('--criterion <name>', 'channel importance (structured)').choices(['l1', 'bn-scale', 'bn-activation']).default('l1'))
+    .option('--unstructured <sparsity>', 'zero this fraction of the weights by magnitude', ratioOption('--unstructured'))
+    .addOption(new Option('--scope <scope>', 'unstructured threshold: one global or per layer').choices(['global', 'per-layer']).default('global'))
+    .requiredOption('-o, --output <file>', 'where to write the variant (.onnx)')
+    .option('--json', 'machine-readable output')
+    .action(async (model: string, o: { structured?: number; unstructured?: number; criterion: string; scope: string; output: string; json?: boolean }, cmd: Command) => {
+      if ((o.structured === undefined) === (o.unstructured === undefined)) {
+        throw new StudioError('BAD_INPUT', 'Give exactly one of --structured <ratio> or --unstructured <sparsity>.')
+      }
+      const recipe: RecipeInput =
+        o.structured !== undefined
+          ? { method: 'prune-structured', ratio: o.structured, criterion: o.criterion as 'l1' }
+          : { method: 'prune-unstructured', sparsity: o.unstructured as number, scope: o.scope as 'global' }
+      await derive(cmd, model, recipe, o.output, o.json)
+    })
+
+  program
+    .command('sweep <model>')
+    .description('derive a grid of variants (fp16, int8, pruned) and measure latency, size and accuracy of all')
+    .option('--device <name>', 'device(s) to run on, comma-separated', list, [LOCAL_DEVICE])
+    .option('--dataset <name>', "accuracy dataset (default: the model card's)")
+    .option('--limit <n>', 'evaluate only the first N samples', intOption('--limit', 1))
+    .option('--grid <labels>', `variants to make, comma-separated (default all: ${DEFAULT_SWEEP.map((r) => recipeLabel(parseRecipe(r))).join(',')})`, list)
+    .option('--threads <n>', 'intra-op threads', intOption('--threads', 1))
+    .option('--min-runs <n>', 'minimum timed runs per variant (default 200)', intOption('--min-runs', 1))
+    .option('--min-ms <n>', 'minimum measuring time per variant in ms (default 2000)', intOption('--min-ms', 0))
+    .option('--json', 'machine-readable output')
+    .action(async (model: string, o: SessionFlags & LatencyFlags & { device: string[]; dataset?: string; limit?: number; grid?: string[]; json?: boolean }, cmd: Command) => {
+      const byLabel = new Map(DEFAULT_SWEEP.map((r) => [recipeLabel(parseRecipe(r)), r]))
+      const unknown = (o.grid ?? []).filter((g) => !byLabel.has(g))
+      if (unknown.length > 0) {
+        throw new StudioError('BAD_INPUT', `Unknown sweep variant(s) ${unknown.join(', ')}; choose from ${[...byLabel.keys()].join(', ')}.`)
+      }
+      const recipes = o.grid?.map((g) => byLabel.get(g) as RecipeInput)
+      const studio = openStudio(cmd)
+      const parent = await studio.importModel(model)
+      const bar = o.json ? null : progressBar(`sweep ${parent.name}`)
+      const result = await studio.sweep(parent.id, {
+        devices: o.device,
+        session: sessionFrom(o),
+        latency: latencyFrom(o),
+        ...(o.dataset ? { dataset: o.dataset } : {}),
+        ...(o.limit ? { limit: o.limit } : {}),
+        ...(recipes ? { recipes } : {}),
+        signal: interruptSignal(),
+        ...(bar ? { onProgress: (p) => bar.update(p) } : {}),
+      })
+      bar?.done()
+      if (o.json) return printJson(result)
+      printSweep(result)
+    })
+}
+
+function printSweep(r: SweepResult): void {
+  printLine(
+    table(
+      ['variant', 'device', 'p50', 'speed-up', 'top-1', 'Δ top-1', 'MACs', 'file', 'gzip', 'note'],
+      r.rows.map((x) => [
+        x.label,
+        x.device,
+        x.p50Us === null ? '—' : formatDuration(x.p50Us),
+        x.speedup === null ? '—' : `${x.speedup.toFixed(2)}×`,
+        x.top1 === null ? '—' : formatPercent(x.top1, 2),
+        x.top1Delta === null ? '—' : `${x.top1Delta >= 0 ? '+' : ''}${(x.top1Delta * 100).toFixed(2)} pt`,
+        formatCount(x.macs),
+        formatBytes(x.fileBytes),
+        formatBytes(x.gzipBytes),
+        x.error ?? '',
+      ]),
+    ),
+  )
+  for (const x of r.rows) for (const w of x.why) printLine(`why ${x.label} is not faster: ${w}`)
+}

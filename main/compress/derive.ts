@@ -1,0 +1,225 @@
+/**
+ * Makes one compressed variant of a model: applies the recipe, checks the result loads in ONNX
+ * Runtime, writes it atomically (temp file + rename, so a failure leaves no partial file), and
+ * reports its figures beside the parent's — with the INT8 explanation for quantized variants.
+ */
+import * as ort from 'onnxruntime-node'
+import { StudioError } from '../../common/errors.js'
+import type { Progress } from '../../common/types.js'
+import type { Batch } from '../../devices/device.js'
+import { batches } from '../data/batches.js'
+import type { Dataset } from '../data/dataset.js'
+import { listDatasets, resolveDataset } from '../data/datasets.js'
+import { preprocessSpecFor } from '../data/preprocess.js'
+import type { ModelCard } from '../model-card.js'
+import { inspectDecoded } from '../model/inspect.js'
+import { encodeModel, loadModel, saveModel } from '../model/onnx-io.js'
+import { graphOf, type ModelProto } from '../model/proto.js'
+import { dtypeName } from '../model/tensor.js'
+import { explainQuantized, runtimeGraph, type LayerError, type RuntimeGraph } from './explain.js'
+import { attrInt } from '../model/graph.js'
+import { convertToFp16, type Fp16Report } from './fp16.js'
+import { pruneStructured, pruneUnstructured, type PruneReport } from './prune.js'
+import { quantizeDynamic } from './quantize-dynamic.js'
+import { quantizeStatic } from './quantize-static.js'
+import { recipeLabel, type Recipe } from './recipe.js'
+
+const EXPLAIN_SAMPLES = 200
+const CALIBRATION_BATCH = 50
+
+export interface ModelFigures {
+  params: number
+  macs: number
+  fileBytes: number
+  gzipBytes: number
+}
+
+export interface QuantizationReport {
+  /** Nodes ORT runs with integer kernels, after its optimiser. */
+  quantizedNodes: { name: string; op: string }[]
+  /** Arithmetic nodes that still run in float, with why where the quantizer knows. */
+  fallback: { name: string; op: string; reason: string }[]
+  /** Float↔int8 conversions left per inference. */
+  boundaries: number
+  layers: LayerError[]
+  agreement: { top1: number; meanCosine: number; samples: number }
+  calibration?: { dataset: string; split: string; samples: number; calibrator: string }
+  activationType?: 'uint8' | 'int8'
+  dynamic: boolean
+  /** Layout Transposes ORT added to the quantized graph beyond the parent's. */
+  addedTransposes: number
+  /** Share of the parent's MACs in grouped/depthwise convolutions. */
+  depthwiseMacShare: number
+}
+
+export interface VariantReport extends ModelFigures {
+  label: string
+  recipe: Recipe
+  file: string
+  parent: ModelFigures
+  seconds: number
+  fp16?: Fp16Report
+  quantization?: QuantizationReport
+  prune?: PruneReport
+  notes: string[]
+}
+
+export interface DeriveOptions {
+  card?: ModelCard | null
+  signal?: AbortSignal
+  onProgress?: (p: Progress) => void
+}
+
+/** The dataset calibration reads: the recipe's, else the card's dataset (its calibration split). */
+async function calibrationSet(recipe: { calibration?: string | undefined }, card: ModelCard | null | undefined): Promise<Dataset> {
+  const name = recipe.calibration ?? card?.dataset
+  if (!name) {
+    throw new StudioError(
+      'BAD_INPUT',
+      'This model has no model card naming its dataset, so there is nothing to calibrate on. Pass --calibration <dataset name or image folder>.',
+    )
+  }
+  const bundled = (await listDatasets()).find((d) => d.name === name)
+  if (bundled) {
+    const split = bundled.splits.find((s) => s.name === 'calibration') ?? bundled.splits.find((s) => s.name === 'train') ?? bundled.splits[0]
+    return resolveDataset(name, { split: split?.name ?? 'test' })
+  }
+  return resolveDataset(name)
+}
+
+async function collect(it: AsyncIterable<Batch>): Promise<Batch[]> {
+  const out: Batch[] = []
+  for await (const b of it) out.push(b)
+  return out
+}
+
+async function assertLoads(model: ModelProto, label: string): Promise<void> {
+  try {
+    const s = await ort.InferenceSession.create(encodeModel(model), { graphOptimizationLevel: 'all', intraOpNumThreads: 1, logSeverityLevel: 4 })
+    await s.release()
+  } catch (e) {
+    throw new StudioError(
+      'MODEL_INVALID',
+      `The ${label} variant does not load in ONNX Runtime (${String(e).split('\n')[0]}), so it was not written. Exclude the failing node (--exclude) or report this model.`,
+      { cause: e },
+    )
+  }
+}
+
+function figures(r: { params: number; macs: number; fileBytes: number; gzipBytes: number }): ModelFigures {
+  return { params: r.params, macs: r.macs, fileBytes: r.fileBytes, gzipBytes: r.gzipBytes }
+}
+
+/** Float arithmetic left in ORT's graph that stands for the parent's nodes (not the quantizer's own). */
+function fallbackOf(
+  runtime: RuntimeGraph,
+  planned: { name: string; op: string; reason: string }[],
+  parentNodes: Set<string>,
+): QuantizationReport['fallback'] {
+  const why = new Map(planned.map((p) => [p.name, p.reason]))
+  return runtime.float.filter((n) => parentNodes.has(n.name)).map((n) => ({
+    ...n,
+    reason: why.get(n.name) === 'excluded' ? 'excluded by --exclude' : why.has(n.name) ? 'no int8 kernel in the quantizer' : 'not fused by ONNX Runtime',
+  }))
+}
+
+export async function deriveVariant(parentPath: string, recipe: Recipe, outPath: string, opts: DeriveOptions = {}): Promise<VariantReport> {
+  const started = performance.now()
+  const label = recipeLabel(recipe)
+  const progress = (phase: Progress['phase'], done: number, total: number, message: string): void =>
+    opts.onProgress?.({ phase, done, total, fraction: total > 0 ? done / total : 0, message })
+  progress('derive', 0, 1, `reading ${parentPath}`)
+  const parent = await loadModel(parentPath)
+  const parentBytes = encodeModel(parent)
+  const parentInfo = await inspectDecoded(parent, parentBytes)
+  const notes: string[] = []
+  let model: ModelProto
+  let fp16: Fp16Report | undefined
+  let prune: PruneReport | undefined
+  let quantization: QuantizationReport | undefined
+
+  if (recipe.method === 'fp16') {
+    ;({ model, report: fp16 } = convertToFp16(parent))
+    notes.push(...fp16.notes)
+  } else if (recipe.method === 'prune-structured') {
+    ;({ model, report: prune } = pruneStructured(parent, { ratio: recipe.ratio, criterion: recipe.criterion }))
+    notes.push(...prune.notes)
+  } else if (recipe.method === 'prune-unstructured') {
+    ;({ model, report: prune } = pruneUnstructured(parent, { sparsity: recipe.sparsity, scope: recipe.scope }))
+    notes.push(...prune.notes)
+  } else {
+    const input = parentInfo.inputs[0]
+    if (!input) throw new StudioError('MODEL_INVALID', `${parentPath} has no input.`)
+    if (input.dtype !== 'float32') {
+      throw new StudioError('BAD_INPUT', `${parentPath} takes ${input.dtype} input; only float32-input models can be quantized here.`)
+    }
+    const data = await calibrationSet(recipe.method === 'int8-static' ? recipe : {}, opts.card)
+    const pre = preprocessSpecFor(opts.card?.preprocessing ?? input)
+    const samples = recipe.method === 'int8-static' ? Math.min(recipe.samples, data.count) : Math.min(EXPLAIN_SAMPLES, data.count)
+    const batchSize = typeof input.shape[0] === 'number' && input.shape[0] > 0 ? input.shape[0] : CALIBRATION_BATCH
+    const explainSet = await collect(batches(data, pre, batchSize, { limit: Math.min(EXPLAIN_SAMPLES, data.count), ...(opts.signal ? { signal: opts.signal } : {}) }))
+    let tensors = new Map<string, string>()
+    let planned: { name: string; op: string; reason: string }[] = []
+    if (recipe.method === 'int8-static') {
+      progress('calibrate', 0, samples, `calibrating on ${samples} samples of ${data.name} (${recipe.calibrator})`)
+      const r = await quantizeStatic(parent, batches(data, pre, batchSize, { limit: samples, ...(opts.signal ? { signal: opts.signal } : {}) }), {
+        calibrator: recipe.calibrator as 'minmax',
+        perChannel: recipe.perChannel,
+        activationType: recipe.activationType,
+        exclude: recipe.exclude,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        onBatch: (done) => progress('calibrate', done, samples, `calibrating: ${done} of ${samples} samples`),
+      })
+      model = r.model
+      tensors = r.dequantOf
+      planned = r.plan.floatNodes
+    } else {
+      const r = quantizeDynamic(parent, { perChannel: recipe.perChannel, exclude: recipe.exclude })
+      model = r.model
+      planned = r.floatNodes
+    }
+    progress('derive', 0, 1, 'explaining: runtime graph, per-layer error, agreement with FP32')
+    await assertLoads(model, label)
+    const ex = await explainQuantized(parent, model, explainSet, tensors)
+    const parentRuntime = await runtimeGraph(parent)
+    const layerMacs = new Map(parentInfo.layers.map((l) => [l.name, l.macs]))
+    const grouped = graphOf(parent).node.filter((n) => n.opType === 'Conv' && attrInt(n, 'group', 1) > 1)
+    const groupedMacs = grouped.reduce((a, n) => a + (layerMacs.get(n.name) ?? 0), 0)
+    quantization = {
+      dynamic: recipe.method === 'int8-dynamic',
+      addedTransposes: Math.max(0, ex.runtime.transposes - parentRuntime.transposes),
+      depthwiseMacShare: parentInfo.macs > 0 ? groupedMacs / parentInfo.macs : 0,
+      quantizedNodes: ex.runtime.quantized,
+      fallback: fallbackOf(ex.runtime, planned, new Set(graphOf(parent).node.map((n) => n.name))),
+      boundaries: ex.runtime.boundaries,
+      layers: ex.layers,
+      agreement: ex.agreement,
+      ...(recipe.method === 'int8-static'
+        ? { calibration: { dataset: data.name, split: data.split, samples, calibrator: recipe.calibrator }, activationType: recipe.activationType }
+        : {}),
+    }
+  }
+  if (opts.signal?.aborted) throw new StudioError('CANCELLED', 'Cancelled; no variant was written.')
+  await assertLoads(model, label)
+  const bytes = encodeModel(model)
+  const info = await inspectDecoded(model, bytes)
+  const outputs = (m: ModelProto): string =>
+    graphOf(m).output.map((o) => `${o.name}:${dtypeName(o.type?.tensorType?.elemType ?? 0)}`).join(',')
+  if (outputs(model) !== outputs(parent)) {
+    throw new StudioError('MODEL_INVALID', `The ${label} variant changed the model's outputs (${outputs(parent)} → ${outputs(model)}); it was not written.`)
+  }
+  await saveModel(model, outPath)
+  progress('done', 1, 1, `wrote ${outPath}`)
+  return {
+    label,
+    recipe,
+    file: outPath,
+    ...figures(info),
+    parent: figures(parentInfo),
+    seconds: (performance.now() - started) / 1000,
+    ...(fp16 ? { fp16 } : {}),
+    ...(quantization ? { quantization } : {}),
+    ...(prune ? { prune } : {}),
+    notes,
+  }
+}

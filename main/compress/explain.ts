@@ -1,0 +1,198 @@
+/**
+ * "Why is my INT8 model (not) faster?": what ONNX Runtime actually runs after its optimiser (from
+ * `optimizedModelFilePath`), how far each quantized tensor drifts from FP32 (cosine similarity and
+ * relative L2 on calibration samples), and the top-1 agreement with the FP32 model.
+ */
+import * as ort from 'onnxruntime-node'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { agreement } from '../../common/metrics.js'
+import type { Batch } from '../../devices/device.js'
+import { encodeModel } from '../model/onnx-io.js'
+import { graphOf, onnx, type ModelProto } from '../model/proto.js'
+import { withOutputs } from './calibrate.js'
+
+const INTEGER_OPS = new Set([
+  'QLinearConv', 'QLinearAdd', 'QLinearMul', 'QLinearConcat', 'QLinearGlobalAveragePool',
+  'QLinearAveragePool', 'QGemm', 'QLinearMatMul', 'QLinearSigmoid', 'QLinearLeakyRelu', 'QLinearSoftmax',
+  'ConvInteger', 'MatMulInteger', 'DynamicQuantizeMatMul', 'MatMulIntegerToFloat', 'QLinearReduceMean',
+])
+const BOUNDARY_OPS = new Set(['QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear'])
+/** Ops that move or reshape data and do no arithmetic worth naming. */
+const MOVEMENT_OPS = new Set([
+  'Transpose', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Shape', 'Gather', 'Slice',
+  'Split', 'Cast', 'ReorderInput', 'ReorderOutput', 'Constant',
+])
+
+export interface RuntimeGraph {
+  /** Nodes running integer kernels after ORT's optimiser. */
+  quantized: { name: string; op: string }[]
+  /** Arithmetic nodes still running in float. */
+  float: { name: string; op: string }[]
+  /** Quantize/Dequantize nodes left: each is a float↔int8 conversion paid per inference. */
+  boundaries: number
+  /** Transpose nodes in the optimised graph (ORT runs QLinearConv in NHWC and adds layout Transposes). */
+  transposes: number
+}
+
+export interface LayerError {
+  tensor: string
+  cosine: number
+  relativeL2: number
+}
+
+export interface QuantExplanation {
+  runtime: RuntimeGraph
+  /** Per quantized tensor, in graph order. */
+  layers: LayerError[]
+  agreement: { top1: number; meanCosine: number; samples: number }
+}
+
+/** The graph ORT runs for `model` at optimisation level `all` on this computer's CPU provider. */
+export async function runtimeGraph(model: ModelProto): Promise<RuntimeGraph> {
+  const dir = await mkdtemp(join(tmpdir(), 'edgebench-opt-'))
+  try {
+    const path = join(dir, 'optimized.onnx')
+    const session = await ort.InferenceSession.create(encodeModel(model), {
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: 1,
+      optimizedModelFilePath: path,
+      logSeverityLevel: 3,
+    })
+    await session.release()
+    const optimized = onnx.ModelProto.decode(await readFile(path))
+    const out: RuntimeGraph = { quantized: [], float: [], boundaries: 0, transposes: 0 }
+    for (const n of graphOf(optimized).node) {
+      const entry = { name: n.name, op: n.opType }
+      if (n.opType === 'Transpose') out.transposes += 1
+      if (INTEGER_OPS.has(n.opType)) out.quantized.push(entry)
+      else if (BOUNDARY_OPS.has(n.opType)) out.boundaries += 1
+      else if (!MOVEMENT_OPS.has(n.opType)) out.float.push(entry)
+    }
+    return out
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+async function runAll(bytes: Uint8Array, level: 'all' | 'disabled', samples: Batch[], names: string[]): Promise<Map<string, Float32Array[]>> {
+  const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: level, intraOpNumThreads: 1, logSeverityLevel: 3 })
+  const out = new Map<string, Float32Array[]>(names.map((n) => [n, []]))
+  try {
+    const input = session.inputNames[0] ?? ''
+    for (const b of samples) {
+      const r = await session.run({ [input]: new ort.Tensor('float32', b.data, b.dims) }, names)
+      for (const n of names) out.get(n)?.push(Float32Array.from(r[n]?.data as Float32Array))
+    }
+  } finally {
+    await session.release()
+  }
+  return out
+}
+
+function drift(a: Float32Array[], b: Float32Array[]): { cosine: number; relativeL2: number } {
+  let dot = 0
+  let na = 0
+  let nb = 0
+  let diff = 0
+  a.forEach((x, k) => {
+    const y = b[k] as Float32Array
+    for (let i = 0; i < x.length; i++) {
+      const u = x[i] as number
+      const v = y[i] as number
+      dot += u * v
+      na += u * u
+      nb += v * v
+      diff += (u - v) * (u - v)
+    }
+  })
+  const cosine = na === 0 && nb === 0 ? 1 : dot / (Math.sqrt(na * nb) || 1)
+  return { cosine, relativeL2: na === 0 ? Math.sqrt(diff) : Math.sqrt(diff / na) }
+}
+
+/**
+ * Explains a quantized model against its FP32 parent. `tensors` maps each quantized FP32 tensor to
+ * the name standing for it in the quantized model (its DequantizeLinear output); empty for dynamic.
+ */
+export async function explainQuantized(
+  fp32: ModelProto,
+  quantized: ModelProto,
+  samples: Batch[],
+  tensors: Map<string, string>,
+): Promise<QuantExplanation> {
+  const runtime = await runtimeGraph(quantized)
+  const output = graphOf(fp32).output[0]?.name ?? ''
+  const ref = await runAll(encodeModel(fp32), 'all', samples, [output])
+  const got = await runAll(encodeModel(quantized), 'all', samples, [output])
+  const concat = (xs: Float32Array[]): Float32Array => {
+    const all = new Float32Array(xs.reduce((a, x) => a + x.length, 0))
+    let o = 0
+    for (const x of xs) {
+      all.set(x, o)
+      o += x.length
+    }
+    return all
+  }
+  const count = samples.reduce((a, b) => a + b.count, 0)
+  const refScores = concat(ref.get(output) ?? [])
+  const classes = count > 0 ? refScores.length / count : 1
+  const agree = agreement(refScores, concat(got.get(output) ?? []), classes)
+  const layers: LayerError[] = []
+  if (tensors.size > 0) {
+    // The simulated graph (no fusion) exposes every DequantizeLinear output; fused int8 kernels
+    // differ from it only in the rounding of their int32 accumulators.
+    const names = [...tensors.keys()]
+    const a = await runAll(withOutputs(fp32, names), 'disabled', samples, names)
+    const b = await runAll(withOutputs(quantized, [...tensors.values()]), 'disabled', samples, [...tensors.values()])
+    for (const [t, dq] of tensors) layers.push({ tensor: t, ...drift(a.get(t) ?? [], b.get(dq) ?? []) })
+  }
+  return { runtime, layers, agreement: { top1: agree.top1Agreement, meanCosine: agree.meanCosine, samples: count } }
+}
+
+/** What explainSpeed needs to know about a quantized variant. */
+export interface SpeedFacts {
+  speedup: number
+  fallback: { op: string }[]
+  boundaries: number
+  activationType?: 'uint8' | 'int8' | undefined
+  dynamic: boolean
+  /** Transposes ORT added (optimised variant minus the parent's own). */
+  addedTransposes: number
+  /** Share of the parent's MACs in depthwise convolutions. */
+  depthwiseMacShare: number
+  fp32P50Us: number
+}
+
+/**
+ * Why an INT8 variant is not (much) faster: the measured causes, most important first. Empty when
+ * the speed-up is 1.2× or more.
+ */
+export function explainSpeed(f: SpeedFacts): string[] {
+  if (f.speedup >= 1.2) return []
+  const why: string[] = []
+  if (f.activationType === 'int8') {
+    why.push('int8 activations (S8S8): on x86, ONNX Runtime\'s uint8-activation kernels (U8S8) are the fast path; int8 activations measured 1.2–1.36× slower than FP32 here. Quantize with uint8 activations.')
+  }
+  if (f.dynamic) {
+    why.push('dynamic quantization re-quantizes every activation at run time (DynamicQuantizeLinear before each Conv/MatMul) and keeps everything between them in float.')
+  }
+  if (f.fallback.length > 0) {
+    const ops = new Map<string, number>()
+    for (const n of f.fallback) ops.set(n.op, (ops.get(n.op) ?? 0) + 1)
+    const list = [...ops].map(([op, k]) => `${op} ×${k}`).join(', ')
+    why.push(`${f.fallback.length} arithmetic nodes still run in float (${list}); each is wrapped in Dequantize/Quantize.`)
+  }
+  if (f.boundaries > 2) why.push(`${f.boundaries} float↔int8 conversions per inference remain in ONNX Runtime's optimised graph.`)
+  if (f.addedTransposes > 0) {
+    why.push(`ONNX Runtime runs QLinearConv in NHWC and added ${f.addedTransposes} layout Transposes (around Reshape/Transpose channel shuffles or float nodes).`)
+  }
+  if (f.depthwiseMacShare > 0.2) {
+    why.push(`${Math.round(f.depthwiseMacShare * 100)} % of the MACs are depthwise convolutions, which are memory-bound: int8 kernels gain little over float there.`)
+  }
+  if (f.fp32P50Us < 150) {
+    why.push(`the FP32 model already runs in ${Math.round(f.fp32P50Us)} µs: fixed per-node costs (Quantize at the input, Dequantize at the output, kernel launch) weigh more than the arithmetic saved.`)
+  }
+  if (why.length === 0) why.push('no structural cause found: every node runs int8 with no extra conversions; the gain is limited by this CPU\'s int8 throughput for these layer shapes.')
+  return why
+}

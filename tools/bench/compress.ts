@@ -1,0 +1,98 @@
+/**
+ * `npm run bench:compress`: the compression targets of the issue, measured in one run on this
+ * computer and printed as tables.
+ * - INT8 static (per-channel, MinMax, uint8 activations, 500 calibration samples) of every zoo model:
+ *   quantization time and peak memory (the `edgebench quantize` process, /usr/bin/time), file ratio,
+ *   top-1 on the full test split beside FP32, median latency beside FP32 with the speed-up, and the
+ *   measured causes where the speed-up is under 1.2×.
+ * - FP16 of every zoo model: file ratio and top-1 beside FP32.
+ * - Structured 50 % on resnet8: MACs ratio, speed-up, validity.
+ * Latency: the local device, 1 thread, optimisation 'all', MEASUREMENT.md's default rules.
+ *
+ *   npm run bench:compress [-- --models resnet8,mobilenetv2]
+ */
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { DEFAULT_SESSION_OPTIONS, type BenchResult, type EvalResult } from '../../common/types.js'
+import { explainSpeed } from '../../main/compress/explain.js'
+import { parseRecipe } from '../../main/compress/recipe.js'
+import { Studio } from '../../main/studio.js'
+
+const root = resolve(import.meta.dirname, '../..')
+const out = (s = ''): void => void process.stdout.write(`${s}\n`)
+const { values } = parseArgs({ options: { models: { type: 'string' } } })
+const zoo = readdirSync(join(root, 'resources/models')).filter((f) => f.endsWith('.onnx')).map((f) => f.replace(/\.onnx$/, ''))
+const models = values.models ? values.models.split(',') : zoo
+const dir = mkdtempSync(join(tmpdir(), 'edgebench-bench-compress-'))
+const db = join(dir, 'studio.db')
+const pct = (x: number, d = 1): string => `${(x * 100).toFixed(d)} %`
+
+/** `edgebench quantize` in its own process: wall time and peak RSS as the user would see them. */
+function quantizeCli(model: string, outPath: string): { seconds: number; peakMiB: number; json: { modelId: number } } {
+  const r = spawnSync('/usr/bin/time', ['-f', '%M %e', process.execPath, join(root, 'bin/edgebench.mjs'), '--db', db, 'quantize', join(root, 'resources/models', `${model}.onnx`), '--mode', 'int8-static', '--samples', '500', '-o', outPath, '--json'], { encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`quantize ${model} failed: ${r.stderr}`)
+  const [kb, secs] = (r.stderr.trim().split('\n').pop() ?? '').split(' ').map(Number)
+  return { seconds: secs ?? NaN, peakMiB: (kb ?? NaN) / 1024, json: JSON.parse(r.stdout) as { modelId: number } }
+}
+
+const studio = Studio.open({ dbPath: db })
+try {
+  const byName = new Map((await studio.ensureZoo()).map((m) => [m.name, m]))
+  const measure = async (modelId: number): Promise<{ p50: number; top1: number }> => {
+    const bench = await studio.runAndWait({ kind: 'bench', modelId, deviceName: 'local', session: DEFAULT_SESSION_OPTIONS })
+    const ev = await studio.runAndWait({ kind: 'eval', modelId, deviceName: 'local', session: DEFAULT_SESSION_OPTIONS, dataset: 'fashion-mnist' })
+    if (bench.status !== 'finished' || ev.status !== 'finished') throw new Error(`run failed: ${bench.error ?? ev.error}`)
+    return { p50: (bench.result as BenchResult).latencyUs.p50, top1: (ev.result as EvalResult).top1 }
+  }
+  out('INT8 static, per-channel, MinMax, uint8 activations, 500 calibration samples; latency p50 on this computer, 1 thread')
+  out('| model | quantize time | peak RSS | file INT8/FP32 | top-1 FP32 | top-1 INT8 | Δ | p50 FP32 | p50 INT8 | speed-up |')
+  out('|---|---|---|---|---|---|---|---|---|---|')
+  const whys: string[] = []
+  const fp16Rows: string[] = []
+  for (const name of models) {
+    const parent = byName.get(name)
+    if (!parent) throw new Error(`no zoo model ${name}`)
+    const q = quantizeCli(name, join(dir, `${name}-int8.onnx`))
+    const variant = studio.store.getModel(q.json.modelId)
+    if (!variant) throw new Error('variant not stored')
+    const f = await measure(parent.id)
+    const v = await measure(variant.id)
+    const report = await studio.deriveVariant(parent.id, parseRecipe({ method: 'int8-static' }), { outPath: join(dir, `${name}-int8b.onnx`) })
+    const speedup = f.p50 / v.p50
+    const ratio = report.report.fileBytes / report.report.parent.fileBytes
+    out(`| ${name} | ${q.seconds.toFixed(1)} s | ${q.peakMiB.toFixed(0)} MiB | ${pct(ratio)} | ${pct(f.top1, 2)} | ${pct(v.top1, 2)} | ${((v.top1 - f.top1) * 100).toFixed(2)} pt | ${f.p50.toFixed(1)} µs | ${v.p50.toFixed(1)} µs | ${speedup.toFixed(2)}× |`)
+    const qr = report.report.quantization
+    if (qr && speedup < 1.2) {
+      const why = explainSpeed({ speedup, fallback: qr.fallback, boundaries: qr.boundaries, activationType: qr.activationType, dynamic: false, addedTransposes: qr.addedTransposes, depthwiseMacShare: qr.depthwiseMacShare, fp32P50Us: f.p50 })
+      whys.push(`- ${name} (${speedup.toFixed(2)}×): ${why.join(' ')}`)
+    }
+    const h = await studio.deriveVariant(parent.id, parseRecipe({ method: 'fp16' }))
+    const hv = await measure(h.model.id)
+    fp16Rows.push(`| ${name} | ${pct(h.report.fileBytes / h.report.parent.fileBytes)} | ${pct(f.top1, 2)} | ${pct(hv.top1, 2)} | ${((hv.top1 - f.top1) * 100).toFixed(2)} pt | ${hv.p50.toFixed(1)} µs |`)
+  }
+  out()
+  if (whys.length > 0) {
+    out('Why INT8 is under 1.2× faster:')
+    for (const w of whys) out(w)
+    out()
+  }
+  out('FP16 (weights float16; compute float32 where ORT CPU has no float16 kernel)')
+  out('| model | file FP16/FP32 | top-1 FP32 | top-1 FP16 | Δ | p50 FP16 |')
+  out('|---|---|---|---|---|---|')
+  for (const r of fp16Rows) out(r)
+  out()
+  const r8 = byName.get('resnet8')
+  if (r8) {
+    const s = await studio.deriveVariant(r8.id, parseRecipe({ method: 'prune-structured', ratio: 0.5 }))
+    const a = await studio.runAndWait({ kind: 'bench', modelId: r8.id, deviceName: 'local', session: DEFAULT_SESSION_OPTIONS })
+    const b = await studio.runAndWait({ kind: 'bench', modelId: s.model.id, deviceName: 'local', session: DEFAULT_SESSION_OPTIONS })
+    const pa = (a.result as BenchResult).latencyUs.p50
+    const pb = (b.result as BenchResult).latencyUs.p50
+    out(`Structured 50 % on resnet8: MACs ${pct(s.report.macs / s.report.parent.macs)} of the parent, file ${pct(s.report.fileBytes / s.report.parent.fileBytes)}, p50 ${pa.toFixed(1)} → ${pb.toFixed(1)} µs = ${(pa / pb).toFixed(2)}× faster, loads and runs in ORT (${b.status})`)
+  }
+} finally {
+  await studio.close()
+}
