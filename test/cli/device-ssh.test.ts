@@ -72,75 +72,114 @@ describe.skipIf(!hasSshd)('edgebench device add ssh (real sshd)', () => {
     expect(list.map((d) => d.name)).toEqual(['local'])
   })
 
-  it('adds the board with --trust-new-host-key, then probe, bench and eval run on it', () => {
-    const add = cli([...board('pi'), '--trust-new-host-key', '--json'])
-    expect(add.status, add.stderr).toBe(0)
-    const row = JSON.parse(add.stdout) as {
-      kind: string
-      config: Record<string, unknown>
-      info: { nodeVersion: string }
-    }
-    expect(row.kind).toBe('ssh')
-    expect(row.config).toMatchObject({ host: '127.0.0.1', port: server.port, user: server.user, auth: 'key' })
-    expect(row.info.nodeVersion).toBe(process.versions.node)
-    expect(readFileSync(join(dir, 'known_hosts'), 'utf8')).toContain(server.hostPublicKey)
-
-    const probe = cli(['device', 'probe', 'pi', '--json'])
-    expect(probe.status, probe.stderr).toBe(0)
-    expect((JSON.parse(probe.stdout) as { info: { kind: string } }).info.kind).toBe('ssh')
-
-    const bench = cli(['bench', model, '--device', 'pi', ...quick, '--json'])
-    expect(bench.status, bench.stderr).toBe(0)
-    const b = JSON.parse(bench.stdout) as BenchResult
-    expect(b.env.kind).toBe('ssh')
-    expect(b.env.name).toBe('pi')
-    expect(b.latencyUs.count).toBeGreaterThanOrEqual(20)
-
-    const evalArgs = ['eval', model, '--dataset', 'fashion-mnist', '--limit', '200', '--json']
-    const onBoard = cli([...evalArgs, '--device', 'pi'])
-    expect(onBoard.status, onBoard.stderr).toBe(0)
-    const here = cli(evalArgs)
-    expect(here.status, here.stderr).toBe(0)
-    const e1 = JSON.parse(onBoard.stdout) as EvalResult
-    const e2 = JSON.parse(here.stdout) as EvalResult
-    expect(e1.count).toBe(200)
-    expect(e1.top1).toBe(e2.top1)
-    expect(e1.top5).toBe(e2.top5)
-
-    const dup = cli([...board('pi'), '--trust-new-host-key'])
-    expect(dup.status).toBe(2)
-    expect(dup.stderr).toMatch(/already exists/)
-
-    const rm = cli(['device', 'remove', 'pi', '--json'])
-    expect(rm.status, rm.stderr).toBe(0)
-  })
-
-  it('a passphrase-protected key: passphrase from --password-stdin, never written to the database', () => {
-    const key = join(server.dir, 'locked_key')
-    const secret = 'correct horse battery staple'
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', secret, '-f', key])
-    appendFileSync(join(server.dir, 'authorized_keys'), readFileSync(`${key}.pub`))
-    const noPass = cli(board('locked', key))
-    expect(noPass.status).not.toBe(0)
-    expect(noPass.stderr).toMatch(/passphrase/i)
-    const wrong = cli([...board('locked', key), '--password-stdin'], 'not it\n')
-    expect(wrong.status).toBe(1)
-    expect(wrong.stderr).toContain('AUTH_FAILED')
-    const ok = cli([...board('locked', key), '--password-stdin'], `${secret}\n`)
-    expect(ok.status, ok.stderr).toBe(0)
-    // A later command needs the passphrase again: asked the same way.
-    const probe = cli(['device', 'probe', 'locked', '--json', '--password-stdin'], `${secret}\n`)
-    expect(probe.status, probe.stderr).toBe(0)
-    for (const f of ['studio.db', 'studio.db-wal']) {
-      let bytes: Buffer
-      try {
-        bytes = readFileSync(join(dir, f))
-      } catch {
-        continue
+  it(
+    'adds the board with --trust-new-host-key, then probe, bench, eval and sweep run on it',
+    { timeout: 300_000 },
+    () => {
+      const add = cli([...board('pi'), '--trust-new-host-key', '--json'])
+      expect(add.status, add.stderr).toBe(0)
+      const row = JSON.parse(add.stdout) as {
+        kind: string
+        config: Record<string, unknown>
+        info: { nodeVersion: string }
       }
-      expect(bytes.includes(Buffer.from(secret))).toBe(false)
-    }
-  })
+      expect(row.kind).toBe('ssh')
+      expect(row.config).toMatchObject({
+        host: '127.0.0.1',
+        port: server.port,
+        user: server.user,
+        auth: 'key',
+      })
+      expect(row.info.nodeVersion).toBe(process.versions.node)
+      expect(readFileSync(join(dir, 'known_hosts'), 'utf8')).toContain(server.hostPublicKey)
+
+      const probe = cli(['device', 'probe', 'pi', '--json'])
+      expect(probe.status, probe.stderr).toBe(0)
+      expect((JSON.parse(probe.stdout) as { info: { kind: string } }).info.kind).toBe('ssh')
+
+      const bench = cli(['bench', model, '--device', 'pi', ...quick, '--json'])
+      expect(bench.status, bench.stderr).toBe(0)
+      const b = JSON.parse(bench.stdout) as BenchResult
+      expect(b.env.kind).toBe('ssh')
+      expect(b.env.name).toBe('pi')
+      expect(b.latencyUs.count).toBeGreaterThanOrEqual(20)
+
+      const evalArgs = ['eval', model, '--dataset', 'fashion-mnist', '--limit', '200', '--json']
+      const onBoard = cli([...evalArgs, '--device', 'pi'])
+      expect(onBoard.status, onBoard.stderr).toBe(0)
+      const here = cli(evalArgs)
+      expect(here.status, here.stderr).toBe(0)
+      const e1 = JSON.parse(onBoard.stdout) as EvalResult
+      const e2 = JSON.parse(here.stdout) as EvalResult
+      expect(e1.count).toBe(200)
+      expect(e1.top1).toBe(e2.top1)
+      expect(e1.top5).toBe(e2.top5)
+
+      const sweep = cli([
+        'sweep',
+        model,
+        '--device',
+        'pi',
+        '--grid',
+        'fp16',
+        '--limit',
+        '100',
+        ...quick.slice(0, 4),
+        '--json',
+      ])
+      expect(sweep.status, sweep.stderr).toBe(0)
+      const rows = (
+        JSON.parse(sweep.stdout) as {
+          rows: { device: string; p50Us: number | null; top1: number | null; error: string | null }[]
+        }
+      ).rows
+      expect(rows.length).toBeGreaterThanOrEqual(2)
+      for (const row of rows) {
+        expect(row.device).toBe('pi')
+        expect(row.error).toBeNull()
+        expect(row.p50Us).toBeGreaterThan(0)
+        expect(row.top1).toBeGreaterThan(0.5)
+      }
+
+      const dup = cli([...board('pi'), '--trust-new-host-key'])
+      expect(dup.status).toBe(2)
+      expect(dup.stderr).toMatch(/already exists/)
+
+      const rm = cli(['device', 'remove', 'pi', '--json'])
+      expect(rm.status, rm.stderr).toBe(0)
+    },
+  )
+
+  it(
+    'a passphrase-protected key: passphrase from --password-stdin, never written to the database',
+    { timeout: 120_000 },
+    () => {
+      const key = join(server.dir, 'locked_key')
+      const secret = 'correct horse battery staple'
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', secret, '-f', key])
+      appendFileSync(join(server.dir, 'authorized_keys'), readFileSync(`${key}.pub`))
+      const noPass = cli(board('locked', key))
+      expect(noPass.status).not.toBe(0)
+      expect(noPass.stderr).toMatch(/passphrase/i)
+      const wrong = cli([...board('locked', key), '--password-stdin'], 'not it\n')
+      expect(wrong.status).toBe(1)
+      expect(wrong.stderr).toContain('AUTH_FAILED')
+      const ok = cli([...board('locked', key), '--password-stdin'], `${secret}\n`)
+      expect(ok.status, ok.stderr).toBe(0)
+      // A later command needs the passphrase again: asked the same way.
+      const probe = cli(['device', 'probe', 'locked', '--json', '--password-stdin'], `${secret}\n`)
+      expect(probe.status, probe.stderr).toBe(0)
+      for (const f of ['studio.db', 'studio.db-wal']) {
+        let bytes: Buffer
+        try {
+          bytes = readFileSync(join(dir, f))
+        } catch {
+          continue
+        }
+        expect(bytes.includes(Buffer.from(secret))).toBe(false)
+      }
+    },
+  )
 
   it('a key the board refuses gives AUTH_FAILED (exit 1) and stores nothing', () => {
     const r = cli([...board('wrong', server.wrongKey)])
