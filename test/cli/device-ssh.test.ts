@@ -49,7 +49,7 @@ const board = (name: string, key = server.clientKey): string[] => [
   join(server.dir, 'board'),
 ]
 
-describe.skipIf(!hasSshd)('edgebench device add ssh (real sshd)', () => {
+describe.skipIf(!hasSshd)('edgebench device add ssh (real sshd)', { timeout: 180_000 }, () => {
   beforeAll(async () => {
     server = await startSshd()
     dir = mkdtempSync(join(tmpdir(), 'edgebench-cli-ssh-'))

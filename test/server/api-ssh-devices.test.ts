@@ -28,7 +28,7 @@ function fingerprintOf(pubFile: string): string {
   return execFileSync('ssh-keygen', ['-lf', pubFile], { encoding: 'utf8' }).split(/\s+/)[1] as string
 }
 
-describe.skipIf(!hasSshd)('devices:addSsh / devices:remove (real sshd)', () => {
+describe.skipIf(!hasSshd)('devices:addSsh / devices:remove (real sshd)', { timeout: 180_000 }, () => {
   let request: AddSshDeviceRequest
   beforeAll(async () => {
     server = await startSshd()

@@ -43,7 +43,7 @@ async function prepareError(d: SshDevice): Promise<StudioError> {
   throw new Error('prepare should have failed')
 }
 
-describe.skipIf(!hasSshd)('board requirements (real sshd)', () => {
+describe.skipIf(!hasSshd)('board requirements (real sshd)', { timeout: 180_000 }, () => {
   beforeAll(async () => {
     mkdirSync(bin)
     for (const tool of ['sh', 'uname', 'cat', 'nproc', 'getconf', 'hostname', 'head', 'kill']) {

@@ -54,7 +54,7 @@ function fingerprint(pubKeyLine: string): string {
   return execFileSync('ssh-keygen', ['-lf', f], { encoding: 'utf8' }).split(/\s+/)[1] as string
 }
 
-describe.skipIf(!hasSshd)('ssh device (real sshd)', () => {
+describe.skipIf(!hasSshd)('ssh device (real sshd)', { timeout: 180_000 }, () => {
   beforeAll(async () => {
     server = await startSshd()
   })

@@ -51,7 +51,7 @@ function bench(latency = quick): {
   return { kind: 'bench', modelId, deviceName: 'pi', session: DEFAULT_SESSION_OPTIONS, latency }
 }
 
-describe.skipIf(!hasSshd)('runs on an SSH board (real sshd)', () => {
+describe.skipIf(!hasSshd)('runs on an SSH board (real sshd)', { timeout: 180_000 }, () => {
   beforeAll(async () => {
     server = await startSshd()
     const dir = mkdtempSync(join(tmpdir(), 'edgebench-ssh-runs-'))
