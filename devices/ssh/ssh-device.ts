@@ -283,7 +283,7 @@ export class SshDevice implements Device {
 
   private execHasher(conn: SshConnection): RemoteHasher {
     return async (paths, signal) => {
-      const r = await conn.exec(['node', '-e', HASH_SCRIPT, ...paths], signal)
+      const r = await conn.exec(['node', '-e', HASH_SCRIPT, '--', ...paths], signal)
       try {
         const out = JSON.parse(r.stdout) as (string | null)[]
         if (Array.isArray(out) && out.length === paths.length) return out

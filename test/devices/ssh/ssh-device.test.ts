@@ -3,7 +3,7 @@
  * probe, content-addressed deploy, benchmark and on-board evaluation through the agent.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { StudioError } from '../../../common/errors.js'
@@ -124,6 +124,22 @@ describe.skipIf(!hasSshd)('ssh device (real sshd)', { timeout: 180_000 }, () => 
     expect(after.ino).toBe(before.ino)
     expect(after.mtimeMs).toBe(before.mtimeMs)
     expect(again.inputs).toEqual(dep.inputs)
+
+    // The runtime (agent + onnxruntime-node for the board) went up once, named by its hash; a new
+    // connection finds it verified and does not send it again.
+    const runtimeDir = join(server.dir, 'board', 'runtime')
+    const [bundle] = readdirSync(runtimeDir).filter((n) => /^[0-9a-f]{64}$/.test(n))
+    const lib = join(
+      runtimeDir,
+      bundle as string,
+      'node_modules/onnxruntime-node/bin/napi-v6/linux',
+      process.arch,
+      'libonnxruntime.so.1',
+    )
+    const libBefore = statSync(lib)
+    await device().prepare({ name: 'resnet8', path: MODEL }, DEFAULT_SESSION_OPTIONS)
+    expect(statSync(lib).mtimeMs).toBe(libBefore.mtimeMs)
+    expect(readdirSync(runtimeDir).filter((n) => n.includes('.tmp-'))).toEqual([])
 
     const chunks: number[][] = []
     const r = await d.benchmark(again, quick, { onSamples: (c) => chunks.push(c) })
