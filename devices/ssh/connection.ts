@@ -367,7 +367,13 @@ export class SshConnection {
               { cause: err },
             ),
           )
-        } else resolve(sftp)
+        } else {
+          // Closed (e.g. to stop an upload on cancel): the next caller gets a fresh session.
+          sftp.on('close', () => {
+            this.sftpPromise = null
+          })
+          resolve(sftp)
+        }
       })
     })
     return this.sftpPromise

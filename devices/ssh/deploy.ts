@@ -97,20 +97,23 @@ async function put(
   signal?: AbortSignal,
 ): Promise<void> {
   if (signal?.aborted) throw new StudioError('CANCELLED', 'Cancelled')
-  if (src.localPath) {
-    const localPath = src.localPath
-    await call<void>((cb) =>
-      sftp.fastPut(localPath, remotePath, { ...FAST_PUT, fileSize: src.size }, cb),
-    ).catch((e: unknown) => {
-      throw sftpError(`Uploading to ${remotePath}`, e)
-    })
-  } else if (src.content) {
-    const content = src.content
-    await call<void>((cb) => sftp.writeFile(remotePath, content, cb)).catch((e: unknown) => {
-      throw sftpError(`Writing ${remotePath}`, e)
-    })
-  } else {
-    throw new StudioError('INTERNAL', 'An upload needs a local file or content')
+  const transfer = (cb: (err: Error | undefined | null) => void): void => {
+    if (src.localPath) sftp.fastPut(src.localPath, remotePath, { ...FAST_PUT, fileSize: src.size }, cb)
+    else if (src.content) sftp.writeFile(remotePath, src.content, cb)
+    else cb(new StudioError('INTERNAL', 'An upload needs a local file or content'))
+  }
+  // A transfer cannot be stopped half-way except by closing the SFTP session (the connection
+  // opens a new one when next asked); the temp file left behind is never renamed into place.
+  const onAbort = (): void => sftp.end()
+  signal?.addEventListener('abort', onAbort, { once: true })
+  try {
+    await call<void>(transfer)
+  } catch (e) {
+    if (signal?.aborted) throw new StudioError('CANCELLED', 'Cancelled during the upload')
+    if (e instanceof StudioError) throw e
+    throw sftpError(`Uploading to ${remotePath}`, e)
+  } finally {
+    signal?.removeEventListener('abort', onAbort)
   }
 }
 
@@ -123,8 +126,16 @@ export async function rename(sftp: SFTPWrapper, from: string, to: string): Promi
   })
 }
 
+/** Best-effort delete: never fails, and never waits long (a closed SFTP session may not answer). */
 export async function remove(sftp: SFTPWrapper, path: string): Promise<void> {
-  await call<void>((cb) => sftp.unlink(path, cb)).catch(() => undefined)
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([
+    call<void>((cb) => sftp.unlink(path, cb)).catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, 2000)
+    }),
+  ])
+  clearTimeout(timer)
 }
 
 export const tempSuffix = (): string => `.tmp-${randomBytes(6).toString('hex')}`
@@ -160,7 +171,8 @@ export async function deployFile(
     if (sha !== src.sha256) throw mismatch(remotePath, src.sha256, sha ?? null)
     await rename(sftp, tmp, remotePath)
   } catch (e) {
-    await remove(sftp, tmp)
+    // After a cancel the SFTP session is closed; the temp name is random and never renamed.
+    if (!signal?.aborted) await remove(sftp, tmp)
     throw e
   }
   return { remotePath, uploaded: true }

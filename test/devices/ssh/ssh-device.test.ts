@@ -3,6 +3,7 @@
  * probe, content-addressed deploy, benchmark and on-board evaluation through the agent.
  */
 import { execFileSync } from 'node:child_process'
+import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -31,7 +32,7 @@ function device(opts: { key?: string; trust?: boolean; knownHosts?: string } = {
       keyPath: opts.key ?? server.clientKey,
       remoteDir: join(server.dir, 'board'),
     },
-    knownHostsPath: opts.knownHosts ?? join(server.dir, 'known_hosts'),
+    knownHostsPath: opts.knownHosts ?? join(server.dir, 'kh-trusted'),
     ...(opts.trust ? { trustNewHostKey: true } : {}),
   })
   devices.push(d)
@@ -57,6 +58,8 @@ function fingerprint(pubKeyLine: string): string {
 describe.skipIf(!hasSshd)('ssh device (real sshd)', { timeout: 180_000 }, () => {
   beforeAll(async () => {
     server = await startSshd()
+    // Most tests work with a board trusted earlier; the trust flow has its own file.
+    writeFileSync(join(server.dir, 'kh-trusted'), `[127.0.0.1]:${server.port} ${server.hostPublicKey}\n`)
   })
   afterAll(async () => {
     await Promise.allSettled(devices.map((d) => d.close()))
@@ -156,6 +159,24 @@ describe.skipIf(!hasSshd)('ssh device (real sshd)', { timeout: 180_000 }, () => 
     )
     expect(e.code).toBe('MODEL_INVALID')
     expect(e.message).toMatch(/changed/)
+  })
+
+  it('cancel during an upload stops it; nothing half-written is ever used; the next deploy works', async () => {
+    const d = device()
+    await d.deploy({ name: 'resnet8', path: MODEL })
+    const big = join(server.dir, 'big.onnx')
+    const bytes = randomBytes(40 * 1024 * 1024)
+    writeFileSync(big, bytes)
+    const sha256 = createHash('sha256').update(bytes).digest('hex')
+    const remote = join(server.dir, 'board', 'models', `${sha256}.onnx`)
+    const ac = new AbortController()
+    setTimeout(() => ac.abort(), 30)
+    const e = await failure(d.deploy({ name: 'big', path: big, sha256 }, ac.signal))
+    expect(e.code).toBe('CANCELLED')
+    expect(existsSync(remote)).toBe(false)
+    const r = await d.deploy({ name: 'big', path: big, sha256 })
+    expect(r.uploaded).toBe(true)
+    expect(readFileSync(remote).equals(bytes)).toBe(true)
   })
 
   it('a damaged model on the board is replaced, not trusted', async () => {
