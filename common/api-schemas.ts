@@ -4,8 +4,9 @@
  * Objects are strict so a typo in a field name is an error, not a silently ignored setting.
  */
 import { z } from 'zod'
-import type { ApiChannel, ApiPayload } from './api.js'
+import type { ApiChannel, ApiPayload, JobRequests } from './api.js'
 import { StudioError } from './errors.js'
+import { recipeSchema } from './recipe.js'
 
 const id = z.number().int().positive()
 const name = z.string().min(1).max(200)
@@ -73,6 +74,22 @@ const addSsh = z.strictObject({
   trustFingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'not a SHA256 fingerprint').optional(),
 })
 
+// ---- compression jobs ----------------------------------------------------------------------
+
+const jobSchemas = {
+  'variants:derive': z.strictObject({ modelId: id, recipe: recipeSchema }),
+  'sweeps:start': z.strictObject({
+    modelId: id,
+    devices: z.array(name).min(1, 'choose at least one device').max(64),
+    dataset: z.string().min(1).max(4096).optional(),
+    limit: z.number().int().positive().optional(),
+    recipes: z.array(recipeSchema).min(1, 'choose at least one variant').max(100).optional(),
+    session: session.optional(),
+    latency: latency.optional(),
+  }),
+  'jobs:cancel': z.strictObject({ jobId: id }),
+} satisfies { [C in keyof JobRequests]: z.ZodType<ApiPayload<C>> }
+
 /** A schema per channel whose output is exactly the contract's payload type. */
 export type ApiSchemas = { [C in ApiChannel]: z.ZodType<ApiPayload<C>> }
 
@@ -88,6 +105,7 @@ export const apiSchemas: ApiSchemas = {
   'models:inspect': z.strictObject({ modelId: id }),
   'models:variants': z.strictObject({ modelId: id }),
   'models:openDialog': none,
+  ...jobSchemas,
   'devices:list': none,
   'devices:probe': z.strictObject({ name }),
   'devices:addSsh': addSsh,

@@ -6,7 +6,9 @@
  *
  * Types only (plus a few constant lists); no Node, no DOM.
  */
+import type { SweepResult, VariantReport } from './compress.js'
 import type { ErrorInfo } from './errors.js'
+import type { RecipeInput } from './recipe.js'
 import type { Verdict } from './stats.js'
 import type {
   DeviceInfo,
@@ -218,13 +220,64 @@ export interface ReportFile {
   content: string
 }
 
+// ---- compression jobs ----------------------------------------------------------------------
+
+/** What a job id stands for: deriving one variant, or a sweep (derive a grid, then measure it). */
+export type JobKind = 'derive' | 'sweep'
+
+/** A derived variant: its stored record (with lineage) and the derivation's figures. */
+export interface DerivedVariant {
+  model: ModelInfo
+  report: VariantReport
+}
+
+export interface StartSweepRequest {
+  modelId: number
+  /** Device names; at least one. */
+  devices: string[]
+  /** Accuracy dataset; default the model card's. Without either, accuracy is skipped. */
+  dataset?: string
+  /** Evaluate at most this many samples per variant. */
+  limit?: number
+  /** The grid; default DEFAULT_SWEEP (common/compress.ts). */
+  recipes?: RecipeInput[]
+  session?: Partial<SessionOptions>
+  latency?: Partial<LatencySpec>
+}
+
+/** How a job ended: its value, or the error (CANCELLED when cancelled; what was stored stays). */
+export type JobFinished =
+  | { jobId: number; kind: 'derive'; ok: true; value: DerivedVariant }
+  | { jobId: number; kind: 'sweep'; ok: true; value: SweepResult }
+  | { jobId: number; kind: JobKind; ok: false; error: ErrorInfo }
+
+/**
+ * Long compression work runs as jobs, one at a time: the request answers at once with a job id,
+ * progress follows as 'job:progress' (≤ 10/s) and the end as 'job:finished'.
+ */
+export interface JobRequests {
+  /** Derives a variant of a stored model with a recipe (validated by common/recipe.ts). */
+  'variants:derive': { payload: { modelId: number; recipe: RecipeInput }; result: { jobId: number } }
+  /** Derives a grid of variants and benchmarks the parent and each on the chosen devices. */
+  'sweeps:start': { payload: StartSweepRequest; result: { jobId: number } }
+  /** Cancels a queued or running job; false if it was not active. */
+  'jobs:cancel': { payload: { jobId: number }; result: { cancelled: boolean } }
+}
+
+export const JOB_CHANNELS = ['variants:derive', 'sweeps:start', 'jobs:cancel'] as const satisfies readonly (keyof JobRequests)[]
+
+export interface JobEvents {
+  'job:progress': { jobId: number; kind: JobKind; progress: Progress }
+  'job:finished': JobFinished
+}
+
 // ---- requests ------------------------------------------------------------------------------
 
 /**
  * Every request channel: `payload` is what the UI sends (validated in api-schemas.ts), `result`
  * the value of a successful {@link ApiResult}. A channel without a payload takes `undefined`.
  */
-export interface ApiRequests {
+export interface ApiRequests extends JobRequests {
   /** Name, version, host mode and database of the running studio. */
   'app:info': { payload: undefined; result: AppInfo }
   /** Every stored model and variant, oldest first. */
@@ -294,6 +347,7 @@ export const API_CHANNELS = [
   'models:inspect',
   'models:variants',
   'models:openDialog',
+  ...JOB_CHANNELS,
   'devices:list',
   'devices:probe',
   'devices:addSsh',
@@ -313,7 +367,7 @@ export const API_CHANNELS = [
 // ---- events --------------------------------------------------------------------------------
 
 /** Everything main pushes to the UI. Progress comes at most 10 times a second per run. */
-export interface ApiEvents {
+export interface ApiEvents extends JobEvents {
   'run:progress': { runId: number; progress: Progress }
   'run:status': { runId: number; status: RunStatus }
   /** A run ended (finished, failed, cancelled or interrupted); `run` is the stored record. */
@@ -323,7 +377,7 @@ export interface ApiEvents {
 
 export type ApiEventName = keyof ApiEvents
 
-export const API_EVENTS = ['run:progress', 'run:status', 'run:finished', 'device:status'] as const satisfies readonly ApiEventName[]
+export const API_EVENTS = ['run:progress', 'run:status', 'run:finished', 'device:status', 'job:progress', 'job:finished'] as const satisfies readonly ApiEventName[]
 
 /** A pushed event as it travels over the WebSocket (and as the renderer's bridge hands it on). */
 export type ApiEventMessage = { [E in ApiEventName]: { event: E; payload: ApiEvents[E] } }[ApiEventName]

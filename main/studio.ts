@@ -109,8 +109,19 @@ export class Studio {
     return this.runs.enqueue(spec)
   }
 
-  async runAndWait(spec: RunSpec): Promise<RunRecord> {
-    return this.runs.wait(this.runs.enqueue(spec))
+  /** Queues a run and waits for its end; aborting `signal` cancels it (what it measured stays). */
+  async runAndWait(spec: RunSpec, signal?: AbortSignal): Promise<RunRecord> {
+    const id = this.runs.enqueue(spec)
+    const cancel = (): void => {
+      this.runs.cancel(id)
+    }
+    if (signal?.aborted) cancel()
+    signal?.addEventListener('abort', cancel, { once: true })
+    try {
+      return await this.runs.wait(id)
+    } finally {
+      signal?.removeEventListener('abort', cancel)
+    }
   }
 
   /** Derives a compressed variant of a stored model and stores it with its lineage. */
@@ -123,7 +134,9 @@ export class Studio {
     const parent = this.store.getModel(parentId)
     if (!parent) throw new StudioError('NOT_FOUND', `No model with id ${parentId}.`)
     if (!parent.inspect) await this.inspect(parentId)
-    return runSweep(this, this.store.getModel(parentId) ?? parent, opts)
+    // The sweep's signal also cancels the run in progress, not only the steps after it.
+    const host = { store: this.store, dataDir: this.dataDir, runAndWait: (spec: RunSpec) => this.runAndWait(spec, opts.signal) }
+    return runSweep(host, this.store.getModel(parentId) ?? parent, opts)
   }
 
   async close(): Promise<void> {

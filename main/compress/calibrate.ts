@@ -10,6 +10,7 @@
  */
 import * as ort from 'onnxruntime-node'
 import { cpus } from 'node:os'
+import type { Calibrator } from '../../common/compress.js'
 import { StudioError } from '../../common/errors.js'
 import type { Batch } from '../../devices/device.js'
 import { encodeModel } from '../model/onnx-io.js'
@@ -17,8 +18,7 @@ import { graphOf, onnx, type ModelProto } from '../model/proto.js'
 import { ElemType } from '../model/tensor.js'
 import { cloneModel } from './graph-edit.js'
 
-export type Calibrator = 'minmax' | 'percentile' | 'entropy'
-export const CALIBRATORS: readonly Calibrator[] = ['minmax', 'percentile', 'entropy']
+export { CALIBRATORS, type Calibrator } from '../../common/compress.js'
 
 export interface Range {
   min: number

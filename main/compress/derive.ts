@@ -4,6 +4,7 @@
  * reports its figures beside the parent's — with the INT8 explanation for quantized variants.
  */
 import * as ort from 'onnxruntime-node'
+import type { ModelFigures, QuantizationReport, VariantReport } from '../../common/compress.js'
 import { StudioError } from '../../common/errors.js'
 import type { Progress } from '../../common/types.js'
 import type { Batch } from '../../devices/device.js'
@@ -16,7 +17,7 @@ import { inspectDecoded } from '../model/inspect.js'
 import { encodeModel, loadModel, saveModel } from '../model/onnx-io.js'
 import { graphOf, type ModelProto } from '../model/proto.js'
 import { dtypeName } from '../model/tensor.js'
-import { explainQuantized, runtimeGraph, type LayerError, type RuntimeGraph } from './explain.js'
+import { explainQuantized, runtimeGraph, type RuntimeGraph } from './explain.js'
 import { attrInt } from '../model/graph.js'
 import { convertToFp16, type Fp16Report } from './fp16.js'
 import { pruneStructured, pruneUnstructured, type PruneReport } from './prune.js'
@@ -27,42 +28,7 @@ import { recipeLabel, type Recipe } from './recipe.js'
 const EXPLAIN_SAMPLES = 200
 const CALIBRATION_BATCH = 50
 
-export interface ModelFigures {
-  params: number
-  macs: number
-  fileBytes: number
-  gzipBytes: number
-}
-
-export interface QuantizationReport {
-  /** Nodes ORT runs with integer kernels, after its optimiser. */
-  quantizedNodes: { name: string; op: string }[]
-  /** Arithmetic nodes that still run in float, with why where the quantizer knows. */
-  fallback: { name: string; op: string; reason: string }[]
-  /** Float↔int8 conversions left per inference. */
-  boundaries: number
-  layers: LayerError[]
-  agreement: { top1: number; meanCosine: number; samples: number }
-  calibration?: { dataset: string; split: string; samples: number; calibrator: string }
-  activationType?: 'uint8' | 'int8'
-  dynamic: boolean
-  /** Layout Transposes ORT added to the quantized graph beyond the parent's. */
-  addedTransposes: number
-  /** Share of the parent's MACs in grouped/depthwise convolutions. */
-  depthwiseMacShare: number
-}
-
-export interface VariantReport extends ModelFigures {
-  label: string
-  recipe: Recipe
-  file: string
-  parent: ModelFigures
-  seconds: number
-  fp16?: Fp16Report
-  quantization?: QuantizationReport
-  prune?: PruneReport
-  notes: string[]
-}
+export type { ModelFigures, QuantizationReport, VariantReport }
 
 export interface DeriveOptions {
   card?: ModelCard | null

@@ -7,6 +7,7 @@ import * as ort from 'onnxruntime-node'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { LayerError } from '../../common/compress.js'
 import { agreement } from '../../common/metrics.js'
 import type { Batch } from '../../devices/device.js'
 import { encodeModel } from '../model/onnx-io.js'
@@ -36,11 +37,7 @@ export interface RuntimeGraph {
   transposes: number
 }
 
-export interface LayerError {
-  tensor: string
-  cosine: number
-  relativeL2: number
-}
+export type { LayerError }
 
 export interface QuantExplanation {
   runtime: RuntimeGraph

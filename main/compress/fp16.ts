@@ -8,6 +8,7 @@
  * tensor between precisions, those ops are on a blocklist: they keep float32 activations and read
  * their float16 weights through a Cast that ORT folds once at session load. The report lists them.
  */
+import type { Fp16Report } from '../../common/compress.js'
 import { graphOf, type ModelProto, type NodeProto } from '../model/proto.js'
 import { ElemType, float32ToInitializer, initializerToFloat32, tensorDims } from '../model/tensor.js'
 import { assertFloatModel, cloneModel, makeNode, NameGen } from './graph-edit.js'
@@ -19,16 +20,7 @@ export const FP16_CPU_OPS: ReadonlySet<string> = new Set([
   'Concat', 'Flatten', 'Reshape', 'Slice', 'Transpose', 'Clip', 'Identity', 'Squeeze', 'Unsqueeze',
 ])
 
-export interface Fp16Report {
-  /** Nodes computing in float16. */
-  fp16Nodes: number
-  /** Ops left in float32 because the CPU provider has no float16 kernel for them: op → count. */
-  blocked: Record<string, number>
-  /** Initializers converted to float16. */
-  convertedInitializers: number
-  castsInserted: number
-  notes: string[]
-}
+export type { Fp16Report }
 
 type Precision = 'f16' | 'f32'
 
@@ -55,8 +47,9 @@ export function convertToFp16(source: ModelProto): { model: ModelProto; report: 
     const key = `${tensor}->${to}`
     const existing = casts.get(key)
     if (existing) return existing
-    const out = names.fresh(`${tensor}_${to === 'f32' ? 'fp32' : 'fp16'}`)
-    extra.push(makeNode('Cast', [tensor], [out], names.fresh(`Cast_${out}`), { to: to === 'f32' ? ElemType.FLOAT : ElemType.FLOAT16 }))
+    // Short names: one Cast per weight, and long names would be a visible share of the file.
+    const out = names.fresh(`c${casts.size}`)
+    extra.push(makeNode('Cast', [tensor], [out], '', { to: to === 'f32' ? ElemType.FLOAT : ElemType.FLOAT16 }))
     casts.set(key, out)
     return out
   }
@@ -98,5 +91,5 @@ export function convertToFp16(source: ModelProto): { model: ModelProto; report: 
       `ONNX Runtime's CPU provider has no float16 kernels for ${Object.keys(blocked).join(', ')}: these compute in float32 from float16 weights widened once at load, so expect float32 speed on this CPU. Boards with float16 arithmetic (e.g. ARMv8.2 with a float16-capable runtime) can differ.`,
     )
   }
-  return { model, report: { fp16Nodes, blocked, convertedInitializers, castsInserted: casts.size + 0, notes } }
+  return { model, report: { fp16Nodes, blocked, convertedInitializers, castsInserted: casts.size, notes } }
 }

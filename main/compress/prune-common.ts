@@ -3,25 +3,13 @@
  * edits initializers without disturbing other nodes that share them.
  */
 import { assertFloatModel } from './graph-edit.js'
+import type { PruneReport } from '../../common/compress.js'
 import { StudioError } from '../../common/errors.js'
 import { onnx, type GraphProto, type ModelProto, type NodeProto, type TensorProto } from '../model/proto.js'
 import { ElemType, float32ToInitializer, initializerToFloat32, tensorDims, tensorValues } from '../model/tensor.js'
 
 /** What a pruning pass did, for the CLI's --json output and the variant's stored parameters. */
-export interface PruneReport {
-  method: 'structured' | 'unstructured'
-  /** structured: fraction of output channels removed per prunable group; unstructured: target sparsity */
-  ratio: number
-  criterion?: 'l1' | 'bn-scale' | 'bn-activation'
-  scope?: 'global' | 'per-layer'
-  /** per pruned layer / group: channels (structured) or non-zero weights (unstructured) before → after */
-  layers: { name: string; before: number; after: number }[]
-  /** layers left alone because the analysis could not prove pruning them safe, with the reason */
-  skipped: { name: string; reason: string }[]
-  /** unstructured: the achieved overall sparsity of the prunable weights */
-  sparsity?: number
-  notes: string[]
-}
+export type { PruneReport }
 
 /** A ratio or sparsity must lie strictly between 0 and 1. */
 export function assertFraction(value: number, what: string): void {

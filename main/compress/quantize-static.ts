@@ -121,8 +121,6 @@ export async function quantizeStatic(
   })
 
   let weightsQuantized = 0
-  const readers = consumersOf(graph)
-  const usedOnce = (name: string): boolean => (readers.get(name)?.length ?? 0) === 1
   for (const node of quantizedCopy) {
     const w = node.input[1]
     const wt = w ? inits.get(w) : undefined
@@ -130,7 +128,9 @@ export async function quantizeStatic(
     const dims = tensorDims(wt)
     const axis = opts.perChannel ? weightAxis(node, dims) : null
     const { q, scales } = quantizeWeights(initializerToFloat32(wt), dims, axis)
-    const base = inits.get(w) === wt && usedOnce(w) ? w : names.fresh(w)
+    const k = weightsQuantized
+    // Short names: long weight names repeated in Q/DQ plumbing would be a visible share of the file.
+    const base = `w${k}`
     const qName = names.fresh(`${base}_q`)
     const sName = names.fresh(`${base}_s`)
     const dqName = names.fresh(`${base}_dq`)
@@ -159,9 +159,9 @@ export async function quantizeStatic(
       const bias = initializerToFloat32(bt)
       const perChannelScales = scales.length === 1 ? new Float32Array(bias.length).fill(scales[0] as number) : scales
       const qb = quantizeBias(bias, xParams.scale, perChannelScales)
-      const bq = names.fresh(`${b}_q`)
-      const bs = names.fresh(`${b}_s`)
-      const bdq = names.fresh(`${b}_dq`)
+      const bq = names.fresh(`b${k}_q`)
+      const bs = names.fresh(`b${k}_s`)
+      const bdq = names.fresh(`b${k}_dq`)
       newInits.push(
         float32ToInitializer(bq, [bias.length], qb.q, ElemType.INT32),
         float32ToInitializer(bs, [bias.length], qb.scales),

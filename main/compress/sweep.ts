@@ -3,6 +3,7 @@
  * accuracy of the parent and every variant on chosen devices. Each variant and each run is stored
  * as it completes, so a cancelled or failed sweep keeps everything already measured.
  */
+import { DEFAULT_SWEEP, type SweepResult, type SweepRow, type VariantReport } from '../../common/compress.js'
 import { StudioError, toStudioError } from '../../common/errors.js'
 import type { BenchResult, EvalResult, LatencySpec, Progress, SessionOptions } from '../../common/types.js'
 import type { RunSpec } from '../bench/run-spec.js'
@@ -10,23 +11,9 @@ import type { ModelRow } from '../store/store.js'
 import type { RunRecord } from '../../common/types.js'
 import { parseRecipe, recipeLabel, type RecipeInput } from './recipe.js'
 import { cardOf, deriveStored, type VariantHost } from './variants.js'
-import type { VariantReport } from './derive.js'
 import { explainSpeed } from './explain.js'
 
-/** The default grid (issue: fp16, int8 dynamic, int8 static × 3 calibrators, structured, unstructured). */
-export const DEFAULT_SWEEP: readonly RecipeInput[] = [
-  { method: 'fp16' },
-  { method: 'int8-dynamic' },
-  { method: 'int8-static', calibrator: 'minmax' },
-  { method: 'int8-static', calibrator: 'percentile' },
-  { method: 'int8-static', calibrator: 'entropy' },
-  { method: 'prune-structured', ratio: 0.25 },
-  { method: 'prune-structured', ratio: 0.5 },
-  { method: 'prune-structured', ratio: 0.75 },
-  { method: 'prune-unstructured', sparsity: 0.5 },
-  { method: 'prune-unstructured', sparsity: 0.8 },
-  { method: 'prune-unstructured', sparsity: 0.9 },
-]
+export { DEFAULT_SWEEP }
 
 export interface SweepHost extends VariantHost {
   runAndWait(spec: RunSpec): Promise<RunRecord>
@@ -45,35 +32,7 @@ export interface SweepOptions {
   onProgress?: (p: Progress) => void
 }
 
-export interface SweepRow {
-  modelId: number | null
-  name: string
-  label: string
-  method: string
-  device: string
-  params: number | null
-  macs: number | null
-  fileBytes: number | null
-  gzipBytes: number | null
-  p50Us: number | null
-  p90Us: number | null
-  /** Parent p50 / variant p50 on the same device. */
-  speedup: number | null
-  top1: number | null
-  /** Variant top-1 minus parent top-1 (fraction). */
-  top1Delta: number | null
-  benchRunId: number | null
-  evalRunId: number | null
-  error: string | null
-  /** For INT8 variants under 1.2× faster: the measured causes (explainSpeed). */
-  why: string[]
-}
-
-export interface SweepResult {
-  parent: string
-  rows: SweepRow[]
-  variants: VariantReport[]
-}
+export type { SweepResult, SweepRow }
 
 function outcome<T>(run: RunRecord): { result: T | null; error: string | null } {
   return run.status === 'finished' ? { result: run.result as T, error: null } : { result: null, error: run.error ?? run.status }

@@ -29,7 +29,9 @@ import { resourcesDir } from '../paths.js'
 import { toolVersion } from '../report/tool-version.js'
 import type { ModelRow } from '../store/store.js'
 import type { Studio } from '../studio.js'
+import { compressImpls } from './api-compress.js'
 import { createEventHub, type EventHub, type EventListener } from './api-events.js'
+import { createJobRunner, type JobRunner } from './api-jobs.js'
 import { explorePoints, toDeviceSummary, toModelInfo, toRunSummary } from './api-views.js'
 import { compareRuns } from './compare-runs.js'
 import { defaultImportDir, importModelBytes } from './import-bytes.js'
@@ -71,14 +73,14 @@ function desktopOnly(channel: string): never {
   throw new StudioError('BAD_INPUT', `${channel} needs the desktop app; in a browser, drop the file on the window or use Export.`)
 }
 
-function latencyFrom(given: Partial<LatencySpec> | undefined): LatencySpec {
+export function latencyFrom(given: Partial<LatencySpec> | undefined): LatencySpec {
   const spec = { ...DEFAULT_LATENCY_SPEC, ...given }
   // A budget below the minimum measuring time would stop the run before it has its samples.
   return { ...spec, maxMs: Math.max(spec.maxMs, spec.minMs) }
 }
 
 /** Every channel's implementation; the desktop dialogs come from the shell when it has them. */
-function buildImpls(studio: Studio, opts: HandlerOptions, hub: EventHub, now: () => Date): ChannelImpls {
+function buildImpls(studio: Studio, opts: HandlerOptions, hub: EventHub, jobs: JobRunner, now: () => Date): ChannelImpls {
   const getRun = (runId: number): RunRecord => {
     const run = studio.store.getRun(runId)
     if (!run) throw new StudioError('NOT_FOUND', `No run with id ${runId}.`)
@@ -116,6 +118,7 @@ function buildImpls(studio: Studio, opts: HandlerOptions, hub: EventHub, now: ()
       return studio.store.variantsOf(modelId).map(toModelInfo)
     },
     'models:openDialog': opts.desktop?.['models:openDialog'] ?? (async () => desktopOnly('models:openDialog')),
+    ...compressImpls(studio, jobs, withFigures),
     'devices:list': async () => studio.store.listDevices().map((d) => toDeviceSummary(d, hub.statusOf(d.name, d.kind))),
     'devices:probe': async ({ name }) => {
       try {
@@ -185,7 +188,8 @@ function buildImpls(studio: Studio, opts: HandlerOptions, hub: EventHub, now: ()
 export function createHandlers(studio: Studio, opts: HandlerOptions): ApiHandlers {
   const now = opts.now ?? ((): Date => new Date())
   const hub = createEventHub(studio, now)
-  const impl = buildImpls(studio, opts, hub, now)
+  const jobs = createJobRunner(hub, studio.logger)
+  const impl = buildImpls(studio, opts, hub, jobs, now)
 
   async function run<C extends ApiChannel>(channel: C, payload: unknown): Promise<ApiResult<ApiValue<C>>> {
     try {
@@ -206,6 +210,9 @@ export function createHandlers(studio: Studio, opts: HandlerOptions): ApiHandler
     },
     invoke: (channel, payload) => run(channel, payload),
     subscribe: (listener) => hub.subscribe(listener),
-    dispose: () => hub.dispose(),
+    dispose: () => {
+      jobs.dispose()
+      hub.dispose()
+    },
   }
 }

@@ -20,6 +20,8 @@ import { DEFAULT_SESSION_OPTIONS, type BenchResult, type EvalResult } from '../.
 import { explainSpeed } from '../../main/compress/explain.js'
 import { parseRecipe } from '../../main/compress/recipe.js'
 import { Studio } from '../../main/studio.js'
+import { graphOf, loadModel } from '../../main/model/index.js'
+import { ElemType, tensorBytes } from '../../main/model/tensor.js'
 
 const root = resolve(import.meta.dirname, '../..')
 const out = (s = ''): void => void process.stdout.write(`${s}\n`)
@@ -38,6 +40,18 @@ function quantizeCli(model: string, outPath: string): { seconds: number; peakMiB
   return { seconds: secs ?? NaN, peakMiB: (kb ?? NaN) / 1024, json: JSON.parse(r.stdout) as { modelId: number } }
 }
 
+/** Bytes of a QDQ model's int8 weights and of its per-channel metadata (float scales, int32 biases). */
+async function sizeSplit(path: string): Promise<{ int8Weights: number; meta: number }> {
+  const g = graphOf(await loadModel(path))
+  let int8Weights = 0
+  let meta = 0
+  for (const t of g.initializer) {
+    if (t.dataType === ElemType.INT8 && t.dims.length >= 2) int8Weights += tensorBytes(t)
+    else if (t.dims.length === 1 && (t.dataType === ElemType.FLOAT || t.dataType === ElemType.INT32)) meta += tensorBytes(t)
+  }
+  return { int8Weights, meta }
+}
+
 const studio = Studio.open({ dbPath: db })
 try {
   const byName = new Map((await studio.ensureZoo()).map((m) => [m.name, m]))
@@ -48,7 +62,7 @@ try {
     return { p50: (bench.result as BenchResult).latencyUs.p50, top1: (ev.result as EvalResult).top1 }
   }
   out('INT8 static, per-channel, MinMax, uint8 activations, 500 calibration samples; latency p50 on this computer, 1 thread')
-  out('| model | quantize time | peak RSS | file INT8/FP32 | top-1 FP32 | top-1 INT8 | Δ | p50 FP32 | p50 INT8 | speed-up |')
+  out('| model | quantize time | peak RSS | file INT8/FP32 (int8 weights + per-channel scales/bias + graph) | top-1 FP32 | top-1 INT8 | Δ | p50 FP32 | p50 INT8 | speed-up |')
   out('|---|---|---|---|---|---|---|---|---|---|')
   const whys: string[] = []
   const fp16Rows: string[] = []
@@ -63,7 +77,10 @@ try {
     const report = await studio.deriveVariant(parent.id, parseRecipe({ method: 'int8-static' }), { outPath: join(dir, `${name}-int8b.onnx`) })
     const speedup = f.p50 / v.p50
     const ratio = report.report.fileBytes / report.report.parent.fileBytes
-    out(`| ${name} | ${q.seconds.toFixed(1)} s | ${q.peakMiB.toFixed(0)} MiB | ${pct(ratio)} | ${pct(f.top1, 2)} | ${pct(v.top1, 2)} | ${((v.top1 - f.top1) * 100).toFixed(2)} pt | ${f.p50.toFixed(1)} µs | ${v.p50.toFixed(1)} µs | ${speedup.toFixed(2)}× |`)
+    const fp32Bytes = report.report.parent.fileBytes
+    const { int8Weights, meta } = await sizeSplit(report.report.file)
+    const split = `${pct(ratio)} (${pct(int8Weights / fp32Bytes)} + ${pct(meta / fp32Bytes)} + ${pct((report.report.fileBytes - int8Weights - meta) / fp32Bytes)})`
+    out(`| ${name} | ${q.seconds.toFixed(1)} s | ${q.peakMiB.toFixed(0)} MiB | ${split} | ${pct(f.top1, 2)} | ${pct(v.top1, 2)} | ${((v.top1 - f.top1) * 100).toFixed(2)} pt | ${f.p50.toFixed(1)} µs | ${v.p50.toFixed(1)} µs | ${speedup.toFixed(2)}× |`)
     const qr = report.report.quantization
     if (qr && speedup < 1.2) {
       const why = explainSpeed({ speedup, fallback: qr.fallback, boundaries: qr.boundaries, activationType: qr.activationType, dynamic: false, addedTransposes: qr.addedTransposes, depthwiseMacShare: qr.depthwiseMacShare, fp32P50Us: f.p50 })
