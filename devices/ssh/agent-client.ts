@@ -163,7 +163,10 @@ export class AgentClient {
     }
     if (pid && this.conn.lost === null) {
       // The pid is a number from the agent's hello, never user text.
-      await this.conn.exec(['kill', '-TERM', String(pid)]).catch(() => undefined)
+      await Promise.race([
+        this.conn.exec(['kill', '-TERM', String(pid)]).catch(() => undefined),
+        new Promise((r) => setTimeout(r, STOP_WAIT_MS)),
+      ])
     }
     await Promise.race([this.closedPromise, new Promise((r) => setTimeout(r, STOP_WAIT_MS))])
   }

@@ -213,6 +213,18 @@ export class HostKeyUnknownError extends StudioError {
   }
 }
 
+/** SFTP sessions closed or being closed; never handed out again. */
+const closedSessions = new WeakSet<SFTPWrapper>()
+
+/**
+ * Ends an SFTP session (the only way to stop a transfer half-way). The connection opens a new
+ * session for the next caller at once, without waiting for the old one's close to arrive.
+ */
+export function closeSftp(sftp: SFTPWrapper): void {
+  closedSessions.add(sftp)
+  sftp.end()
+}
+
 export class SshConnection {
   private sftpPromise: Promise<SFTPWrapper> | null = null
   private closedError: StudioError | null = null
@@ -354,29 +366,31 @@ export class SshConnection {
     })
   }
 
-  sftp(): Promise<SFTPWrapper> {
-    if (this.closedError) return Promise.reject(this.closedError)
-    this.sftpPromise ??= new Promise<SFTPWrapper>((resolve, reject) => {
+  /** The connection's SFTP session, opened on first use and again after one was closed. */
+  async sftp(): Promise<SFTPWrapper> {
+    if (this.closedError) throw this.closedError
+    const cached = this.sftpPromise ? await this.sftpPromise.catch(() => null) : null
+    if (cached && !closedSessions.has(cached)) return cached
+    const fresh = new Promise<SFTPWrapper>((resolve, reject) => {
       this.client.sftp((err, sftp) => {
-        if (err) {
-          this.sftpPromise = null
-          reject(
-            new StudioError(
-              'DEVICE_ERROR',
-              `The board's SSH server offers no SFTP (${err.message}); enable the sftp subsystem in its sshd_config.`,
-              { cause: err },
-            ),
-          )
-        } else {
-          // Closed (e.g. to stop an upload on cancel): the next caller gets a fresh session.
-          sftp.on('close', () => {
-            this.sftpPromise = null
-          })
-          resolve(sftp)
+        if (!err) {
+          sftp.on('close', () => closedSessions.add(sftp))
+          return resolve(sftp)
         }
+        reject(
+          new StudioError(
+            'DEVICE_ERROR',
+            `The board's SSH server offers no SFTP (${err.message}); enable the sftp subsystem in its sshd_config.`,
+            { cause: err },
+          ),
+        )
       })
     })
-    return this.sftpPromise
+    this.sftpPromise = fresh
+    fresh.catch(() => {
+      if (this.sftpPromise === fresh) this.sftpPromise = null
+    })
+    return fresh
   }
 
   end(): void {

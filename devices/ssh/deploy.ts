@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { posix } from 'node:path'
 import type { SFTPWrapper, Stats } from 'ssh2'
 import { StudioError } from '../../common/errors.js'
+import { closeSftp } from './connection.js'
 
 /** SHA-256 of files on the board (null where a file is missing), in the order asked. */
 export type RemoteHasher = (paths: string[], signal?: AbortSignal) => Promise<(string | null)[]>
@@ -104,10 +105,18 @@ async function put(
   }
   // A transfer cannot be stopped half-way except by closing the SFTP session (the connection
   // opens a new one when next asked); the temp file left behind is never renamed into place.
-  const onAbort = (): void => sftp.end()
+  // The call returns at once on cancel, whether or not ssh2 ever reports the closed transfer.
+  let onAbort = (): void => undefined
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = (): void => {
+      closeSftp(sftp)
+      reject(new StudioError('CANCELLED', 'Cancelled during the upload'))
+    }
+  })
+  aborted.catch(() => undefined)
   signal?.addEventListener('abort', onAbort, { once: true })
   try {
-    await call<void>(transfer)
+    await Promise.race([call<void>(transfer), aborted])
   } catch (e) {
     if (signal?.aborted) throw new StudioError('CANCELLED', 'Cancelled during the upload')
     if (e instanceof StudioError) throw e
