@@ -61,6 +61,19 @@ const runsList = z
 
 const runIds = z.array(id).min(1).max(1000)
 
+const addSsh = z.strictObject({
+  name: z.string().min(1).max(64),
+  host: z.string().min(1).max(255),
+  port: z.number().int().min(1).max(65535).optional(),
+  user: z.string().min(1).max(64),
+  auth: z.enum(['key', 'agent', 'password']),
+  keyPath: z.string().min(1).max(4096).optional(),
+  remoteDir: z.string().min(1).max(1024).optional(),
+  password: z.string().max(1024).optional(),
+  passphrase: z.string().max(1024).optional(),
+  trustFingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'not a SHA256 fingerprint').optional(),
+})
+
 // ---- compression jobs ----------------------------------------------------------------------
 
 const jobSchemas = {
@@ -107,6 +120,8 @@ export const apiSchemas: ApiSchemas = {
     dataset: z.string().min(1).max(4096).optional(),
     windowSeconds: z.number().positive().max(25).optional(),
   }),
+  'devices:addSsh': addSsh,
+  'devices:remove': z.strictObject({ name }),
   'datasets:list': none,
   'runs:start': startRun,
   'runs:cancel': z.strictObject({ runId: id }),

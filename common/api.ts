@@ -129,6 +129,41 @@ export interface AddSerialResult {
   probeError: ErrorInfo | null
 }
 
+/**
+ * A Linux board to add over SSH. The password or passphrase travels only in this request; the
+ * studio keeps it encrypted (desktop, Electron safeStorage) or in memory for the session (browser).
+ */
+export interface AddSshDeviceRequest {
+  name: string
+  host: string
+  /** Default 22. */
+  port?: number
+  user: string
+  auth: 'key' | 'agent' | 'password'
+  /** Private key file on the engine's machine (auth 'key'). */
+  keyPath?: string
+  /** Studio folder on the board; default ~/.edgebench. */
+  remoteDir?: string
+  password?: string
+  passphrase?: string
+  /**
+   * The SHA256 fingerprint the user confirmed. An unknown host key is trusted only when the board
+   * presents exactly this key; a changed key is always refused (HOST_KEY_MISMATCH).
+   */
+  trustFingerprint?: string
+}
+
+/** Where an added board's secret went: encrypted on disk, memory for this session, or none given. */
+export type SecretKeeping = 'encrypted' | 'session' | 'none'
+
+/**
+ * 'devices:addSsh' answers `added`, or `needs-trust` when the board's host key is not known yet:
+ * show the fingerprint, and send the request again with `trustFingerprint` if the user confirms.
+ */
+export type AddSshDeviceResult =
+  | { kind: 'added'; device: DeviceSummary; secrets: SecretKeeping }
+  | { kind: 'needs-trust'; host: string; port: number; fingerprint: string }
+
 /** One bundled dataset (resources/datasets/index.json). */
 export interface DatasetInfo {
   name: string
@@ -308,6 +343,11 @@ export interface ApiRequests extends JobRequests {
   'ports:list': { payload: undefined; result: PortListing }
   /** Saves a serial board and probes it (name, model id); a failed probe keeps the record. */
   'devices:add-serial': { payload: AddSerialRequest; result: AddSerialResult }
+
+  /** Connects to a Linux board over SSH, checks its host key, probes it and registers it. */
+  'devices:addSsh': { payload: AddSshDeviceRequest; result: AddSshDeviceResult }
+  /** Forgets a device and its stored secrets; its past runs stay. `local` cannot be removed. */
+  'devices:remove': { payload: { name: string }; result: { removed: string } }
   /** The bundled datasets, for eval pickers. */
   'datasets:list': { payload: undefined; result: DatasetInfo[] }
   /** Queues a run and answers at once with its id; progress follows as 'run:*' events. */
@@ -357,6 +397,8 @@ export const API_CHANNELS = [
   'devices:probe',
   'ports:list',
   'devices:add-serial',
+  'devices:addSsh',
+  'devices:remove',
   'datasets:list',
   'runs:start',
   'runs:cancel',

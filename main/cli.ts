@@ -8,6 +8,7 @@ import { registerCompress } from './cli/commands-compress.js'
 import { registerDemo } from './cli/commands-demo.js'
 import { registerDevice } from './cli/commands-device.js'
 import { registerSerial } from './cli/commands-device-serial.js'
+import { registerDeviceSsh } from './cli/commands-device-ssh.js'
 import { registerMeasure } from './cli/commands-measure.js'
 import { registerRuns } from './cli/commands-runs.js'
 import { registerServe } from './cli/commands-serve.js'
@@ -21,11 +22,13 @@ function buildProgram(): Command {
     )
     .addOption(new Option('--db <file>', 'the studio database').default(undefined, defaultDbPath()))
     .option('-v, --verbose', 'log what the engine does (stderr)')
+    .option('--password-stdin', "read an SSH board's password (or key passphrase) from stdin")
     .showHelpAfterError()
     .exitOverride()
   registerMeasure(program)
   registerDevice(program)
   registerSerial(program)
+  registerDeviceSsh(program)
   registerCompress(program)
   registerRuns(program)
   registerDemo(program)

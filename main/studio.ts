@@ -10,6 +10,7 @@ import { DeviceRegistry, LOCAL_DEVICE, type DeviceFactory } from './bench/device
 import { Orchestrator } from './bench/orchestrator.js'
 import type { RunSpec } from './bench/run-spec.js'
 import { silentLogger, type Logger } from './log.js'
+import { MemorySecretStore, type SecretStore } from './secrets/secret-store.js'
 import { findCard, listCards, sha256File, type ModelCard } from './model-card.js'
 import { inspectModel } from './model/inspect.js'
 import { deriveStored, type DeriveRequest } from './compress/variants.js'
@@ -22,6 +23,8 @@ import { Store, type DeviceKind, type ModelRow } from './store/store.js'
 export interface StudioOptions {
   dbPath?: string
   logger?: Logger
+  /** Where device passwords/passphrases live; default: memory, for this process only. */
+  secrets?: SecretStore
   /** Device kinds beyond `local`, or replacements (tests). */
   deviceFactories?: Partial<Record<DeviceKind, DeviceFactory>>
 }
@@ -36,16 +39,23 @@ export class Studio {
     readonly logger: Logger,
     readonly dataDir: string,
     deviceFactories: Partial<Record<DeviceKind, DeviceFactory>>,
+    readonly secrets: SecretStore,
   ) {
     this.store = store
-    this.devices = new DeviceRegistry({ store, logger, dataDir }, deviceFactories)
+    this.devices = new DeviceRegistry({ store, logger, dataDir, secrets }, deviceFactories)
     this.runs = new Orchestrator(store, this.devices, logger)
   }
 
   static open(opts: StudioOptions = {}): Studio {
     const dbPath = resolve(opts.dbPath ?? defaultDbPath())
     const store = Store.open(dbPath)
-    return new Studio(store, opts.logger ?? silentLogger, dirname(dbPath), opts.deviceFactories ?? {})
+    return new Studio(
+      store,
+      opts.logger ?? silentLogger,
+      dirname(dbPath),
+      opts.deviceFactories ?? {},
+      opts.secrets ?? new MemorySecretStore(),
+    )
   }
 
   /** Adds a model file to the store (same bytes → same record). Its card is used when it matches. */

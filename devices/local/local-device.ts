@@ -40,7 +40,8 @@ export interface LocalDeviceOptions {
   name?: string
 }
 
-async function sha256File(path: string, signal?: AbortSignal): Promise<string> {
+/** SHA-256 of a model file; a missing or unreadable file is a StudioError saying so. */
+export async function sha256File(path: string, signal?: AbortSignal): Promise<string> {
   const hash = createHash('sha256')
   try {
     for await (const chunk of createReadStream(path, { signal })) hash.update(chunk as Buffer)

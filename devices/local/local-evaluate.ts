@@ -14,7 +14,8 @@ function ownBuffer(a: Float32Array): Float32Array {
   return a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? a : a.slice()
 }
 
-function checkBatch(b: Batch, total: number): void {
+/** A batch whose data, dims and offset agree with each other and with the announced total. */
+export function checkBatch(b: Batch, total: number): void {
   const per = b.dims.slice(1).reduce((x, y) => x * y, 1)
   if (b.dims[0] !== b.count || b.data.length !== b.count * per) {
     throw new StudioError(

@@ -5,12 +5,13 @@
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { app, BrowserWindow, dialog, ipcMain, session, shell, type WebContents } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, safeStorage, session, shell, type WebContents } from 'electron'
 import { createLogger } from '../log.js'
 import { defaultDbPath } from '../paths.js'
 import { createHandlers } from '../server/api-handlers.js'
 import { Studio } from '../studio.js'
 import { desktopChannels } from './dialogs.js'
+import { SafeSecretStore } from './safe-secret-store.js'
 import { forwardEvents, registerIpc } from './ipc.js'
 import { hardenContents, hardenSession, isAppUrl, type AppSource } from './security.js'
 import { createMainWindow } from './window.js'
@@ -42,7 +43,9 @@ async function main(): Promise<void> {
   await app.whenReady()
 
   const logger = createLogger('info')
-  const studio = Studio.open({ dbPath: defaultDbPath(), logger })
+  // Device passwords/passphrases: encrypted with safeStorage, never in the database.
+  const secrets = new SafeSecretStore(safeStorage, join(app.getPath('userData'), 'secrets'), logger)
+  const studio = Studio.open({ dbPath: defaultDbPath(), logger, secrets })
   const source = appSource()
   hardenSession(session.defaultSession)
   let win: BrowserWindow | null = null

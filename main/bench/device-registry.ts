@@ -3,13 +3,17 @@
  * Each device kind registers a factory (`DeviceFactory`) that turns a stored record into a Device;
  * a kind with no factory gives a clear error instead of a half-working device.
  */
+import { join } from 'node:path'
 import { StudioError } from '../../common/errors.js'
 import type { Device } from '../../devices/device.js'
 import { LocalDevice } from '../../devices/local/local-device.js'
 import { parseSerialConfig } from '../../devices/serial/config.js'
 import { SerialDevice } from '../../devices/serial/serial-device.js'
 import { inspectModel } from '../model/inspect.js'
+import { parseSshConfig } from '../../devices/ssh/ssh-config.js'
+import { SshDevice } from '../../devices/ssh/ssh-device.js'
 import type { Logger } from '../log.js'
+import { MemorySecretStore, secretKey, type SecretStore } from '../secrets/secret-store.js'
 import type { DeviceKind, DeviceRow, Store } from '../store/store.js'
 
 export const LOCAL_DEVICE = 'local'
@@ -20,6 +24,29 @@ export interface DeviceContext {
   logger: Logger
   /** The studio's data directory (known_hosts, caches). */
   dataDir: string
+  /** Device passwords and passphrases (never in the store). */
+  secrets?: SecretStore
+}
+
+/** The studio-managed known_hosts file every SSH device checks host keys against. */
+export function knownHostsPath(ctx: Pick<DeviceContext, 'dataDir'>): string {
+  return join(ctx.dataDir, 'known_hosts')
+}
+
+/** An SSH board from its record; secrets come from the context's SecretStore when a connect needs them. */
+export const sshFactory: DeviceFactory = (row, ctx) => {
+  const secrets = ctx.secrets ?? new MemorySecretStore()
+  return new SshDevice({
+    name: row.name,
+    config: parseSshConfig(row.config, row.name),
+    knownHostsPath: knownHostsPath(ctx),
+    logger: ctx.logger,
+    secrets: async (need) => {
+      const password = need.password ? await secrets.get(secretKey(row.name, 'password')) : null
+      const passphrase = need.passphrase ? await secrets.get(secretKey(row.name, 'passphrase')) : null
+      return { ...(password !== null ? { password } : {}), ...(passphrase !== null ? { passphrase } : {}) }
+    },
+  })
 }
 
 export type DeviceFactory = (row: DeviceRow, ctx: DeviceContext) => Device
@@ -37,6 +64,7 @@ const defaultFactories: Partial<Record<DeviceKind, DeviceFactory>> = {
         return { inputs: r.inputs, outputs: r.outputs }
       },
     }),
+  ssh: sshFactory,
 }
 
 export class DeviceRegistry {

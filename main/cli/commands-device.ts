@@ -5,6 +5,7 @@
 import type { Command } from 'commander'
 import { StudioError } from '../../common/errors.js'
 import { LOCAL_DEVICE } from '../bench/device-registry.js'
+import { removeDevice } from '../bench/ssh-boards.js'
 import { openStudio } from './context.js'
 import { printJson, printLine, table } from './output.js'
 
@@ -45,11 +46,8 @@ export function registerDevice(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (name: string, opts: { json?: boolean }, cmd: Command) => {
       if (name === LOCAL_DEVICE) throw new StudioError('BAD_INPUT', 'This computer cannot be removed.')
-      const studio = openStudio(cmd)
-      await studio.devices.drop(name)
-      if (!studio.store.removeDevice(name)) {
-        throw new StudioError('NOT_FOUND', `No device named '${name}'. See 'edgebench device list'.`)
-      }
+      // Also forgets the device's secrets and closes its connection.
+      await removeDevice(openStudio(cmd), name)
       if (opts.json) return printJson({ removed: name })
       printLine(`removed ${name}`)
     })

@@ -3,15 +3,18 @@ import type { Command } from 'commander'
 import { createLogger } from '../log.js'
 import { defaultDbPath } from '../paths.js'
 import { Studio } from '../studio.js'
+import { CliSecretStore } from './cli-secrets.js'
 
 let current: Studio | null = null
 const interrupt = new AbortController()
 
 export function openStudio(cmd: Command): Studio {
-  const opts = cmd.optsWithGlobals<{ db?: string; verbose?: boolean }>()
+  const opts = cmd.optsWithGlobals<{ db?: string; verbose?: boolean; passwordStdin?: boolean }>()
   current = Studio.open({
     dbPath: opts.db ?? defaultDbPath(),
     logger: createLogger(opts.verbose ? 'debug' : 'warn'),
+    // Board passwords/passphrases: asked when a connect needs them, never stored.
+    secrets: new CliSecretStore({ passwordStdin: opts.passwordStdin === true }),
   })
   return current
 }

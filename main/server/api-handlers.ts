@@ -21,8 +21,10 @@ import {
   type LatencySpec,
   type RunRecord,
 } from '../../common/types.js'
+import { HostKeyUnknownError } from '../../devices/ssh/connection.js'
 import type { RunSpec } from '../bench/run-spec.js'
 import { listPorts } from '../../devices/serial/ports.js'
+import { addSshDevice, removeDevice } from '../bench/ssh-boards.js'
 import { listDatasets } from '../data/datasets.js'
 import { addSerialDevice } from '../serial-setup.js'
 import { resourcesDir } from '../paths.js'
@@ -137,6 +139,28 @@ function buildImpls(studio: Studio, opts: HandlerOptions, hub: EventHub, jobs: J
       if (r.info) hub.setDeviceStatus(p.name, { state: 'online', since: now().toISOString() })
       else if (r.probeError) hub.setDeviceStatus(p.name, { state: 'error', error: r.probeError })
       return { device: toDeviceSummary(r.device, hub.statusOf(r.device.name, r.device.kind)), probeError: r.probeError }
+    },
+    'devices:addSsh': async (p) => {
+      const { trustFingerprint, ...rest } = p
+      try {
+        const row = await addSshDevice(studio, { ...rest, ...(trustFingerprint ? { trustNewHostKey: trustFingerprint } : {}) })
+        hub.setDeviceStatus(row.name, { state: 'online', since: now().toISOString() })
+        const secret = p.password !== undefined || p.passphrase !== undefined
+        return {
+          kind: 'added' as const,
+          device: toDeviceSummary(row, hub.statusOf(row.name, row.kind)),
+          secrets: !secret ? ('none' as const) : studio.secrets.persistent ? ('encrypted' as const) : ('session' as const),
+        }
+      } catch (e) {
+        if (e instanceof HostKeyUnknownError) {
+          return { kind: 'needs-trust' as const, host: p.host, port: p.port ?? 22, fingerprint: e.fingerprint }
+        }
+        throw e
+      }
+    },
+    'devices:remove': async ({ name }) => {
+      await removeDevice(studio, name)
+      return { removed: name }
     },
     'datasets:list': async () => listDatasets(resourcesDir()),
     'runs:start': async (p) => {
