@@ -51,7 +51,13 @@ export function createJobRunner(hub: Pick<EventHub, 'emit'>, logger: Logger): Jo
     const progress = throttle<Progress>((p) => hub.emit('job:progress', { jobId, kind, progress: p }))
     try {
       if (controller.signal.aborted) throw toStudioError(controller.signal.reason)
-      const value = await work(controller.signal, (p) => progress.push(p))
+      // A phase's last update (e.g. calibration 100 %) is delivered before the next phase's first.
+      let phase: Progress['phase'] | null = null
+      const value = await work(controller.signal, (p) => {
+        if (phase !== null && p.phase !== phase) progress.flush()
+        phase = p.phase
+        progress.push(p)
+      })
       progress.flush()
       // The union member for K; TypeScript cannot pair a generic kind with its value by itself.
       finish({ jobId, kind, ok: true, value } as JobFinished)
