@@ -88,24 +88,57 @@ async function runAll(bytes: Uint8Array, level: 'all' | 'disabled', samples: Bat
   return out
 }
 
-function drift(a: Float32Array[], b: Float32Array[]): { cosine: number; relativeL2: number } {
-  let dot = 0
-  let na = 0
-  let nb = 0
-  let diff = 0
-  a.forEach((x, k) => {
-    const y = b[k] as Float32Array
+/** Running sums for the cosine similarity and relative L2 of one tensor across batches. */
+class Drift {
+  private dot = 0
+  private na = 0
+  private nb = 0
+  private diff = 0
+
+  add(x: Float32Array, y: Float32Array): void {
     for (let i = 0; i < x.length; i++) {
       const u = x[i] as number
       const v = y[i] as number
-      dot += u * v
-      na += u * u
-      nb += v * v
-      diff += (u - v) * (u - v)
+      this.dot += u * v
+      this.na += u * u
+      this.nb += v * v
+      this.diff += (u - v) * (u - v)
     }
-  })
-  const cosine = na === 0 && nb === 0 ? 1 : dot / (Math.sqrt(na * nb) || 1)
-  return { cosine, relativeL2: na === 0 ? Math.sqrt(diff) : Math.sqrt(diff / na) }
+  }
+
+  result(): { cosine: number; relativeL2: number } {
+    const cosine = this.na === 0 && this.nb === 0 ? 1 : this.dot / (Math.sqrt(this.na * this.nb) || 1)
+    return { cosine, relativeL2: this.na === 0 ? Math.sqrt(this.diff) : Math.sqrt(this.diff / this.na) }
+  }
+}
+
+/**
+ * Per-tensor drift, batch by batch (memory stays one batch of activations). The simulated graph
+ * (no fusion) exposes every DequantizeLinear output; fused int8 kernels differ from it only in the
+ * rounding of their int32 accumulators.
+ */
+async function layerDrift(fp32: ModelProto, quantized: ModelProto, samples: Batch[], tensors: Map<string, string>): Promise<LayerError[]> {
+  const names = [...tensors.keys()]
+  const dqs = [...tensors.values()]
+  const opts = { graphOptimizationLevel: 'disabled' as const, intraOpNumThreads: 1, logSeverityLevel: 3 as const }
+  const a = await ort.InferenceSession.create(withOutputs(fp32, names), opts)
+  const b = await ort.InferenceSession.create(withOutputs(quantized, dqs), opts)
+  const drifts = names.map(() => new Drift())
+  try {
+    for (const batch of samples) {
+      const ra = await a.run({ [a.inputNames[0] ?? '']: new ort.Tensor('float32', batch.data, batch.dims) }, names)
+      const rb = await b.run({ [b.inputNames[0] ?? '']: new ort.Tensor('float32', batch.data, batch.dims) }, dqs)
+      names.forEach((n, i) => {
+        const x = ra[n]?.data
+        const y = rb[dqs[i] ?? '']?.data
+        if (x instanceof Float32Array && y instanceof Float32Array) drifts[i]?.add(x, y)
+      })
+    }
+  } finally {
+    await a.release()
+    await b.release()
+  }
+  return names.map((t, i) => ({ tensor: t, ...(drifts[i] as Drift).result() }))
 }
 
 /**
@@ -135,15 +168,7 @@ export async function explainQuantized(
   const refScores = concat(ref.get(output) ?? [])
   const classes = count > 0 ? refScores.length / count : 1
   const agree = agreement(refScores, concat(got.get(output) ?? []), classes)
-  const layers: LayerError[] = []
-  if (tensors.size > 0) {
-    // The simulated graph (no fusion) exposes every DequantizeLinear output; fused int8 kernels
-    // differ from it only in the rounding of their int32 accumulators.
-    const names = [...tensors.keys()]
-    const a = await runAll(withOutputs(fp32, names), 'disabled', samples, names)
-    const b = await runAll(withOutputs(quantized, [...tensors.values()]), 'disabled', samples, [...tensors.values()])
-    for (const [t, dq] of tensors) layers.push({ tensor: t, ...drift(a.get(t) ?? [], b.get(dq) ?? []) })
-  }
+  const layers = tensors.size > 0 ? await layerDrift(fp32, quantized, samples, tensors) : []
   return { runtime, layers, agreement: { top1: agree.top1Agreement, meanCosine: agree.meanCosine, samples: count } }
 }
 
