@@ -6,9 +6,7 @@
  *
  * Types only (plus a few constant lists); no Node, no DOM.
  */
-import type { SweepResult, VariantReport } from './compress.js'
 import type { ErrorInfo } from './errors.js'
-import type { RecipeInput } from './recipe.js'
 import type { Verdict } from './stats.js'
 import type {
   DeviceInfo,
@@ -20,6 +18,18 @@ import type {
   RunStatus,
   SessionOptions,
 } from './types.js'
+
+import type {
+  AddSerialRequest,
+  AddSerialResult,
+  AddSshDeviceRequest,
+  AddSshDeviceResult,
+  PortListing,
+} from './api-boards.js'
+import { JOB_CHANNELS, type JobEvents, type JobRequests } from './api-jobs.js'
+
+export * from './api-boards.js'
+export * from './api-jobs.js'
 
 /** What every request answers: a value, or an error with a code and a message a user can act on. */
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo }
@@ -88,81 +98,6 @@ export interface DeviceSummary {
   createdAt: string
   updatedAt: string
 }
-
-/** A serial port present on the engine's machine. */
-export interface SerialPortInfo {
-  path: string
-  manufacturer: string | null
-  serialNumber: string | null
-  vendorId: string | null
-  productId: string | null
-}
-
-/** The serial ports found, and how: serialport's list, or a scan of /dev names after it failed. */
-export interface PortListing {
-  ports: SerialPortInfo[]
-  source: 'serialport' | 'scan'
-  /** Why the scan was used, when it was. A path can always be typed by hand. */
-  note: string | null
-}
-
-/** Registers a board running MLPerf Tiny runner firmware (`edgebench device add serial`). */
-export interface AddSerialRequest {
-  name: string
-  path: string
-  /** Default 115200, 8 data bits, no parity, 1 stop bit. */
-  baudRate?: number
-  dataBits?: 5 | 6 | 7 | 8
-  parity?: 'none' | 'even' | 'odd' | 'mark' | 'space'
-  stopBits?: 1 | 1.5 | 2
-  /** The studio model the firmware's model is (size, MACs, preprocessing). */
-  modelId?: number
-  /** Dataset for accuracy runs, e.g. 'fashion-mnist'. */
-  dataset?: string
-  /** Performance-mode window; MLPerf Tiny's rule is 10 s. */
-  windowSeconds?: number
-}
-
-/** The saved device; `probeError` when the board did not answer (the record is kept). */
-export interface AddSerialResult {
-  device: DeviceSummary
-  probeError: ErrorInfo | null
-}
-
-/**
- * A Linux board to add over SSH. The password or passphrase travels only in this request; the
- * studio keeps it encrypted (desktop, Electron safeStorage) or in memory for the session (browser).
- */
-export interface AddSshDeviceRequest {
-  name: string
-  host: string
-  /** Default 22. */
-  port?: number
-  user: string
-  auth: 'key' | 'agent' | 'password'
-  /** Private key file on the engine's machine (auth 'key'). */
-  keyPath?: string
-  /** Studio folder on the board; default ~/.edgebench. */
-  remoteDir?: string
-  password?: string
-  passphrase?: string
-  /**
-   * The SHA256 fingerprint the user confirmed. An unknown host key is trusted only when the board
-   * presents exactly this key; a changed key is always refused (HOST_KEY_MISMATCH).
-   */
-  trustFingerprint?: string
-}
-
-/** Where an added board's secret went: encrypted on disk, memory for this session, or none given. */
-export type SecretKeeping = 'encrypted' | 'session' | 'none'
-
-/**
- * 'devices:addSsh' answers `added`, or `needs-trust` when the board's host key is not known yet:
- * show the fingerprint, and send the request again with `trustFingerprint` if the user confirms.
- */
-export type AddSshDeviceResult =
-  | { kind: 'added'; device: DeviceSummary; secrets: SecretKeeping }
-  | { kind: 'needs-trust'; host: string; port: number; fingerprint: string }
 
 /** One bundled dataset (resources/datasets/index.json). */
 export interface DatasetInfo {
@@ -258,57 +193,6 @@ export interface ReportFile {
   fileName: string
   mimeType: string
   content: string
-}
-
-// ---- compression jobs ----------------------------------------------------------------------
-
-/** What a job id stands for: deriving one variant, or a sweep (derive a grid, then measure it). */
-export type JobKind = 'derive' | 'sweep'
-
-/** A derived variant: its stored record (with lineage) and the derivation's figures. */
-export interface DerivedVariant {
-  model: ModelInfo
-  report: VariantReport
-}
-
-export interface StartSweepRequest {
-  modelId: number
-  /** Device names; at least one. */
-  devices: string[]
-  /** Accuracy dataset; default the model card's. Without either, accuracy is skipped. */
-  dataset?: string
-  /** Evaluate at most this many samples per variant. */
-  limit?: number
-  /** The grid; default DEFAULT_SWEEP (common/compress.ts). */
-  recipes?: RecipeInput[]
-  session?: Partial<SessionOptions>
-  latency?: Partial<LatencySpec>
-}
-
-/** How a job ended: its value, or the error (CANCELLED when cancelled; what was stored stays). */
-export type JobFinished =
-  | { jobId: number; kind: 'derive'; ok: true; value: DerivedVariant }
-  | { jobId: number; kind: 'sweep'; ok: true; value: SweepResult }
-  | { jobId: number; kind: JobKind; ok: false; error: ErrorInfo }
-
-/**
- * Long compression work runs as jobs, one at a time: the request answers at once with a job id,
- * progress follows as 'job:progress' (≤ 10/s) and the end as 'job:finished'.
- */
-export interface JobRequests {
-  /** Derives a variant of a stored model with a recipe (validated by common/recipe.ts). */
-  'variants:derive': { payload: { modelId: number; recipe: RecipeInput }; result: { jobId: number } }
-  /** Derives a grid of variants and benchmarks the parent and each on the chosen devices. */
-  'sweeps:start': { payload: StartSweepRequest; result: { jobId: number } }
-  /** Cancels a queued or running job; false if it was not active. */
-  'jobs:cancel': { payload: { jobId: number }; result: { cancelled: boolean } }
-}
-
-export const JOB_CHANNELS = ['variants:derive', 'sweeps:start', 'jobs:cancel'] as const satisfies readonly (keyof JobRequests)[]
-
-export interface JobEvents {
-  'job:progress': { jobId: number; kind: JobKind; progress: Progress }
-  'job:finished': JobFinished
 }
 
 // ---- requests ------------------------------------------------------------------------------
