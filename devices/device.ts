@@ -34,6 +34,34 @@ export interface Deployment {
   sessionRssBytes: number | null
 }
 
+/** What a runner reports after loading a model into a session. */
+export interface LoadedSession {
+  inputs: TensorInfo[]
+  outputs: TensorInfo[]
+  sessionCreateMs: number
+  sessionRssBytes: number | null
+}
+
+/** The Deployment of `model` (hashed `sha256`) loaded into a session on `deviceName`. */
+export function deploymentOf(
+  deviceName: string,
+  model: ModelRef,
+  sha256: string,
+  session: SessionOptions,
+  loaded: LoadedSession,
+): Deployment {
+  return {
+    deviceName,
+    model: { ...model, sha256 },
+    sha256,
+    session: { ...session },
+    inputs: loaded.inputs,
+    outputs: loaded.outputs,
+    sessionCreateMs: loaded.sessionCreateMs,
+    sessionRssBytes: loaded.sessionRssBytes,
+  }
+}
+
 /** Raw latency measurement; statistics are computed by the caller from the samples. */
 export interface RawLatency {
   /** Every timed sample, microseconds, in order. */

@@ -22,6 +22,7 @@ import type {
   Predictions,
   RawLatency,
 } from '../device.js'
+import { deploymentOf } from '../device.js'
 import type { EventMessage, TerminalMessage } from './messages.js'
 import { probeLocal } from './probe.js'
 import { RunnerProcess } from './runner-process.js'
@@ -127,16 +128,7 @@ export class LocalDevice implements Device {
     const proc = await this.start(signal)
     const loaded = await this.load(proc, model.path, session, signal)
     this.slots.set(key, { proc, fresh: true, busy: false })
-    return {
-      deviceName: this.name,
-      model: { ...model, sha256 },
-      sha256,
-      session: { ...session },
-      inputs: loaded.inputs,
-      outputs: loaded.outputs,
-      sessionCreateMs: loaded.sessionCreateMs,
-      sessionRssBytes: loaded.sessionRssBytes,
-    }
+    return deploymentOf(this.name, model, sha256, session, loaded)
   }
 
   async benchmark(dep: Deployment, spec: LatencySpec, hooks: BenchmarkHooks = {}): Promise<RawLatency> {

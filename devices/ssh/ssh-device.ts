@@ -21,6 +21,7 @@ import type {
   ProgressCallback,
   RawLatency,
 } from '../device.js'
+import { deploymentOf } from '../device.js'
 import { benchProgress, sha256File } from '../local/local-device.js'
 import { ortVersion } from '../local/probe.js'
 import { AgentClient, type DeviceLogger } from './agent-client.js'
@@ -33,9 +34,12 @@ import { PROBE_SCRIPT, checkNode, parseProbe, type BoardProbe } from './probe.js
 
 export const DEFAULT_REMOTE_DIR = '.edgebench'
 
-/** A board-side hasher for when no agent runs yet: node hashes the files given as argv. */
+/**
+ * A board-side hasher for when no agent runs yet (before the runtime is uploaded): node hashes the
+ * files given as argv and writes the hex digests as JSON on stdout.
+ */
 const HASH_SCRIPT =
-  "const c=require('crypto'),f=require('fs');console.log(JSON.stringify(process.argv.slice(1).map(p=>{try{return c.createHash('sha256').update(f.readFileSync(p)).digest('hex')}catch(e){return null}})))"
+  "const c=require('crypto'),f=require('fs');process.stdout.write(JSON.stringify(process.argv.slice(1).map(p=>{try{return c.createHash('sha256').update(f.readFileSync(p)).digest('hex')}catch(e){return null}})))"
 
 export interface SshDeviceOptions {
   name: string
@@ -147,16 +151,7 @@ export class SshDevice implements Device {
     const { sha256, remotePath } = await this.deploy(model, signal)
     const agent = await this.ensureAgent(signal)
     const info = await this.load(agent, remotePath, sha256, session, signal)
-    return {
-      deviceName: this.name,
-      model: { ...model, sha256 },
-      sha256,
-      session: { ...session },
-      inputs: info.inputs,
-      outputs: info.outputs,
-      sessionCreateMs: info.sessionCreateMs,
-      sessionRssBytes: info.sessionRssBytes,
-    }
+    return deploymentOf(this.name, model, sha256, session, info)
   }
 
   async benchmark(dep: Deployment, spec: LatencySpec, hooks: BenchmarkHooks = {}): Promise<RawLatency> {
