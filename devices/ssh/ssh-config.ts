@@ -4,7 +4,8 @@
  */
 import { StudioError } from '../../common/errors.js'
 import { readFileSync } from 'node:fs'
-import { keyIsEncrypted, type SshAuth, type SshConfig } from './connection.js'
+import type { SshAuth, SshConfig } from './connection.js'
+import { keyIsEncrypted } from './private-key.js'
 
 const AUTHS: readonly SshAuth[] = ['key', 'agent', 'password']
 
