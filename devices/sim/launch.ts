@@ -1,8 +1,13 @@
 /**
  * Starting the pieces of a simulated serial board: a pty pair made by socat, and the simulator
  * process on one end. Used by the demo, the benchmark script and the integration tests.
+ * `startSimulatorOnPty` instead lets socat make one pty and hand its master to the simulator
+ * (`EXEC:…,nofork`): no relay process, as with a real USB-serial port.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { StudioError } from '../../common/errors.js'
 
@@ -78,21 +83,32 @@ export interface RunningSimulator {
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url))
 
-/** Starts `devices/sim/main.ts` and resolves once it serves the port. */
-export async function startSimulator(o: SimulatorOptions, timeoutMs = 30_000): Promise<RunningSimulator> {
-  const args = ['--import', 'tsx', MAIN, '--port', o.port, '--model', o.model]
+function simArgs(o: Omit<SimulatorOptions, 'port'>): string[] {
+  const args = ['--import', 'tsx', MAIN, '--model', o.model]
   if (o.usPerInference !== undefined) args.push('--us-per-inference', String(o.usPerInference))
   for (const f of o.faults ?? []) args.push('--fault', f)
   if (o.name !== undefined) args.push('--name', o.name)
   if (o.modelId !== undefined) args.push('--model-id', o.modelId)
   if (o.clockStartUs !== undefined) args.push('--clock-start', String(o.clockStartUs))
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+  return args
+}
+
+/** Resolves once the child prints `sim-dut ready` on stderr; rejects if it exits first. */
+function whenReady(
+  child: ChildProcess,
+  onStderr: ((s: string) => void) | undefined,
+  timeoutMs: number,
+): Promise<void> {
   let text = ''
-  await new Promise<void>((resolve, reject) => {
+  return new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new StudioError('TIMEOUT', `The simulator did not start within ${timeoutMs} ms: ${text}`)),
       timeoutMs,
     )
+    child.once('error', (e) => {
+      clearTimeout(timer)
+      reject(new StudioError('DEVICE_UNREACHABLE', `The simulator did not start: ${e.message}`, { cause: e }))
+    })
     child.once('exit', (code) => {
       clearTimeout(timer)
       reject(new StudioError('DEVICE_ERROR', `The simulator exited (${code}): ${text.trim()}`))
@@ -100,7 +116,7 @@ export async function startSimulator(o: SimulatorOptions, timeoutMs = 30_000): P
     child.stderr?.on('data', (d: Buffer) => {
       const s = d.toString()
       text += s
-      o.onStderr?.(s)
+      onStderr?.(s)
       if (text.includes('sim-dut ready')) {
         clearTimeout(timer)
         child.removeAllListeners('exit')
@@ -108,5 +124,58 @@ export async function startSimulator(o: SimulatorOptions, timeoutMs = 30_000): P
       }
     })
   })
+}
+
+/** Starts `devices/sim/main.ts` and resolves once it serves the port. */
+export async function startSimulator(o: SimulatorOptions, timeoutMs = 30_000): Promise<RunningSimulator> {
+  const child = spawn(process.execPath, [...simArgs(o), '--port', o.port], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  await whenReady(child, o.onStderr, timeoutMs)
   return { process: child, stop: () => stop(child) }
+}
+
+const shellQuote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`
+
+/**
+ * One pty whose master the simulator holds: `socat PTY,raw,echo=0,link=<dir>/dut
+ * EXEC:<dir>/sim.sh,nofork`. The wrapper script carries the arguments, so no path has to survive
+ * socat's address syntax. Resolves with the slave path the host opens.
+ */
+export async function startSimulatorOnPty(
+  o: Omit<SimulatorOptions, 'port'>,
+  timeoutMs = 30_000,
+): Promise<RunningSimulator & { path: string }> {
+  if (!hasSocat()) throw new StudioError('DEVICE_UNREACHABLE', SOCAT_MISSING)
+  const dir = mkdtempSync(join(tmpdir(), 'edgebench-sim-'))
+  if (!/^[\w./-]+$/.test(dir)) {
+    rmSync(dir, { recursive: true, force: true })
+    throw new StudioError(
+      'BAD_INPUT',
+      `The temp directory ${dir} has characters socat cannot take; set TMPDIR to a plain path.`,
+    )
+  }
+  const script = join(dir, 'sim.sh')
+  const argv = [process.execPath, ...simArgs(o), '--stdio'].map(shellQuote).join(' ')
+  writeFileSync(script, `#!/bin/sh\nexec ${argv}\n`)
+  chmodSync(script, 0o700)
+  const path = join(dir, 'dut')
+  const child = spawn('socat', ['-d', '-d', `PTY,raw,echo=0,link=${path}`, `EXEC:${script},nofork`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  try {
+    await whenReady(child, o.onStderr, timeoutMs)
+  } catch (e) {
+    await stop(child)
+    rmSync(dir, { recursive: true, force: true })
+    throw e
+  }
+  return {
+    process: child,
+    path,
+    stop: async () => {
+      await stop(child)
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
 }

@@ -2,10 +2,15 @@
  * `npm run sim:dut -- --port <pty> --model <onnx> [--us-per-inference N] [--fault kind@cmd#n]…`
  * A serial device-under-test on a real port (a socat pty): the runner protocol, a real ONNX model,
  * its own microsecond clock. Only protocol goes to the port; diagnostics go to stderr.
+ *
+ * `--stdio` serves stdin/stdout instead, for `socat PTY,raw,echo=0,link=<path> EXEC:…,nofork`:
+ * socat makes one pty, hands its master to the simulator and steps aside, so the host's bytes
+ * cross the kernel's pty once, as they cross a USB-serial driver, with no relay process between.
  */
 import { basename } from 'node:path'
 import { Command, InvalidArgumentError } from 'commander'
 import { toStudioError } from '../../common/errors.js'
+import type { HostTransport } from '../serial/host.js'
 import { DEFAULT_LINE, SerialLink } from '../serial/link.js'
 import { DutSimulator } from './dut.js'
 import { parseFault, type Fault } from './faults.js'
@@ -20,7 +25,8 @@ function positive(name: string) {
 }
 
 interface SimFlags {
-  port: string
+  port?: string
+  stdio?: boolean
   model: string
   usPerInference?: number
   fault: Fault[]
@@ -33,7 +39,8 @@ interface SimFlags {
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command('sim-dut')
-    .requiredOption('--port <path>', 'the serial port or pty to serve')
+    .option('--port <path>', 'the serial port or pty to serve')
+    .option('--stdio', 'serve stdin/stdout (a pty master handed over by socat ...,nofork)')
     .requiredOption('--model <onnx>', 'the ONNX model the simulated firmware carries')
     .option(
       '--us-per-inference <n>',
@@ -57,8 +64,15 @@ async function main(argv: string[]): Promise<number> {
   const log = (m: string): void => {
     if (f.verbose) process.stderr.write(`[sim] ${m}\n`)
   }
+  if ((f.port === undefined) === !f.stdio) {
+    process.stderr.write('sim-dut: give either --port <path> or --stdio.\n')
+    return 2
+  }
   const model = await loadSimModel(f.model)
-  const link = await SerialLink.open({ ...DEFAULT_LINE, path: f.port, baudRate: f.baud })
+  const link: HostTransport =
+    f.port !== undefined
+      ? await SerialLink.open({ ...DEFAULT_LINE, path: f.port, baudRate: f.baud })
+      : stdioTransport()
   const dut = new DutSimulator({
     name: f.name,
     modelId: f.modelId ?? basename(f.model, '.onnx'),
@@ -84,12 +98,32 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', () => void stop(0))
   process.on('SIGINT', () => void stop(0))
   dut.banner()
-  log(`serving ${f.port}: ${f.model}, ${model.inputBytes} input bytes, faults ${f.fault.length}`)
+  log(`serving ${f.port ?? 'stdio'}: ${f.model}, ${model.inputBytes} input bytes, faults ${f.fault.length}`)
   process.stderr.write('sim-dut ready\n')
   return new Promise<number>(() => undefined)
 }
 
-main(process.argv).catch((e: unknown) => {
-  process.stderr.write(`sim-dut: ${toStudioError(e).message}\n`)
-  process.exit(e instanceof Error && 'exitCode' in e ? 2 : 1)
-})
+/** The pty master on stdin/stdout; a tty stdout writes synchronously, like the port's writeSync. */
+function stdioTransport(): HostTransport {
+  return {
+    start(onData, onClose) {
+      process.stdin.on('data', (chunk: Buffer) => onData(chunk))
+      process.stdin.once('end', () => onClose(null))
+      // EIO on the master: the host closed the slave end.
+      process.stdin.once('error', (e) => onClose(e))
+    },
+    write(text) {
+      process.stdout.write(text, 'latin1')
+    },
+    close: async () => {
+      process.stdin.destroy()
+    },
+  }
+}
+
+main(process.argv)
+  .then((code) => process.exit(code))
+  .catch((e: unknown) => {
+    process.stderr.write(`sim-dut: ${toStudioError(e).message}\n`)
+    process.exit(e instanceof Error && 'exitCode' in e ? 2 : 1)
+  })

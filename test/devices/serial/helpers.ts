@@ -12,6 +12,7 @@ import {
   hasSocat,
   openPtyPair,
   startSimulator,
+  startSimulatorOnPty,
   type PtyPair,
   type RunningSimulator,
   type SimulatorOptions,
@@ -40,11 +41,21 @@ export interface SimBoard {
   close(): Promise<void>
 }
 
+/** `direct`: one pty whose master the simulator holds (socat …,nofork) instead of a relayed pair. */
 export async function simBoard(
-  o: Omit<SimulatorOptions, 'port' | 'model'> & { model?: string } = {},
+  o: Omit<SimulatorOptions, 'port' | 'model'> & { model?: string; direct?: boolean } = {},
 ): Promise<SimBoard> {
-  const pty = await openPtyPair()
-  const sim = await startSimulator({ ...o, port: pty.device, model: o.model ?? RESNET8 })
+  const { direct, ...sopts } = o
+  let pty: PtyPair
+  let sim: RunningSimulator
+  if (direct) {
+    const s = await startSimulatorOnPty({ ...sopts, model: o.model ?? RESNET8 })
+    sim = s
+    pty = { host: s.path, device: 'stdio', close: async () => undefined }
+  } else {
+    pty = await openPtyPair()
+    sim = await startSimulator({ ...sopts, port: pty.device, model: o.model ?? RESNET8 })
+  }
   const dir = mkdtempSync(join(tmpdir(), 'edgebench-serial-test-'))
   const devices: SerialDevice[] = []
   const studios: Studio[] = []

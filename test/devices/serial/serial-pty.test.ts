@@ -80,10 +80,13 @@ describe.skipIf(!SOCAT)('serial device over a pty, simulator throttled to 2,000 
   }, 60_000)
 })
 
-describe.skipIf(!SOCAT)('serial accuracy mode, simulator unthrottled', () => {
+describe.skipIf(!SOCAT).each([
+  { over: 'a pty pair relayed by socat', direct: false },
+  { over: 'one pty whose master the simulator holds (socat nofork)', direct: true },
+])('serial accuracy mode, simulator unthrottled, over $over', ({ direct }) => {
   let board: SimBoard
   beforeAll(async () => {
-    board = await simBoard()
+    board = await simBoard({ direct })
   }, 60_000)
   afterAll(async () => board?.close(), 30_000)
 
