@@ -37,7 +37,10 @@ export interface DeriveOptions {
 }
 
 /** The dataset calibration reads: the recipe's, else the card's dataset (its calibration split). */
-async function calibrationSet(recipe: { calibration?: string | undefined }, card: ModelCard | null | undefined): Promise<Dataset> {
+async function calibrationSet(
+  recipe: { calibration?: string | undefined },
+  card: ModelCard | null | undefined,
+): Promise<Dataset> {
   const name = recipe.calibration ?? card?.dataset
   if (!name) {
     throw new StudioError(
@@ -47,7 +50,10 @@ async function calibrationSet(recipe: { calibration?: string | undefined }, card
   }
   const bundled = (await listDatasets()).find((d) => d.name === name)
   if (bundled) {
-    const split = bundled.splits.find((s) => s.name === 'calibration') ?? bundled.splits.find((s) => s.name === 'train') ?? bundled.splits[0]
+    const split =
+      bundled.splits.find((s) => s.name === 'calibration') ??
+      bundled.splits.find((s) => s.name === 'train') ??
+      bundled.splits[0]
     return resolveDataset(name, { split: split?.name ?? 'test' })
   }
   return resolveDataset(name)
@@ -61,7 +67,11 @@ async function collect(it: AsyncIterable<Batch>): Promise<Batch[]> {
 
 async function assertLoads(model: ModelProto, label: string): Promise<void> {
   try {
-    const s = await ort.InferenceSession.create(encodeModel(model), { graphOptimizationLevel: 'all', intraOpNumThreads: 1, logSeverityLevel: 4 })
+    const s = await ort.InferenceSession.create(encodeModel(model), {
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: 1,
+      logSeverityLevel: 4,
+    })
     await s.release()
   } catch (e) {
     throw new StudioError(
@@ -83,13 +93,25 @@ function fallbackOf(
   parentNodes: Set<string>,
 ): QuantizationReport['fallback'] {
   const why = new Map(planned.map((p) => [p.name, p.reason]))
-  return runtime.float.filter((n) => parentNodes.has(n.name)).map((n) => ({
-    ...n,
-    reason: why.get(n.name) === 'excluded' ? 'excluded by --exclude' : why.has(n.name) ? 'no int8 kernel in the quantizer' : 'not fused by ONNX Runtime',
-  }))
+  return runtime.float
+    .filter((n) => parentNodes.has(n.name))
+    .map((n) => ({
+      ...n,
+      reason:
+        why.get(n.name) === 'excluded'
+          ? 'excluded by --exclude'
+          : why.has(n.name)
+            ? 'no int8 kernel in the quantizer'
+            : 'not fused by ONNX Runtime',
+    }))
 }
 
-export async function deriveVariant(parentPath: string, recipe: Recipe, outPath: string, opts: DeriveOptions = {}): Promise<VariantReport> {
+export async function deriveVariant(
+  parentPath: string,
+  recipe: Recipe,
+  outPath: string,
+  opts: DeriveOptions = {},
+): Promise<VariantReport> {
   const started = performance.now()
   const label = recipeLabel(recipe)
   const progress = (phase: Progress['phase'], done: number, total: number, message: string): void =>
@@ -108,34 +130,62 @@ export async function deriveVariant(parentPath: string, recipe: Recipe, outPath:
     ;({ model, report: fp16 } = convertToFp16(parent))
     notes.push(...fp16.notes)
   } else if (recipe.method === 'prune-structured') {
-    ;({ model, report: prune } = pruneStructured(parent, { ratio: recipe.ratio, criterion: recipe.criterion }))
+    ;({ model, report: prune } = pruneStructured(parent, {
+      ratio: recipe.ratio,
+      criterion: recipe.criterion,
+    }))
     notes.push(...prune.notes)
   } else if (recipe.method === 'prune-unstructured') {
-    ;({ model, report: prune } = pruneUnstructured(parent, { sparsity: recipe.sparsity, scope: recipe.scope }))
+    ;({ model, report: prune } = pruneUnstructured(parent, {
+      sparsity: recipe.sparsity,
+      scope: recipe.scope,
+    }))
     notes.push(...prune.notes)
   } else {
     const input = parentInfo.inputs[0]
     if (!input) throw new StudioError('MODEL_INVALID', `${parentPath} has no input.`)
     if (input.dtype !== 'float32') {
-      throw new StudioError('BAD_INPUT', `${parentPath} takes ${input.dtype} input; only float32-input models can be quantized here.`)
+      throw new StudioError(
+        'BAD_INPUT',
+        `${parentPath} takes ${input.dtype} input; only float32-input models can be quantized here.`,
+      )
     }
     const data = await calibrationSet(recipe.method === 'int8-static' ? recipe : {}, opts.card)
     const pre = preprocessSpecFor(opts.card?.preprocessing ?? input)
-    const samples = recipe.method === 'int8-static' ? Math.min(recipe.samples, data.count) : Math.min(EXPLAIN_SAMPLES, data.count)
-    const batchSize = typeof input.shape[0] === 'number' && input.shape[0] > 0 ? input.shape[0] : CALIBRATION_BATCH
-    const explainSet = await collect(batches(data, pre, batchSize, { limit: Math.min(EXPLAIN_SAMPLES, data.count), ...(opts.signal ? { signal: opts.signal } : {}) }))
+    const samples =
+      recipe.method === 'int8-static'
+        ? Math.min(recipe.samples, data.count)
+        : Math.min(EXPLAIN_SAMPLES, data.count)
+    const batchSize =
+      typeof input.shape[0] === 'number' && input.shape[0] > 0 ? input.shape[0] : CALIBRATION_BATCH
+    const explainSet = await collect(
+      batches(data, pre, batchSize, {
+        limit: Math.min(EXPLAIN_SAMPLES, data.count),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      }),
+    )
     let tensors = new Map<string, string>()
     let planned: { name: string; op: string; reason: string }[] = []
     if (recipe.method === 'int8-static') {
-      progress('calibrate', 0, samples, `calibrating on ${samples} samples of ${data.name} (${recipe.calibrator})`)
-      const r = await quantizeStatic(parent, batches(data, pre, batchSize, { limit: samples, ...(opts.signal ? { signal: opts.signal } : {}) }), {
-        calibrator: recipe.calibrator as 'minmax',
-        perChannel: recipe.perChannel,
-        activationType: recipe.activationType,
-        exclude: recipe.exclude,
-        ...(opts.signal ? { signal: opts.signal } : {}),
-        onBatch: (done) => progress('calibrate', done, samples, `calibrating: ${done} of ${samples} samples`),
-      })
+      progress(
+        'calibrate',
+        0,
+        samples,
+        `calibrating on ${samples} samples of ${data.name} (${recipe.calibrator})`,
+      )
+      const r = await quantizeStatic(
+        parent,
+        batches(data, pre, batchSize, { limit: samples, ...(opts.signal ? { signal: opts.signal } : {}) }),
+        {
+          calibrator: recipe.calibrator as 'minmax',
+          perChannel: recipe.perChannel,
+          activationType: recipe.activationType,
+          exclude: recipe.exclude,
+          ...(opts.signal ? { signal: opts.signal } : {}),
+          onBatch: (done) =>
+            progress('calibrate', done, samples, `calibrating: ${done} of ${samples} samples`),
+        },
+      )
       model = r.model
       tensors = r.dequantOf
       planned = r.plan.floatNodes
@@ -161,7 +211,10 @@ export async function deriveVariant(parentPath: string, recipe: Recipe, outPath:
       layers: ex.layers,
       agreement: ex.agreement,
       ...(recipe.method === 'int8-static'
-        ? { calibration: { dataset: data.name, split: data.split, samples, calibrator: recipe.calibrator }, activationType: recipe.activationType }
+        ? {
+            calibration: { dataset: data.name, split: data.split, samples, calibrator: recipe.calibrator },
+            activationType: recipe.activationType,
+          }
         : {}),
     }
   }
@@ -170,9 +223,14 @@ export async function deriveVariant(parentPath: string, recipe: Recipe, outPath:
   const bytes = encodeModel(model)
   const info = await inspectDecoded(model, bytes)
   const outputs = (m: ModelProto): string =>
-    graphOf(m).output.map((o) => `${o.name}:${dtypeName(o.type?.tensorType?.elemType ?? 0)}`).join(',')
+    graphOf(m)
+      .output.map((o) => `${o.name}:${dtypeName(o.type?.tensorType?.elemType ?? 0)}`)
+      .join(',')
   if (outputs(model) !== outputs(parent)) {
-    throw new StudioError('MODEL_INVALID', `The ${label} variant changed the model's outputs (${outputs(parent)} → ${outputs(model)}); it was not written.`)
+    throw new StudioError(
+      'MODEL_INVALID',
+      `The ${label} variant changed the model's outputs (${outputs(parent)} → ${outputs(model)}); it was not written.`,
+    )
   }
   await saveModel(model, outPath)
   progress('done', 1, 1, `wrote ${outPath}`)

@@ -13,13 +13,32 @@ import type { NodeProto } from '../model/proto.js'
 
 /** Ops with int8 kernels in ORT (or fusable QDQ patterns); their float activations are quantized. */
 export const QUANTIZABLE_OPS: ReadonlySet<string> = new Set([
-  'Conv', 'Gemm', 'MatMul', 'Add', 'Mul', 'Concat', 'AveragePool', 'GlobalAveragePool',
-  'MaxPool', 'Relu', 'Clip', 'Flatten', 'Reshape', 'Transpose', 'Squeeze', 'Unsqueeze',
+  'Conv',
+  'Gemm',
+  'MatMul',
+  'Add',
+  'Mul',
+  'Concat',
+  'AveragePool',
+  'GlobalAveragePool',
+  'MaxPool',
+  'Relu',
+  'Clip',
+  'Flatten',
+  'Reshape',
+  'Transpose',
+  'Squeeze',
+  'Unsqueeze',
 ])
 
 /** Ops whose output range equals their input's (data movement, max); they share its Q/DQ params. */
 export const PASS_THROUGH_OPS: ReadonlySet<string> = new Set([
-  'MaxPool', 'Flatten', 'Reshape', 'Transpose', 'Squeeze', 'Unsqueeze',
+  'MaxPool',
+  'Flatten',
+  'Reshape',
+  'Transpose',
+  'Squeeze',
+  'Unsqueeze',
 ])
 
 const FUSABLE_ACTIVATIONS = new Set(['Relu', 'Clip'])
@@ -61,7 +80,13 @@ export function planQdq(p: PlanInput): QdqPlan {
     const out = n.output[0] ?? ''
     const users = p.consumers.get(out) ?? []
     const only = users[0]
-    if (users.length === 1 && only && FUSABLE_ACTIVATIONS.has(only.opType) && quantized.has(only) && !p.graphOutputs.has(out)) {
+    if (
+      users.length === 1 &&
+      only &&
+      FUSABLE_ACTIVATIONS.has(only.opType) &&
+      quantized.has(only) &&
+      !p.graphOutputs.has(out)
+    ) {
       fusedOutputs.add(out)
     }
   }

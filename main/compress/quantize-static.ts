@@ -12,7 +12,13 @@ import { attrInt } from '../model/graph.js'
 import { calibrate, type Calibrator, type Range } from './calibrate.js'
 import { assertFloatModel, cloneModel, consumersOf, initializerMap, makeNode, NameGen } from './graph-edit.js'
 import { planQdq, type QdqPlan } from './qdq-plan.js'
-import { activationParams, quantizeBias, quantizeWeights, type ActivationType, type QParams } from './quant-params.js'
+import {
+  activationParams,
+  quantizeBias,
+  quantizeWeights,
+  type ActivationType,
+  type QParams,
+} from './quant-params.js'
 
 export interface StaticQuantOptions {
   calibrator: Calibrator
@@ -100,7 +106,10 @@ export async function quantizeStatic(
     params.set(t, qp)
     const scale = names.fresh(`s${k}`)
     const zp = names.fresh(`z${k}`)
-    newInits.push(float32ToInitializer(scale, [], [qp.scale]), float32ToInitializer(zp, [], [qp.zeroPoint], zpType))
+    newInits.push(
+      float32ToInitializer(scale, [], [qp.scale]),
+      float32ToInitializer(zp, [], [qp.zeroPoint], zpType),
+    )
     const quant = names.fresh(`q${k}`)
     let source = t
     let dequant = names.fresh(`dq${k}`)
@@ -124,7 +133,8 @@ export async function quantizeStatic(
   for (const node of quantizedCopy) {
     const w = node.input[1]
     const wt = w ? inits.get(w) : undefined
-    if (!w || !wt || wt.dataType !== ElemType.FLOAT || !['Conv', 'Gemm', 'MatMul'].includes(node.opType)) continue
+    if (!w || !wt || wt.dataType !== ElemType.FLOAT || !['Conv', 'Gemm', 'MatMul'].includes(node.opType))
+      continue
     const dims = tensorDims(wt)
     const axis = opts.perChannel ? weightAxis(node, dims) : null
     const { q, scales } = quantizeWeights(initializerToFloat32(wt), dims, axis)
@@ -144,7 +154,9 @@ export async function quantizeStatic(
     const weightInputs = [qName, sName]
     if (node.opType !== 'Conv') {
       const zName = names.fresh(`${base}_z`)
-      newInits.push(float32ToInitializer(zName, shape, new Int8Array(axis === null ? 1 : scales.length), ElemType.INT8))
+      newInits.push(
+        float32ToInitializer(zName, shape, new Int8Array(axis === null ? 1 : scales.length), ElemType.INT8),
+      )
       weightInputs.push(zName)
     }
     added.push(makeNode('DequantizeLinear', weightInputs, [dqName], '', axis === null ? {} : { axis }))
@@ -157,7 +169,8 @@ export async function quantizeStatic(
     const xParams = params.get(tensorOfDequant.get(xName) ?? xName)
     if (b && bt && bt.dataType === ElemType.FLOAT && xParams && node.opType !== 'MatMul') {
       const bias = initializerToFloat32(bt)
-      const perChannelScales = scales.length === 1 ? new Float32Array(bias.length).fill(scales[0] as number) : scales
+      const perChannelScales =
+        scales.length === 1 ? new Float32Array(bias.length).fill(scales[0] as number) : scales
       const qb = quantizeBias(bias, xParams.scale, perChannelScales)
       const bq = names.fresh(`b${k}_q`)
       const bs = names.fresh(`b${k}_s`)

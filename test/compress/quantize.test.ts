@@ -35,12 +35,17 @@ async function cardOf(name: string): Promise<ModelCard> {
 async function samples(card: ModelCard, split: string, count: number): Promise<Batch[]> {
   const data = await resolveDataset('fashion-mnist', { split })
   const out: Batch[] = []
-  for await (const b of batches(data, preprocessSpecFor(card.preprocessing), 50, { limit: count })) out.push(b)
+  for await (const b of batches(data, preprocessSpecFor(card.preprocessing), 50, { limit: count }))
+    out.push(b)
   return out
 }
 
 async function logits(model: ModelProto, data: Batch[]): Promise<Float32Array> {
-  const s = await ort.InferenceSession.create(encodeModel(model), { graphOptimizationLevel: 'all', intraOpNumThreads: 1, logSeverityLevel: 3 })
+  const s = await ort.InferenceSession.create(encodeModel(model), {
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: 1,
+    logSeverityLevel: 3,
+  })
   const parts: Float32Array[] = []
   for (const b of data) {
     const r = await s.run({ [s.inputNames[0] ?? '']: new ort.Tensor('float32', b.data, b.dims) })
@@ -65,7 +70,12 @@ describe('INT8 static (QDQ)', () => {
     const card = await cardOf('resnet8')
     const fp32 = await loadModel(zoo('resnet8'))
     const calib = await samples(card, 'calibration', 200)
-    const q = await quantizeStatic(fp32, iterate(calib), { calibrator: 'minmax', perChannel: true, activationType: 'uint8', exclude: [] })
+    const q = await quantizeStatic(fp32, iterate(calib), {
+      calibrator: 'minmax',
+      perChannel: true,
+      activationType: 'uint8',
+      exclude: [],
+    })
     const runtime = await runtimeGraph(q.model)
     const ops = runtime.quantized.map((n) => n.op)
     expect(ops.filter((o) => o === 'QLinearConv')).toHaveLength(9)
@@ -89,11 +99,21 @@ describe('INT8 static (QDQ)', () => {
     const card = await cardOf('resnet8')
     const fp32 = await loadModel(zoo('resnet8'))
     const calib = await samples(card, 'calibration', 100)
-    const pt = await quantizeStatic(fp32, iterate(calib), { calibrator: 'minmax', perChannel: false, activationType: 'uint8', exclude: [] })
+    const pt = await quantizeStatic(fp32, iterate(calib), {
+      calibrator: 'minmax',
+      perChannel: false,
+      activationType: 'uint8',
+      exclude: [],
+    })
     expect(graphOf(pt.model).initializer.find((t) => t.name === 'w0_s')?.dims).toEqual([])
     const mm = pt.ranges
     for (const calibrator of ['percentile', 'entropy'] as const) {
-      const r = await quantizeStatic(fp32, iterate(calib), { calibrator, perChannel: true, activationType: 'uint8', exclude: [] })
+      const r = await quantizeStatic(fp32, iterate(calib), {
+        calibrator,
+        perChannel: true,
+        activationType: 'uint8',
+        exclude: [],
+      })
       let narrower = 0
       for (const [t, range] of r.ranges) {
         const m = mm.get(t)
@@ -113,8 +133,15 @@ describe('INT8 static (QDQ)', () => {
     const fp32 = await loadModel(zoo('ghostnet'))
     const calib = await samples(card, 'calibration', 50)
     const firstConv = graphOf(fp32).node.find((n) => n.opType === 'Conv')?.name ?? ''
-    const q = await quantizeStatic(fp32, iterate(calib), { calibrator: 'minmax', perChannel: true, activationType: 'uint8', exclude: [firstConv] })
-    expect(q.plan.floatNodes.filter((n) => n.op === 'HardSigmoid').every((n) => n.reason === 'unsupported')).toBe(true)
+    const q = await quantizeStatic(fp32, iterate(calib), {
+      calibrator: 'minmax',
+      perChannel: true,
+      activationType: 'uint8',
+      exclude: [firstConv],
+    })
+    expect(
+      q.plan.floatNodes.filter((n) => n.op === 'HardSigmoid').every((n) => n.reason === 'unsupported'),
+    ).toBe(true)
     expect(q.plan.floatNodes.filter((n) => n.op === 'HardSigmoid').length).toBe(3)
     expect(q.plan.floatNodes).toContainEqual({ name: firstConv, op: 'Conv', reason: 'excluded' })
     const runtime = await runtimeGraph(q.model)
@@ -127,7 +154,9 @@ describe('INT8 static (QDQ)', () => {
     const q8 = join(dir, 'q8.onnx')
     await deriveVariant(zoo('resnet8'), parseRecipe({ method: 'int8-static', samples: 50 }), q8, { card })
     const again = join(dir, 'again.onnx')
-    await expect(deriveVariant(q8, parseRecipe({ method: 'int8-static', samples: 50 }), again, { card })).rejects.toMatchObject({
+    await expect(
+      deriveVariant(q8, parseRecipe({ method: 'int8-static', samples: 50 }), again, { card }),
+    ).rejects.toMatchObject({
       code: 'BAD_INPUT',
       message: expect.stringMatching(/already quantized/),
     })
@@ -143,7 +172,9 @@ describe('INT8 static (QDQ)', () => {
     const { saveModel } = await import('../../main/model/onnx-io.js')
     await saveModel(vec, vecPath)
     const out = join(dir, 'vec-int8.onnx')
-    await expect(deriveVariant(vecPath, parseRecipe({ method: 'int8-static', calibration: 'fashion-mnist' }), out)).rejects.toMatchObject({
+    await expect(
+      deriveVariant(vecPath, parseRecipe({ method: 'int8-static', calibration: 'fashion-mnist' }), out),
+    ).rejects.toMatchObject({
       code: 'DATASET_MISMATCH',
     })
     expect(existsSync(out)).toBe(false)
@@ -194,11 +225,21 @@ describe('FP16', () => {
       const m = buildModel({
         inputs: [{ name: 'x', elemType: ElemType.FLOAT16, dims: [1, 2, 3, 4] }],
         outputs: [{ name: 'y', elemType: ElemType.FLOAT16 }],
-        nodes: [{ op, inputs: op === 'Concat' ? ['x', 'x'] : ['x'], outputs: ['y'], attrs: op === 'Concat' ? [{ name: 'axis', type: 2, i: 1 }] : [] }],
+        nodes: [
+          {
+            op,
+            inputs: op === 'Concat' ? ['x', 'x'] : ['x'],
+            outputs: ['y'],
+            attrs: op === 'Concat' ? [{ name: 'axis', type: 2, i: 1 }] : [],
+          },
+        ],
       })
       expect(FP16_CPU_OPS.has(op)).toBe(true)
       const runtime = await runtimeGraph(m)
-      expect(runtime.float.map((n) => n.op), op).not.toContain('Cast')
+      expect(
+        runtime.float.map((n) => n.op),
+        op,
+      ).not.toContain('Cast')
     }
     // And one it blocks does get Casts from ORT, which is why it is blocked.
     const conv = buildModel({
@@ -209,7 +250,10 @@ describe('FP16', () => {
     const { onnx } = await import('../../main/model/proto.js')
     const dir = mkdtempSync(join(tmpdir(), 'edgebench-fp16-'))
     const path = join(dir, 'opt.onnx')
-    await ort.InferenceSession.create(encodeModel(conv), { graphOptimizationLevel: 'basic', optimizedModelFilePath: path })
+    await ort.InferenceSession.create(encodeModel(conv), {
+      graphOptimizationLevel: 'basic',
+      optimizedModelFilePath: path,
+    })
     const { readFileSync } = await import('node:fs')
     const ops = onnx.ModelProto.decode(readFileSync(path)).graph?.node?.map((n) => n.opType)
     expect(ops).toContain('Cast')
