@@ -19,6 +19,7 @@ import { graphOf, type ModelProto } from '../model/proto.js'
 import { dtypeName } from '../model/tensor.js'
 import { explainQuantized, runtimeGraph, type RuntimeGraph } from './explain.js'
 import { attrInt } from '../model/graph.js'
+import { compactGraph } from './compact.js'
 import { convertToFp16, type Fp16Report } from './fp16.js'
 import { pruneStructured, pruneUnstructured, type PruneReport } from './prune.js'
 import { quantizeDynamic } from './quantize-dynamic.js'
@@ -219,6 +220,7 @@ export async function deriveVariant(
     }
   }
   if (opts.signal?.aborted) throw new StudioError('CANCELLED', 'Cancelled; no variant was written.')
+  compactGraph(model)
   await assertLoads(model, label)
   const bytes = encodeModel(model)
   const info = await inspectDecoded(model, bytes)

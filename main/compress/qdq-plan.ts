@@ -5,9 +5,10 @@
  * - every float activation read or written by a quantizable op gets one Q→DQ pair, and every
  *   consumer reads the DQ output (a float consumer too: a fusable op's output must go only to Q);
  * - a Conv/Gemm/Add whose only consumer is a Relu/Clip is quantized after the activation
- *   (Conv+Relu as one unit, measured ~5 % faster on x86 than Q/DQ between them);
+ *   (Conv+Relu as one unit, measured ~5 % faster on x86 than Q/DQ between them); the quantizer
+ *   then drops such a Relu when its zero point already clamps at 0, as ORT's quantizer does;
  * - pass-through ops (Reshape, Flatten, MaxPool …) reuse their input's range, so ORT can drop the
- *   Q/DQ around them.
+ *   Q/DQ around them; Reshape and Transpose get none at all (ORT propagates their input's).
  */
 import type { NodeProto } from '../model/proto.js'
 
@@ -41,6 +42,7 @@ export const PASS_THROUGH_OPS: ReadonlySet<string> = new Set([
   'Unsqueeze',
 ])
 
+const PROPAGATED_OPS = new Set(['Reshape', 'Transpose'])
 const FUSABLE_ACTIVATIONS = new Set(['Relu', 'Clip'])
 const FUSING_PRODUCERS = new Set(['Conv', 'Gemm', 'Add', 'MatMul'])
 
@@ -49,6 +51,8 @@ export interface QdqPlan {
   quantized: Set<NodeProto>
   /** Float activation tensors that get a Q→DQ pair. */
   tensors: string[]
+  /** Producer outputs read only by a Relu/Clip quantized with them (no Q/DQ between the two). */
+  fused: Set<string>
   /** Tensor whose range a pass-through op's output shares: output → source. */
   shareRange: Map<string, string>
   /** Nodes left float: [node, reason]. */
@@ -98,14 +102,25 @@ export function planQdq(p: PlanInput): QdqPlan {
     tensors.push(t)
   }
   const shareRange = new Map<string, string>()
+  // Reshape/Transpose outputs get no Q/DQ of their own: ORT propagates their input's DQ through
+  // them (same runtime graph and speed, measured on condensenext and shufflenetv2), and the file
+  // is a pair of nodes and two initializers smaller for each. Flatten is not propagated through
+  // before QGemm, so it keeps its pair.
+  const producerOf = new Map(p.nodes.flatMap((n) => n.output.map((o) => [o, n] as const)))
+  const skip = (t: string): boolean => {
+    const prod = producerOf.get(t)
+    return (
+      prod !== undefined && PROPAGATED_OPS.has(prod.opType) && quantized.has(prod) && !p.graphOutputs.has(t)
+    )
+  }
   for (const n of p.nodes) {
     if (!quantized.has(n)) continue
     const activationInputs = n.input.filter((x) => p.isFloatActivation(x))
     // Conv/Gemm/MatMul read weights from initializers; every other float input is an activation.
-    for (const x of activationInputs) add(x)
-    for (const y of n.output) add(y)
+    for (const x of activationInputs) if (!skip(x)) add(x)
+    for (const y of n.output) if (!skip(y)) add(y)
     const src = activationInputs[0]
     if (PASS_THROUGH_OPS.has(n.opType) && src && n.output[0]) shareRange.set(n.output[0], src)
   }
-  return { quantized, tensors, shareRange, floatNodes }
+  return { quantized, tensors, fused: fusedOutputs, shareRange, floatNodes }
 }

@@ -43,6 +43,34 @@ export interface StaticQuantResult {
   weightsQuantized: number
 }
 
+/**
+ * Relus fused with their producer (no Q/DQ between) whose output quantizes with the zero point at
+ * the bottom of the integer range: the QuantizeLinear saturates every negative value to the code
+ * of 0.0, which is exactly what the Relu did. The producer then writes the Relu's output itself.
+ * `copy` and `source` list the same nodes in the same order.
+ */
+function dropClampingRelus(
+  copy: NodeProto[],
+  source: NodeProto[],
+  plan: QdqPlan,
+  params: Map<string, QParams>,
+  type: ActivationType,
+): Set<NodeProto> {
+  const qmin = type === 'uint8' ? 0 : -128
+  const producerOf = new Map(copy.flatMap((n) => n.output.map((o) => [o, n] as const)))
+  const dropped = new Set<NodeProto>()
+  copy.forEach((relu, i) => {
+    const x = relu.input[0] ?? ''
+    const y = source[i]?.output[0] ?? ''
+    if (relu.opType !== 'Relu' || !plan.fused.has(x) || params.get(y)?.zeroPoint !== qmin) return
+    const producer = producerOf.get(x)
+    if (!producer) return
+    producer.output = producer.output.map((o) => (o === x ? (relu.output[0] as string) : o))
+    dropped.add(relu)
+  })
+  return dropped
+}
+
 /** Which input of a weighted op is the weight, and the output-channel axis of that weight. */
 function weightAxis(node: NodeProto, dims: number[]): number | null {
   if (node.opType === 'Conv') return 0
@@ -100,6 +128,7 @@ export async function quantizeStatic(
   const params = new Map<string, QParams>()
   const tensorOfDequant = new Map<string, string>()
   const dequantOf = new Map<string, string>()
+  const scaleNameOf = new Map<string, string>()
   // Short generated names: with hundreds of Q/DQ pairs, long names would be a sizeable part of the file.
   plan.tensors.forEach((t, k) => {
     const qp = activationParams(rangeOf(t), opts.activationType)
@@ -110,6 +139,7 @@ export async function quantizeStatic(
       float32ToInitializer(scale, [], [qp.scale]),
       float32ToInitializer(zp, [], [qp.zeroPoint], zpType),
     )
+    scaleNameOf.set(t, scale)
     const quant = names.fresh(`q${k}`)
     let source = t
     let dequant = names.fresh(`dq${k}`)
@@ -166,8 +196,13 @@ export async function quantizeStatic(
     const b = node.input[2]
     const bt = b ? inits.get(b) : undefined
     const xName = node.input[0] ?? ''
-    const xParams = params.get(tensorOfDequant.get(xName) ?? xName)
-    if (b && bt && bt.dataType === ElemType.FLOAT && xParams && node.opType !== 'MatMul') {
+    // A Conv after a Reshape/Transpose reads it without Q/DQ; its input scale is the source's.
+    let xTensor = tensorOfDequant.get(xName) ?? xName
+    for (let i = 0; i < 64 && !params.has(xTensor) && plan.shareRange.has(xTensor); i++)
+      xTensor = plan.shareRange.get(xTensor) as string
+    const xParams = params.get(xTensor)
+    const xScale = scaleNameOf.get(xTensor)
+    if (b && bt && bt.dataType === ElemType.FLOAT && xParams && xScale && node.opType !== 'MatMul') {
       const bias = initializerToFloat32(bt)
       const perChannelScales =
         scales.length === 1 ? new Float32Array(bias.length).fill(scales[0] as number) : scales
@@ -175,15 +210,19 @@ export async function quantizeStatic(
       const bq = names.fresh(`b${k}_q`)
       const bs = names.fresh(`b${k}_s`)
       const bdq = names.fresh(`b${k}_dq`)
-      newInits.push(
-        float32ToInitializer(bq, [bias.length], qb.q, ElemType.INT32),
-        float32ToInitializer(bs, [bias.length], qb.scales),
+      newInits.push(float32ToInitializer(bq, [bias.length], qb.q, ElemType.INT32))
+      // The bias scale is input scale × weight scale, so it is computed, not stored: 4 bytes a
+      // channel less. ORT folds the Mul into a constant before it fuses QLinearConv/QGemm.
+      // No zero point: it defaults to 0 of the input's type (int32), 4 bytes a channel more saved.
+      added.push(
+        makeNode('Mul', [xScale, sName], [bs], ''),
+        makeNode('DequantizeLinear', [bq, bs], [bdq], '', axis === null ? {} : { axis: 0 }),
       )
-      // No zero point: it defaults to 0 of the input's type (int32), and saves 4 bytes a channel.
-      added.push(makeNode('DequantizeLinear', [bq, bs], [bdq], '', { axis: 0 }))
       node.input[2] = bdq
     }
   }
+  const dropped = dropClampingRelus(graph.node, graph0.node, plan, params, opts.activationType)
+  graph.node = graph.node.filter((n) => !dropped.has(n))
   graph.node.push(...added)
   graph.initializer.push(...newInits)
   // Float weights no longer read by any node (now stored as int8) leave the file.

@@ -93,6 +93,43 @@ describe('INT8 static (QDQ)', () => {
     expect(inits.some((t) => t.dataType === ElemType.FLOAT && t.dims.length === 4)).toBe(false)
     const scale = inits.find((t) => t.name === 'w0_s') // the stem conv's weight scales
     expect(scale?.dims.map(Number)).toEqual([16])
+    // Every Relu follows its Conv/Add with no Q/DQ between and a zero point of 0: the
+    // QuantizeLinear clamps at 0 already, so the Relus are gone (ORT's quantizer does the same).
+    const nodes = graphOf(q.model).node
+    expect(nodes.filter((n) => n.opType === 'Relu')).toEqual([])
+    // Bias scales are not stored: each bias DequantizeLinear's scale is Mul(input scale, weight scale).
+    const producer = new Map(nodes.flatMap((n) => n.output.map((o) => [o, n] as const)))
+    const biasDq = nodes.filter((n) => n.opType === 'DequantizeLinear' && /^b\d+_q$/.test(n.input[0] ?? ''))
+    expect(biasDq).toHaveLength(10)
+    for (const dq of biasDq) {
+      const mul = producer.get(dq.input[1] ?? '')
+      expect(mul?.opType).toBe('Mul')
+      expect(mul?.input[1]).toMatch(/^w\d+_s$/)
+      expect(inits.find((t) => t.name === mul?.input[0])?.dims).toEqual([])
+    }
+  }, 60_000)
+
+  it('shufflenetv2: no Q/DQ of its own after Reshape/Transpose, yet every conv is QLinearConv with an int32 bias', async () => {
+    const card = await cardOf('shufflenetv2')
+    const fp32 = await loadModel(zoo('shufflenetv2'))
+    const q = await quantizeStatic(fp32, iterate(await samples(card, 'calibration', 50)), {
+      calibrator: 'minmax',
+      perChannel: true,
+      activationType: 'uint8',
+      exclude: [],
+    })
+    const g = graphOf(q.model)
+    const consumers = (t: string): string[] => g.node.filter((n) => n.input.includes(t)).map((n) => n.opType)
+    const moves = g.node.filter((n) => n.opType === 'Reshape' || n.opType === 'Transpose')
+    expect(moves).toHaveLength(21)
+    for (const n of moves) expect(consumers(n.output[0] ?? '')).not.toContain('QuantizeLinear')
+    const convs = g.node.filter((n) => n.opType === 'Conv')
+    const int32 = new Set(g.initializer.filter((t) => t.dataType === ElemType.INT32).map((t) => t.name))
+    const producer = new Map(g.node.flatMap((n) => n.output.map((o) => [o, n] as const)))
+    for (const c of convs) expect(int32.has(producer.get(c.input[2] ?? '')?.input[0] ?? '')).toBe(true)
+    const runtime = await runtimeGraph(q.model)
+    expect(runtime.quantized.filter((n) => n.op === 'QLinearConv')).toHaveLength(convs.length)
+    expect(runtime.float).toEqual([])
   }, 60_000)
 
   it('per-tensor weights use one scale; entropy and percentile clip inside the min/max range', async () => {
