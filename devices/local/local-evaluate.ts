@@ -88,6 +88,9 @@ export async function runEvaluation(
   } catch (e) {
     // Settle the rest before rethrowing so no reply arrives after the caller has moved on.
     await Promise.allSettled(inFlight)
+    // A cancel stops the runner whether it came mid-request (withAbort kills it) or between two
+    // batches, so a cancelled evaluation always ends the same way.
+    if (e instanceof StudioError && e.code === 'CANCELLED') await proc.kill()
     throw e
   }
   if (c.seen !== total) {

@@ -199,6 +199,22 @@ describe('LocalDevice', { timeout: 300_000 }, () => {
     expect(pred.count).toBe(10)
   })
 
+  it('a cancel between two batches (nothing in flight) also stops the runner', async () => {
+    const dep = await device.prepare(model, DEFAULT_SESSION_OPTIONS)
+    const [pid] = device.runnerPids()
+    const ac = new AbortController()
+    const images = fashionImages(200)
+    async function* thenCancel(): AsyncGenerator<Batch> {
+      yield* batchesOf(images, 100)
+      // Both batches have been answered by now; the cancel lands while the runner is idle.
+      await new Promise((r) => setTimeout(r, 500))
+      ac.abort()
+      yield* batchesOf(images, 100)
+    }
+    expect(await codeOf(device.evaluate(dep, thenCancel(), 400, { signal: ac.signal }))).toBe('CANCELLED')
+    expect(isAlive(pid as number)).toBe(false)
+  })
+
   it('keeps at most four idle runners alive, dropping the least recently used', async () => {
     const deps = []
     for (const threads of [1, 2, 3, 4, 5])
