@@ -220,7 +220,11 @@ export async function deriveVariant(
     }
   }
   if (opts.signal?.aborted) throw new StudioError('CANCELLED', 'Cancelled; no variant was written.')
-  compactGraph(model)
+  const compacted = compactGraph(model)
+  notes.push(
+    `File compacted: ${compacted.names} intermediate tensors renamed short (layer names kept), ` +
+      `${compacted.constants} Constant nodes stored as initializers, ${compacted.attributes} default Conv attributes left out.`,
+  )
   await assertLoads(model, label)
   const bytes = encodeModel(model)
   const info = await inspectDecoded(model, bytes)

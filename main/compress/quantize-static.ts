@@ -104,11 +104,14 @@ export async function quantizeStatic(
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.onBatch ? { onBatch: opts.onBatch } : {}),
   })
-  const rangeOf = (t: string): Range => {
+  /** Follows pass-through ops back to the tensor whose range `t` shares, or to the first `stop` accepts. */
+  const rangeSource = (t: string, stop: (name: string) => boolean = () => false): string => {
     let name = t
-    for (let i = 0; i < 64 && plan.shareRange.has(name); i++) name = plan.shareRange.get(name) as string
-    return ranges.get(name) ?? ranges.get(t) ?? { min: 0, max: 0 }
+    for (let i = 0; i < 64 && !stop(name) && plan.shareRange.has(name); i++)
+      name = plan.shareRange.get(name) as string
+    return name
   }
+  const rangeOf = (t: string): Range => ranges.get(rangeSource(t)) ?? ranges.get(t) ?? { min: 0, max: 0 }
 
   const model = cloneModel(source)
   const graph = graphOf(model)
@@ -197,9 +200,7 @@ export async function quantizeStatic(
     const bt = b ? inits.get(b) : undefined
     const xName = node.input[0] ?? ''
     // A Conv after a Reshape/Transpose reads it without Q/DQ; its input scale is the source's.
-    let xTensor = tensorOfDequant.get(xName) ?? xName
-    for (let i = 0; i < 64 && !params.has(xTensor) && plan.shareRange.has(xTensor); i++)
-      xTensor = plan.shareRange.get(xTensor) as string
+    const xTensor = rangeSource(tensorOfDequant.get(xName) ?? xName, (n) => params.has(n))
     const xParams = params.get(xTensor)
     const xScale = scaleNameOf.get(xTensor)
     if (b && bt && bt.dataType === ElemType.FLOAT && xParams && xScale && node.opType !== 'MatMul') {
