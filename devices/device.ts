@@ -74,6 +74,31 @@ export interface RawLatency {
   extra?: Record<string, unknown>
 }
 
+/** What a session benchmark (the local runner or the SSH agent) reports when it finishes. */
+export interface BenchDone {
+  firstInferenceUs: number
+  sessionCreateMs: number
+  memory: MemoryResult
+  profile?: NodeProfile[]
+}
+
+/** The RawLatency of a finished session benchmark, after reporting its 'done' progress. */
+export function rawLatencyOf(
+  samplesUs: number[],
+  done: BenchDone,
+  sessionRssBytes: number | null,
+  hooks: BenchmarkHooks,
+): RawLatency {
+  hooks.onProgress?.({ phase: 'done', done: samplesUs.length, total: samplesUs.length, fraction: 1 })
+  return {
+    samplesUs,
+    firstInferenceUs: done.firstInferenceUs,
+    sessionCreateMs: done.sessionCreateMs,
+    memory: { peakRssBytes: done.memory.peakRssBytes, sessionRssBytes },
+    ...(done.profile ? { profile: done.profile } : {}),
+  }
+}
+
 /** A batch of preprocessed inputs for evaluation: `count` samples laid out as the model input. */
 export interface Batch {
   /** Index of the first sample of the batch in the dataset. */

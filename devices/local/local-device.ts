@@ -22,7 +22,7 @@ import type {
   Predictions,
   RawLatency,
 } from '../device.js'
-import { deploymentOf } from '../device.js'
+import { deploymentOf, rawLatencyOf } from '../device.js'
 import type { EventMessage, TerminalMessage } from './messages.js'
 import { probeLocal } from './probe.js'
 import { RunnerProcess } from './runner-process.js'
@@ -146,14 +146,7 @@ export class LocalDevice implements Device {
     try {
       const done = await slot.proc.request({ type: 'bench', spec: { ...spec } }, onEvent, hooks.signal)
       if (done.type !== 'benchDone') throw new StudioError('INTERNAL', `Unexpected runner reply ${done.type}`)
-      hooks.onProgress?.({ phase: 'done', done: samplesUs.length, total: samplesUs.length, fraction: 1 })
-      return {
-        samplesUs,
-        firstInferenceUs: done.firstInferenceUs,
-        sessionCreateMs: done.sessionCreateMs,
-        memory: { peakRssBytes: done.memory.peakRssBytes, sessionRssBytes },
-        ...(done.profile ? { profile: done.profile } : {}),
-      }
+      return rawLatencyOf(samplesUs, done, sessionRssBytes, hooks)
     } finally {
       this.release(dep, slot)
     }

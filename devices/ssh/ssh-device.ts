@@ -21,7 +21,7 @@ import type {
   ProgressCallback,
   RawLatency,
 } from '../device.js'
-import { deploymentOf } from '../device.js'
+import { deploymentOf, rawLatencyOf } from '../device.js'
 import { benchProgress, sha256File } from '../local/local-device.js'
 import { ortVersion } from '../local/probe.js'
 import { AgentClient, type DeviceLogger } from './agent-client.js'
@@ -178,14 +178,7 @@ export class SshDevice implements Device {
       }
     }
     const done = await agent.request({ op: 'bench', spec: { ...spec } }, onEvent, hooks.signal)
-    hooks.onProgress?.({ phase: 'done', done: samplesUs.length, total: samplesUs.length, fraction: 1 })
-    return {
-      samplesUs,
-      firstInferenceUs: done.firstInferenceUs,
-      sessionCreateMs: done.sessionCreateMs,
-      memory: { peakRssBytes: done.memory.peakRssBytes, sessionRssBytes },
-      ...(done.profile ? { profile: done.profile } : {}),
-    }
+    return rawLatencyOf(samplesUs, done, sessionRssBytes, hooks)
   }
 
   async evaluate(
