@@ -26,7 +26,8 @@ export function hasSocat(): boolean {
   return spawnSync('socat', ['-V'], { stdio: 'ignore' }).status === 0
 }
 
-async function stop(child: ChildProcess, graceMs = 3000): Promise<void> {
+/** SIGTERM, SIGKILL after `graceMs`; resolves once the process has exited. */
+export async function stop(child: ChildProcess, graceMs = 3000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   child.kill('SIGTERM')
@@ -93,35 +94,44 @@ function simArgs(o: Omit<SimulatorOptions, 'port'>): string[] {
   return args
 }
 
-/** Resolves once the child prints `sim-dut ready` on stderr; rejects if it exits first. */
-function whenReady(
+/**
+ * Resolves once the child prints `sim-dut ready` on stderr; rejects if it exits first. Later stderr
+ * still goes to `onStderr`, and only this wait's own listeners are removed: a stop() waiting for
+ * the exit keeps its own.
+ */
+export function whenReady(
   child: ChildProcess,
   onStderr: ((s: string) => void) | undefined,
   timeoutMs: number,
 ): Promise<void> {
   let text = ''
   return new Promise<void>((resolve, reject) => {
+    let waiting = true
+    const settle = (err: StudioError | null): void => {
+      if (!waiting) return
+      waiting = false
+      clearTimeout(timer)
+      child.off('error', onError)
+      child.off('exit', onExit)
+      if (err) reject(err)
+      else resolve()
+    }
     const timer = setTimeout(
-      () => reject(new StudioError('TIMEOUT', `The simulator did not start within ${timeoutMs} ms: ${text}`)),
+      () => settle(new StudioError('TIMEOUT', `The simulator did not start within ${timeoutMs} ms: ${text}`)),
       timeoutMs,
     )
-    child.once('error', (e) => {
-      clearTimeout(timer)
-      reject(new StudioError('DEVICE_UNREACHABLE', `The simulator did not start: ${e.message}`, { cause: e }))
-    })
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      reject(new StudioError('DEVICE_ERROR', `The simulator exited (${code}): ${text.trim()}`))
-    })
+    const onError = (e: Error): void =>
+      settle(new StudioError('DEVICE_UNREACHABLE', `The simulator did not start: ${e.message}`, { cause: e }))
+    const onExit = (code: number | null): void =>
+      settle(new StudioError('DEVICE_ERROR', `The simulator exited (${code}): ${text.trim()}`))
+    child.once('error', onError)
+    child.once('exit', onExit)
     child.stderr?.on('data', (d: Buffer) => {
       const s = d.toString()
-      text += s
       onStderr?.(s)
-      if (text.includes('sim-dut ready')) {
-        clearTimeout(timer)
-        child.removeAllListeners('exit')
-        resolve()
-      }
+      if (!waiting) return
+      text += s
+      if (text.includes('sim-dut ready')) settle(null)
     })
   })
 }

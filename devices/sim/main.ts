@@ -81,7 +81,15 @@ async function main(argv: string[]): Promise<number> {
     usPerInference: f.usPerInference ?? null,
     ...(f.clockStart !== undefined ? { clockStartUs: f.clockStart } : {}),
     faults: f.fault,
-    write: (t) => link.write(t),
+    // A write to a port that went away (the cable pulled) ends the simulator like a close does.
+    write: (t) => {
+      try {
+        link.write(t)
+      } catch (e) {
+        log(`write failed: ${toStudioError(e).message}`)
+        void stop(0)
+      }
+    },
   })
   const stop = async (code: number): Promise<never> => {
     await link.close().catch(() => undefined)
