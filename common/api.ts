@@ -338,17 +338,6 @@ export type IpcEventChannel = 'studio:event'
 
 /** HTTP: `POST ${API_HTTP_PREFIX}<channel>` with the JSON payload as the body, answers an ApiResult. */
 export const API_HTTP_PREFIX = '/api/'
-/** The WebSocket path for events (and optional requests). */
+/** The WebSocket path: pushed events only (requests go over HTTP). */
 export const API_WS_PATH = '/ws'
 
-/** A request over the WebSocket; the server answers with a {@link WsResponse} carrying the same id. */
-export interface WsRequest {
-  id: number
-  channel: ApiChannel
-  payload?: unknown
-}
-
-export interface WsResponse {
-  id: number
-  result: ApiResult<unknown>
-}

@@ -1,5 +1,5 @@
 /**
- * How figures are written for people (UI.md § Figures): a unit chosen per magnitude and three
+ * How figures are written for people (docs/ui.md § Figures): a unit chosen per magnitude and three
  * significant digits, so "182 µs" and "1.40 ms" read the same way everywhere (table, chart, report).
  * Pure; no Node, no DOM, no locale: a report must read the same on every machine.
  */
@@ -105,7 +105,7 @@ export function formatInteger(n: Maybe): string {
 }
 
 /**
- * Accuracy always with its dataset and sample count (UI.md):
+ * Accuracy always with its dataset and sample count (docs/ui.md):
  * "91.8 % top-1 · Fashion-MNIST test · 10,000". Missing parts are left out, never invented.
  */
 export function formatAccuracy(top1: Maybe, dataset?: string | null, count?: Maybe): string {

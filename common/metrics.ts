@@ -1,5 +1,5 @@
 /**
- * Accuracy figures exactly as MEASUREMENT.md § Accuracy defines them. Pure functions over score
+ * Accuracy figures exactly as docs/measurement.md § Accuracy defines them. Pure functions over score
  * matrices; no Node, no DOM, so the engine and the renderer compute them the same way.
  */
 import { StudioError } from './errors.js'

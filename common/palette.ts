@@ -1,5 +1,5 @@
 /**
- * Colours and markers shared by the HTML report and the studio's charts (UI.md § Style):
+ * Colours and markers shared by the HTML report and the studio's charts (docs/ui.md § Style):
  * colour = device, marker shape = family.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Latency statistics exactly as MEASUREMENT.md defines them. Pure functions; no Node, no DOM.
+ * Latency statistics exactly as docs/measurement.md defines them. Pure functions; no Node, no DOM.
  */
 import type { LatencyStats } from './types.js'
 
@@ -152,7 +152,7 @@ export function compareSamples(
   return { ratio, ci95, verdict }
 }
 
-/** Noise warnings shown with a latency result (MEASUREMENT.md § Latency). */
+/** Noise warnings shown with a latency result (docs/measurement.md § Latency). */
 export function noiseWarnings(input: {
   stats: LatencyStats
   firstInferenceUs: number

@@ -1,6 +1,6 @@
 /**
  * Result shapes shared by the engine, the CLI (`--json`), the store and the UI.
- * Definitions of every figure: shared/design/MEASUREMENT.md.
+ * Definitions of every figure: docs/measurement.md.
  */
 
 export type Dim = number | string
@@ -71,7 +71,7 @@ export const DEFAULT_SESSION_OPTIONS: SessionOptions = {
   executionProvider: 'cpu',
 }
 
-/** When to stop warming up and measuring (MEASUREMENT.md § Latency). */
+/** When to stop warming up and measuring (docs/measurement.md § Latency). */
 export interface LatencySpec {
   warmupRuns: number
   warmupMs: number

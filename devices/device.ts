@@ -1,6 +1,6 @@
 /**
- * The one interface every device kind implements (local, ssh, serial). See ARCHITECTURE.md.
- * Measurement rules: MEASUREMENT.md. All long work reports progress and honours an AbortSignal.
+ * The one interface every device kind implements (local, ssh, serial). See docs/architecture.md.
+ * Measurement rules: docs/measurement.md. All long work reports progress and honours an AbortSignal.
  */
 import type {
   DeviceInfo,

@@ -1,8 +1,8 @@
 /**
  * The EdgeBench agent: the program the studio uploads to an SSH board and drives over the
- * channel's stdio (PROTOCOLS.md §2). It loads ONNX Runtime from the files uploaded beside it and
+ * channel's stdio (docs/protocols.md §2). It loads ONNX Runtime from the files uploaded beside it and
  * measures with session-ops.ts / measure.ts — the very code of the local runner — so a latency on
- * the board follows MEASUREMENT.md exactly as on this computer.
+ * the board follows docs/measurement.md exactly as on this computer.
  *
  * Requests run one at a time. The agent exits as soon as its stdin closes (the studio closed the
  * channel, cancelled, or the connection dropped), even in the middle of a benchmark.

@@ -1,5 +1,5 @@
 /**
- * The agent protocol (PROTOCOLS.md §2): JSON Lines over the SSH channel's stdio. Each request is
+ * The agent protocol (docs/protocols.md §2): JSON Lines over the SSH channel's stdio. Each request is
  * `{ id, op, ... }`; each reply `{ id, ok: true, ... }` or `{ id, ok: false, error }`; events
  * `{ event, id, ... }` come before the reply of their request. Float32 payloads travel base64
  * (little-endian, as every board the agent supports is).

@@ -1,5 +1,5 @@
 /**
- * The timed loop of a latency benchmark, exactly as MEASUREMENT.md defines it.
+ * The timed loop of a latency benchmark, exactly as docs/measurement.md defines it.
  *
  * This module depends only on onnxruntime-node, Node builtins and pure code from common/, because
  * the SSH agent reuses it on boards: bundled into the one script uploaded there.

@@ -1,5 +1,5 @@
 /**
- * Accuracy mode (PROTOCOLS.md §1): for each sample, upload its raw bytes (uint8 HWC), `infer 1 0`,
+ * Accuracy mode (docs/protocols.md §1): for each sample, upload its raw bytes (uint8 HWC), `infer 1 0`,
  * read `m-results-[…]`. Scores are handed on per sample as they arrive, so the caller can persist
  * them and a disconnect keeps what was received.
  */

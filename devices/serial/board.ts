@@ -19,7 +19,7 @@ export interface BoardIdentity {
 }
 
 export interface Timeouts {
-  /** A short command (name, profile, db chunk, flush); PROTOCOLS.md: 2 s. */
+  /** A short command (name, profile, db chunk, flush); docs/protocols.md: 2 s. */
   commandMs: number
   /** How long a boot banner may take after the port opens. */
   bannerMs: number

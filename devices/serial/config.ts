@@ -49,7 +49,7 @@ export function parseSerialConfig(value: unknown, deviceName: string): SerialCon
   return r.data
 }
 
-/** Input buffer sizes of the MLPerf Tiny reference models (PROTOCOLS.md). */
+/** Input buffer sizes of the MLPerf Tiny reference models (docs/protocols.md). */
 export const REFERENCE_INPUTS: Record<
   string,
   { bytes: number; image?: { height: number; width: number; channels: 1 | 3 } }

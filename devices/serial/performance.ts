@@ -1,5 +1,5 @@
 /**
- * Performance mode by the MLPerf Tiny rules (PROTOCOLS.md §1): a probe run estimates the time per
+ * Performance mode by the MLPerf Tiny rules (docs/protocols.md §1): a probe run estimates the time per
  * inference, N is chosen so a window lasts at least `windowSeconds` (10 s by the rules) and stays
  * under the reference host's 30 s line timeout; 5 windows on 5 different inputs, timed by the
  * board's own clock. The reported latency is the median of the per-window elapsed / N.

@@ -1,5 +1,5 @@
 /**
- * The MLPerf Tiny / EEMBC runner protocol (PROTOCOLS.md §1), host side, as pure functions:
+ * The MLPerf Tiny / EEMBC runner protocol (docs/protocols.md §1), host side, as pure functions:
  * bytes → lines (any mix of CR, LF and CRLF, lines split across reads, garbage bytes) and
  * line → event. The I/O that feeds them lives in link.ts and host.ts.
  */

@@ -1,5 +1,5 @@
 /**
- * The device side of the runner protocol (PROTOCOLS.md §1), as the MLPerf Tiny reference
+ * The device side of the runner protocol (docs/protocols.md §1), as the MLPerf Tiny reference
  * firmware behaves: commands end at `%`, every reply ends with `m-ready`, time is a 32-bit
  * wrapping microsecond counter. It writes nothing but protocol.
  */

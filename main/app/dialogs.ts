@@ -2,9 +2,9 @@
 import { writeFile } from 'node:fs/promises'
 import type { BrowserWindow, Dialog } from 'electron'
 import type { ModelInfo } from '../../common/api.js'
-import type { ChannelImpls } from '../server/api-handlers.js'
-import { toModelInfo } from '../server/api-views.js'
-import { exportReport } from '../server/report-export.js'
+import type { ChannelImpls } from '../api/handlers.js'
+import { toModelInfo } from '../api/views.js'
+import { exportReport } from '../api/report-export.js'
 import type { Studio } from '../studio.js'
 
 export function desktopChannels(

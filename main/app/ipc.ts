@@ -1,13 +1,11 @@
 /**
  * The one place that checks IPC: every contract channel gets an `ipcMain.handle` that refuses
- * frames other than the app's own page, validates the payload with the contract's zod schema and
- * only then calls the shared handlers. Pushed events go to the app's windows on one channel.
+ * frames other than the app's own page, then calls the shared handlers, which validate the payload
+ * with the contract's zod schema before anything runs. Pushed events go to the app's windows on one channel.
  */
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron'
-import { parsePayload } from '../../common/api-schemas.js'
 import { API_CHANNELS, type ApiChannel, type ApiResult, type IpcEventChannel } from '../../common/api.js'
-import type { ApiHandlers } from '../server/api-handlers.js'
-import { errorInfo } from '../server/api-handlers.js'
+import type { ApiHandlers } from '../api/handlers.js'
 
 /** The channel pushed events travel on (the preload listens to it). */
 export const EVENT_CHANNEL: IpcEventChannel = 'studio:event'
@@ -25,12 +23,8 @@ export function registerIpc(ipcMain: IpcMain, handlers: ApiHandlers, isTrustedUr
     const frame = event.senderFrame
     // A subframe (an iframe the page somehow got) is refused even when its URL looks like ours.
     if (!frame || frame.parent !== null || !isTrustedUrl(frame.url)) return refused()
-    try {
-      const parsed = parsePayload(channel, payload)
-      return await handlers.invoke(channel, parsed)
-    } catch (e) {
-      return { ok: false, error: errorInfo(e) }
-    }
+    // handlers.call validates the payload with the contract's schema (the one place that does).
+    return handlers.call(channel, payload)
   }
   for (const channel of API_CHANNELS) ipcMain.handle(channel, handle(channel))
   return () => {

@@ -9,7 +9,8 @@ import { parseRecipe, recipeLabel, type RecipeInput } from '../compress/recipe.j
 import { DEFAULT_SWEEP, type SweepResult } from '../compress/sweep.js'
 import { interruptSignal, openStudio } from './context.js'
 import { printJson, printLine, progressBar, table } from './output.js'
-import { intOption, latencyFrom, sessionFrom, type LatencyFlags, type SessionFlags } from './run-helpers.js'
+import { latencyFrom } from '../bench/run-spec.js'
+import { intOption, sessionFromFlags, type LatencyFlags, type SessionFlags } from './run-helpers.js'
 
 function ratioOption(name: string) {
   return (value: string): number => {
@@ -164,7 +165,7 @@ export function registerCompress(program: Command): void {
       const bar = o.json ? null : progressBar(`sweep ${parent.name}`)
       const result = await studio.sweep(parent.id, {
         devices: o.device,
-        session: sessionFrom(o),
+        session: sessionFromFlags(o),
         latency: latencyFrom(o),
         ...(o.dataset ? { dataset: o.dataset } : {}),
         ...(o.limit ? { limit: o.limit } : {}),

@@ -6,13 +6,14 @@ import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { StudioError } from '../../common/errors.js'
 import { formatDuration, formatPercent } from '../../common/format.js'
-import { DEFAULT_SESSION_OPTIONS, type RunRecord } from '../../common/types.js'
+import type { RunRecord } from '../../common/types.js'
 import { LOCAL_DEVICE } from '../bench/device-registry.js'
 import { writeReport } from '../report/index.js'
 import { openStudio } from './context.js'
-import { rowsForRuns } from './report-items.js'
+import { rowsForRuns } from '../report/report-items.js'
 import { printLine, table } from './output.js'
-import { benchOf, evalOf, intOption, latencyFrom, runWithBar } from './run-helpers.js'
+import { runSpec } from '../bench/run-spec.js'
+import { benchOf, evalOf, intOption, runWithBar } from './run-helpers.js'
 
 export function registerDemo(program: Command): void {
   program
@@ -38,21 +39,11 @@ export function registerDemo(program: Command): void {
       for (const [i, model] of models.entries()) {
         const label = `[${i + 1}/${models.length}] ${model.name}`
         await studio.inspect(model.id)
-        const base = { modelId: model.id, deviceName: LOCAL_DEVICE, session: DEFAULT_SESSION_OPTIONS }
-        const bench = await runWithBar(
-          studio,
-          { ...base, kind: 'bench', latency: latencyFrom({ minMs: opts.minMs }) },
-          `${label} latency`,
-        )
+        const base = { modelId: model.id, deviceName: LOCAL_DEVICE }
+        const bench = await runWithBar(studio, runSpec({ ...base, kind: 'bench', latency: { minMs: opts.minMs } }), `${label} latency`)
         const evaluation = await runWithBar(
           studio,
-          {
-            ...base,
-            kind: 'eval',
-            dataset: 'fashion-mnist',
-            split: 'test',
-            ...(opts.limit ? { limit: opts.limit } : {}),
-          },
+          runSpec({ ...base, kind: 'eval', dataset: 'fashion-mnist', split: 'test', limit: opts.limit || undefined }),
           `${label} accuracy`,
         )
         runs.push(bench, evaluation)

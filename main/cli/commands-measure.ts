@@ -8,16 +8,8 @@ import { StudioError } from '../../common/errors.js'
 import { boardDataset, boardModelFor } from '../serial-setup.js'
 import { interruptSignal, openStudio } from './context.js'
 import { printJson, printLine, table } from './output.js'
-import {
-  benchOf,
-  evalOf,
-  intOption,
-  latencyFrom,
-  runWithBar,
-  sessionFrom,
-  type LatencyFlags,
-  type SessionFlags,
-} from './run-helpers.js'
+import { runSpec } from '../bench/run-spec.js'
+import { benchOf, evalOf, intOption, runWithBar, sessionFromFlags, type LatencyFlags, type SessionFlags } from './run-helpers.js'
 
 export function registerMeasure(program: Command): void {
   program
@@ -51,15 +43,14 @@ export function registerMeasure(program: Command): void {
         cmd: Command,
       ) => {
         const studio = openStudio(cmd)
-        const session = sessionFrom(opts)
-        const latency = latencyFrom(opts)
+        const session = sessionFromFlags(opts)
         const results = []
         const rows = models.length > 0 ? [] : [await boardModelFor(studio, opts.device, interruptSignal())]
         for (const path of models) rows.push(await studio.importModel(path))
         for (const model of rows) {
           const run = await runWithBar(
             studio,
-            { kind: 'bench', modelId: model.id, deviceName: opts.device, session, latency },
+            runSpec({ kind: 'bench', modelId: model.id, deviceName: opts.device, session, latency: opts }),
             model.name,
           )
           const r = benchOf(run)
@@ -101,16 +92,16 @@ export function registerMeasure(program: Command): void {
         }
         const run = await runWithBar(
           studio,
-          {
+          runSpec({
             kind: 'eval',
             modelId: row.id,
             deviceName: opts.device,
-            session: sessionFrom(opts),
+            session: sessionFromFlags(opts),
             dataset,
             split: opts.split,
-            ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
-            ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
-          },
+            limit: opts.limit,
+            batchSize: opts.batchSize,
+          }),
           row.name,
         )
         const r = evalOf(run)

@@ -7,7 +7,7 @@ import type { BenchResult, EvalResult, RunRecord, RunStatus } from '../../common
 import { toCSV, toHTML, toJSON } from '../report/index.js'
 import { openStudio } from './context.js'
 import { printJson, printLine, table } from './output.js'
-import { rowsForRuns } from './report-items.js'
+import { rowsForRuns } from '../report/report-items.js'
 import { intOption } from './run-helpers.js'
 
 export function registerRuns(program: Command): void {

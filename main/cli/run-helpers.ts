@@ -1,16 +1,8 @@
 /** Shared pieces of the bench/eval/demo commands: option parsing and running with a progress bar. */
 import { InvalidArgumentError } from 'commander'
 import { StudioError } from '../../common/errors.js'
-import {
-  DEFAULT_LATENCY_SPEC,
-  DEFAULT_SESSION_OPTIONS,
-  type BenchResult,
-  type EvalResult,
-  type LatencySpec,
-  type RunRecord,
-  type SessionOptions,
-} from '../../common/types.js'
-import type { RunSpec } from '../bench/run-spec.js'
+import type { BenchResult, EvalResult, RunRecord, SessionOptions } from '../../common/types.js'
+import { sessionFrom, type RunSpec } from '../bench/run-spec.js'
 import type { Studio } from '../studio.js'
 import { progressBar } from './output.js'
 
@@ -40,29 +32,17 @@ export interface LatencyFlags {
 
 const OPT_LEVELS = ['disabled', 'basic', 'extended', 'all'] as const
 
-export function sessionFrom(flags: SessionFlags): SessionOptions {
-  const level = flags.optLevel ?? DEFAULT_SESSION_OPTIONS.graphOptimizationLevel
-  if (!(OPT_LEVELS as readonly string[]).includes(level)) {
+/** --threads, --opt-level and --ep as session options (defaults filled); a bad level is BAD_INPUT. */
+export function sessionFromFlags(flags: SessionFlags): SessionOptions {
+  const level = flags.optLevel
+  if (level !== undefined && !(OPT_LEVELS as readonly string[]).includes(level)) {
     throw new StudioError('BAD_INPUT', `--opt-level must be one of ${OPT_LEVELS.join(', ')}.`)
   }
-  return {
-    threads: flags.threads ?? DEFAULT_SESSION_OPTIONS.threads,
-    graphOptimizationLevel: level as SessionOptions['graphOptimizationLevel'],
-    executionProvider: flags.ep ?? DEFAULT_SESSION_OPTIONS.executionProvider,
-  }
-}
-
-export function latencyFrom(flags: LatencyFlags): LatencySpec {
-  const d = DEFAULT_LATENCY_SPEC
-  const minMs = flags.minMs ?? d.minMs
-  return {
-    warmupRuns: flags.warmupRuns ?? d.warmupRuns,
-    warmupMs: flags.warmupMs ?? d.warmupMs,
-    minRuns: flags.minRuns ?? d.minRuns,
-    minMs,
-    maxMs: Math.max(flags.maxMs ?? d.maxMs, minMs),
-    profile: flags.profile ?? false,
-  }
+  return sessionFrom({
+    threads: flags.threads,
+    graphOptimizationLevel: level as SessionOptions['graphOptimizationLevel'] | undefined,
+    executionProvider: flags.ep,
+  })
 }
 
 /** Runs one spec with a progress bar; a failed or cancelled run becomes a thrown StudioError. */

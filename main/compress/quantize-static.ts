@@ -1,6 +1,6 @@
 /**
  * INT8 static quantization in QDQ format: activations per tensor (uint8 asymmetric by default —
- * on x86, int8 activations run slower, see MEASUREMENT.md), weights int8 symmetric per output
+ * on x86, int8 activations run slower, see docs/measurement.md), weights int8 symmetric per output
  * channel (or per tensor), bias int32 with scale = input scale × weight scale. Placement: qdq-plan.ts.
  */
 import type { Batch } from '../../devices/device.js'

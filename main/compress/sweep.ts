@@ -6,7 +6,7 @@
 import { DEFAULT_SWEEP, type SweepResult, type SweepRow, type VariantReport } from '../../common/compress.js'
 import { StudioError, toStudioError } from '../../common/errors.js'
 import type { BenchResult, EvalResult, LatencySpec, Progress, SessionOptions } from '../../common/types.js'
-import type { RunSpec } from '../bench/run-spec.js'
+import { runSpec, type RunSpec } from '../bench/run-spec.js'
 import type { ModelRow } from '../store/store.js'
 import type { RunRecord } from '../../common/types.js'
 import { parseRecipe, recipeLabel, type RecipeInput } from './recipe.js'
@@ -97,7 +97,7 @@ export async function runSweep(host: SweepHost, parent: ModelRow, opts: SweepOpt
       }
       if (m.model) {
         const bench = outcome<BenchResult>(
-          await host.runAndWait({ kind: 'bench', modelId: m.model.id, deviceName: device, session: opts.session, ...(opts.latency ? { latency: opts.latency } : {}) }),
+          await host.runAndWait(runSpec({ kind: 'bench', modelId: m.model.id, deviceName: device, session: opts.session, latency: opts.latency })),
         )
         if (bench.result) {
           base.p50Us = bench.result.latencyUs.p50
@@ -122,7 +122,7 @@ export async function runSweep(host: SweepHost, parent: ModelRow, opts: SweepOpt
         checkCancel()
         if (dataset) {
           const ev = outcome<EvalResult>(
-            await host.runAndWait({ kind: 'eval', modelId: m.model.id, deviceName: device, session: opts.session, dataset, ...(opts.limit ? { limit: opts.limit } : {}) }),
+            await host.runAndWait(runSpec({ kind: 'eval', modelId: m.model.id, deviceName: device, session: opts.session, dataset, limit: opts.limit || undefined })),
           )
           if (ev.result) {
             base.top1 = ev.result.top1

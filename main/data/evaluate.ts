@@ -1,6 +1,6 @@
 /**
  * Accuracy of a deployed model on a dataset, computed from the device's own outputs
- * (MEASUREMENT.md § Accuracy): dataset → preprocess → device.evaluate → metrics.
+ * (docs/measurement.md § Accuracy): dataset → preprocess → device.evaluate → metrics.
  */
 import { StudioError } from '../../common/errors.js'
 import { accuracyMetrics, agreement } from '../../common/metrics.js'

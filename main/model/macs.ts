@@ -1,5 +1,5 @@
 /**
- * Multiply-accumulates per node, batch 1 (MEASUREMENT.md): Conv = N·Cout·Hout·Wout·(Cin/groups)·kH·kW,
+ * Multiply-accumulates per node, batch 1 (docs/measurement.md): Conv = N·Cout·Hout·Wout·(Cin/groups)·kH·kW,
  * Gemm/MatMul = M·K·N, every other op 0. Quantized forms count the same as their float op.
  */
 import { attrInt } from './graph.js'
@@ -58,7 +58,7 @@ export function nodeMacs(node: NodeProto, tensors: ReadonlyMap<string, TensorMet
 
 /**
  * MACs needed to compute each of `outputs` alone: the sum over the nodes it depends on. For an
- * early-exit model this is the work up to an exit (MEASUREMENT.md, T-RecX average work).
+ * early-exit model this is the work up to an exit (docs/measurement.md, T-RecX average work).
  */
 export function macsByOutput(
   order: readonly NodeProto[],

@@ -1,5 +1,5 @@
 /**
- * Static peak of activation memory (MEASUREMENT.md): walk the nodes in topological order, keep
+ * Static peak of activation memory (docs/measurement.md): walk the nodes in topological order, keep
  * each tensor alive from its producer (graph inputs: from the start) until its last consumer
  * (graph outputs: to the end), and take the maximum of the live bytes. Constants are weights,
  * not activations, and are left out. Batch 1, dtype-aware.

@@ -2,7 +2,7 @@
  * Which constant tensors are parameters: the weights and biases of layers (Conv, Gemm, MatMul,
  * normalisation scales/biases, …), traced back through the ops quantized and exported models put
  * between a weight and its layer (DequantizeLinear, Cast, Transpose, Reshape). Shape constants,
- * Gather indices, quantization scales and zero points are not parameters (MEASUREMENT.md).
+ * Gather indices, quantization scales and zero points are not parameters (docs/measurement.md).
  */
 import type { NodeProto, TensorProto } from './proto.js'
 import { attrTensor } from './graph.js'

@@ -15,7 +15,7 @@ import type { DeviceInfo } from '../../common/types.js'
 import { escapeHtml } from './html-escape.js'
 import type { ReportRow } from './rows.js'
 
-/** CV above which a latency figure is flagged (MEASUREMENT.md § Noise warnings). */
+/** CV above which a latency figure is flagged (docs/measurement.md § Noise warnings). */
 const NOISY_CV = 0.1
 
 const HEADERS: readonly { label: string; title: string; num?: boolean }[] = [

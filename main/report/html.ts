@@ -117,7 +117,7 @@ export async function toHTML(rows: readonly ReportRow[], meta: HtmlMeta): Promis
     renderChart(chart),
     `<section><h2>Results</h2>${renderTable(rows, deviceColors(rows))}</section>`,
     renderEnv(meta.env),
-    '<footer>Latency: batch 1, median (p50) with p90 in brackets; ± is half the bootstrap 95 % CI of the median. Peak RSS is measured; sizes use 1024 steps. Definitions: MEASUREMENT.md.</footer>',
+    '<footer>Latency: batch 1, median (p50) with p90 in brackets; ± is half the bootstrap 95 % CI of the median. Peak RSS is measured; sizes use 1024 steps. Definitions: docs/measurement.md.</footer>',
     `<script type="application/json" id="report-data">${jsonForScript(data)}</script>`,
     `<script>${chartJs}</script>`,
     `<script>${app}</script>`,

@@ -1,6 +1,6 @@
 /**
  * The flat row every exporter (HTML, CSV, JSON) writes: one model variant on one device, with the
- * figures of MEASUREMENT.md in raw units (µs, bytes, fractions). Formatting happens in the exporters.
+ * figures of docs/measurement.md in raw units (µs, bytes, fractions). Formatting happens in the exporters.
  */
 import type { BenchResult, DeviceInfo, EvalResult, InspectResult } from '../../common/types.js'
 

@@ -1,7 +1,6 @@
 /**
  * Browser mode: the built renderer and the API contract over HTTP (`POST /api/<channel>`, JSON)
- * and a WebSocket (`/ws`: pushed events, and requests `{ id, channel, payload }` answered with
- * `{ id, result }`). Bound to 127.0.0.1 only; every request needs the token (see auth.ts).
+ * and a WebSocket (`/ws`) that only pushes events. Bound to 127.0.0.1 only; every request needs the token (see auth.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -9,11 +8,11 @@ import { extname } from 'node:path'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { MAX_IMPORT_BYTES } from '../../common/api-schemas.js'
-import { API_HTTP_PREFIX, API_WS_PATH, type ApiResult, type WsRequest } from '../../common/api.js'
+import { API_HTTP_PREFIX, API_WS_PATH, type ApiResult } from '../../common/api.js'
 import { StudioError, type ErrorInfo } from '../../common/errors.js'
 import { silentLogger, type Logger } from '../log.js'
 import type { Studio } from '../studio.js'
-import { createHandlers, type ApiHandlers } from './api-handlers.js'
+import { createHandlers, type ApiHandlers } from '../api/handlers.js'
 import { checkToken, hostAllowed, newToken, originAllowed, sessionCookie } from './auth.js'
 import { findStatic, NOT_BUILT_PAGE } from './static-files.js'
 
@@ -175,20 +174,8 @@ function serveSocket(ws: WebSocket, handlers: ApiHandlers): void {
   })
   ws.on('close', unsubscribe)
   ws.on('error', unsubscribe)
-  ws.on('message', (data, isBinary) => {
-    if (isBinary) return
-    let req: Partial<WsRequest>
-    try {
-      req = JSON.parse(String(data)) as Partial<WsRequest>
-    } catch {
-      return
-    }
-    if (typeof req !== 'object' || req === null || typeof req.id !== 'number') return
-    const id = req.id
-    void handlers.call(req.channel, req.payload).then((result) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, result }))
-    })
-  })
+  // Events only: requests go over HTTP, so nothing a client sends on the socket is read.
+  ws.on('message', () => undefined)
 }
 
 /** Starts browser mode; resolves once listening. */

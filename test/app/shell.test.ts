@@ -69,7 +69,7 @@ vi.mock('electron', () => ({
 const { createMainWindow } = await import('../../main/app/window.js')
 const { hardenSession, isAppUrl } = await import('../../main/app/security.js')
 const { registerIpc } = await import('../../main/app/ipc.js')
-const { createHandlers } = await import('../../main/server/api-handlers.js')
+const { createHandlers } = await import('../../main/api/handlers.js')
 
 const INDEX = join('/opt/edgebench/out/renderer', 'index.html')
 const APP_URL = `${pathToFileURL(INDEX).href}#/explore`

@@ -7,7 +7,7 @@
  *   measured causes where the speed-up is under 1.2×.
  * - FP16 of every zoo model: file ratio and top-1 beside FP32.
  * - Structured 50 % on resnet8: MACs ratio, speed-up, validity.
- * Latency: the local device, 1 thread, optimisation 'all', MEASUREMENT.md's default rules.
+ * Latency: the local device, 1 thread, optimisation 'all', docs/measurement.md's default rules.
  *
  *   npm run bench:compress [-- --models resnet8,mobilenetv2]
  */

@@ -44,7 +44,7 @@ export function setupCharts(): void {
 
 export { DEVICE_COLORS, FAMILY_SHAPES, assignInOrder, type FamilyShape } from '../../../common/palette.js'
 
-/** Outline per variant kind (UI.md: outline = variant kind). */
+/** Outline per variant kind (docs/ui.md: outline = variant kind). */
 export const VARIANT_OUTLINE: Readonly<Record<string, { width: number; dash: boolean }>> = {
   fp32: { width: 1, dash: false },
   fp16: { width: 2, dash: false },

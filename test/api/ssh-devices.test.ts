@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AddSshDeviceRequest, ApiResult } from '../../common/api.js'
 import { secretKey } from '../../main/secrets/secret-store.js'
-import { createHandlers, type ApiHandlers } from '../../main/server/api-handlers.js'
+import { createHandlers, type ApiHandlers } from '../../main/api/handlers.js'
 import { Studio } from '../../main/studio.js'
 import { sshdAvailable, startSshd, type SshdServer } from '../devices/ssh/sshd-server.js'
 

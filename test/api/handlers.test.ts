@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ApiEventMessage, ApiResult } from '../../common/api.js'
-import { createHandlers, type ApiHandlers } from '../../main/server/api-handlers.js'
-import { safeModelFileName } from '../../main/server/import-bytes.js'
+import { createHandlers, type ApiHandlers } from '../../main/api/handlers.js'
+import { safeModelFileName } from '../../main/api/import-bytes.js'
 import { Studio } from '../../main/studio.js'
 
 const root = resolve(import.meta.dirname, '../..')

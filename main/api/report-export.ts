@@ -2,7 +2,7 @@
 import type { ReportFile, ReportFormat } from '../../common/api.js'
 import { StudioError } from '../../common/errors.js'
 import type { RunRecord } from '../../common/types.js'
-import { rowsForRuns } from '../cli/report-items.js'
+import { rowsForRuns } from '../report/report-items.js'
 import { toCSV, toHTML, toJSON } from '../report/index.js'
 import type { Studio } from '../studio.js'
 

@@ -15,14 +15,9 @@ import type {
   ModelInfo,
 } from '../../common/api.js'
 import { StudioError, toStudioError, type ErrorInfo } from '../../common/errors.js'
-import {
-  DEFAULT_LATENCY_SPEC,
-  DEFAULT_SESSION_OPTIONS,
-  type LatencySpec,
-  type RunRecord,
-} from '../../common/types.js'
+import type { RunRecord } from '../../common/types.js'
 import { HostKeyUnknownError } from '../../devices/ssh/connection.js'
-import type { RunSpec } from '../bench/run-spec.js'
+import { runSpec } from '../bench/run-spec.js'
 import { listPorts } from '../../devices/serial/ports.js'
 import { addSshDevice, removeDevice } from '../bench/ssh-boards.js'
 import { listDatasets } from '../data/datasets.js'
@@ -31,17 +26,17 @@ import { resourcesDir } from '../paths.js'
 import { toolVersion } from '../report/tool-version.js'
 import type { ModelRow } from '../store/store.js'
 import type { Studio } from '../studio.js'
-import { compressImpls } from './api-compress.js'
-import { createEventHub, type EventHub, type EventListener } from './api-events.js'
-import { createJobRunner, type JobRunner } from './api-jobs.js'
-import { explorePoints, toDeviceSummary, toModelInfo, toRunSummary } from './api-views.js'
+import { compressImpls } from './compress.js'
+import { createEventHub, type EventHub, type EventListener } from './events.js'
+import { createJobRunner, type JobRunner } from './jobs.js'
+import { explorePoints, toDeviceSummary, toModelInfo, toRunSummary } from './views.js'
 import { compareRuns } from './compare-runs.js'
 import { defaultImportDir, importModelBytes } from './import-bytes.js'
 import { exportReport } from './report-export.js'
 
-/** The implementation of one channel: a parsed payload in, the contract's value out. */
-export type ChannelImpl<C extends ApiChannel> = (payload: ApiPayload<C>) => Promise<ApiValue<C>>
-export type ChannelImpls = { [C in ApiChannel]: ChannelImpl<C> }
+import type { ChannelImpl, ChannelImpls } from './channel.js'
+
+export type { ChannelImpl, ChannelImpls } from './channel.js'
 
 export interface HandlerOptions {
   /** 'desktop' when the Electron shell hosts the UI, else 'browser'. */
@@ -53,7 +48,7 @@ export interface HandlerOptions {
   now?: () => Date
 }
 
-export type { EventListener } from './api-events.js'
+export type { EventListener } from './events.js'
 
 export interface ApiHandlers {
   /** Validates and runs one request from an untrusted caller. Never throws. */
@@ -73,12 +68,6 @@ export function errorInfo(e: unknown): ErrorInfo {
 
 function desktopOnly(channel: string): never {
   throw new StudioError('BAD_INPUT', `${channel} needs the desktop app; in a browser, drop the file on the window or use Export.`)
-}
-
-export function latencyFrom(given: Partial<LatencySpec> | undefined): LatencySpec {
-  const spec = { ...DEFAULT_LATENCY_SPEC, ...given }
-  // A budget below the minimum measuring time would stop the run before it has its samples.
-  return { ...spec, maxMs: Math.max(spec.maxMs, spec.minMs) }
 }
 
 /** Every channel's implementation; the desktop dialogs come from the shell when it has them. */
@@ -165,17 +154,7 @@ function buildImpls(studio: Studio, opts: HandlerOptions, hub: EventHub, jobs: J
     'datasets:list': async () => listDatasets(resourcesDir()),
     'runs:start': async (p) => {
       if (!studio.store.getModel(p.modelId)) throw new StudioError('NOT_FOUND', `No model with id ${p.modelId}.`)
-      const spec: RunSpec = {
-        kind: p.kind,
-        modelId: p.modelId,
-        deviceName: p.deviceName,
-        session: { ...DEFAULT_SESSION_OPTIONS, ...p.session },
-        ...(p.kind === 'bench' ? { latency: latencyFrom(p.latency) } : {}),
-        ...(p.dataset !== undefined ? { dataset: p.dataset } : {}),
-        ...(p.split !== undefined ? { split: p.split } : {}),
-        ...(p.limit !== undefined ? { limit: p.limit } : {}),
-      }
-      return { runId: studio.startRun(spec) }
+      return { runId: studio.startRun(runSpec(p)) }
     },
     'runs:cancel': async ({ runId }) => ({ cancelled: studio.runs.cancel(runId) }),
     'runs:list': async (filter) => studio.store.listRuns(filter ?? {}).map(toRunSummary),
@@ -213,7 +192,8 @@ export function createHandlers(studio: Studio, opts: HandlerOptions): ApiHandler
   return {
     async call(channel, payload) {
       if (!isApiChannel(channel)) {
-        return { ok: false, error: { code: 'NOT_FOUND', message: `Unknown request '${String(channel).slice(0, 80)}'.` } }
+        const name = typeof channel === 'string' ? channel.slice(0, 80) : `(a ${typeof channel}, not a channel name)`
+        return { ok: false, error: { code: 'NOT_FOUND', message: `Unknown request '${name}'.` } }
       }
       return run(channel, payload)
     },

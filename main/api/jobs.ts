@@ -10,7 +10,7 @@ import { StudioError, toStudioError } from '../../common/errors.js'
 import type { Progress } from '../../common/types.js'
 import { throttle } from '../bench/throttle.js'
 import type { Logger } from '../log.js'
-import type { EventHub } from './api-events.js'
+import type { EventHub } from './events.js'
 
 export interface JobValues {
   derive: DerivedVariant

@@ -1,9 +1,15 @@
 /** Turns stored runs into report rows: the newest bench and eval of each (model, device) pair meet in one row. */
 import type { BenchResult, EvalResult, InspectResult, RunRecord } from '../../common/types.js'
-import { rowsFromResults, type ReportRow } from '../report/rows.js'
-import type { Studio } from '../studio.js'
+import { rowsFromResults, type ReportRow } from './rows.js'
+import type { Store } from '../store/store.js'
 
-export async function rowsForRuns(studio: Studio, runs: RunRecord[]): Promise<ReportRow[]> {
+/** What building rows needs: the store, and the (cached) inspection of a model. */
+export interface RowSource {
+  store: Store
+  inspect(modelId: number): Promise<InspectResult>
+}
+
+export async function rowsForRuns(studio: RowSource, runs: RunRecord[]): Promise<ReportRow[]> {
   const byKey = new Map<
     string,
     { model: string; modelId: number; device: string; bench?: BenchResult; eval?: EvalResult }

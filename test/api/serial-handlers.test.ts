@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AddSerialResult, ApiResult, PortListing } from '../../common/api.js'
-import { createHandlers, type ApiHandlers } from '../../main/server/api-handlers.js'
+import { createHandlers, type ApiHandlers } from '../../main/api/handlers.js'
 import { Studio } from '../../main/studio.js'
 import { simBoard, SOCAT } from '../devices/serial/helpers.js'
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ApiEventMessage, ApiEvents, ApiResult, JobFinished } from '../../common/api.js'
-import { createHandlers, type ApiHandlers } from '../../main/server/api-handlers.js'
+import { createHandlers, type ApiHandlers } from '../../main/api/handlers.js'
 import { Studio } from '../../main/studio.js'
 
 const root = resolve(import.meta.dirname, '../..')

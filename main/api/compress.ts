@@ -6,11 +6,11 @@
 import type { JobRequests, ModelInfo } from '../../common/api.js'
 import { StudioError } from '../../common/errors.js'
 import { parseRecipe } from '../../common/recipe.js'
-import { DEFAULT_SESSION_OPTIONS } from '../../common/types.js'
 import type { ModelRow } from '../store/store.js'
 import type { Studio } from '../studio.js'
-import { latencyFrom, type ChannelImpl } from './api-handlers.js'
-import type { JobRunner } from './api-jobs.js'
+import { latencyFrom, sessionFrom } from '../bench/run-spec.js'
+import type { ChannelImpl } from './channel.js'
+import type { JobRunner } from './jobs.js'
 
 export type JobImpls = { [C in keyof JobRequests]: ChannelImpl<C> }
 
@@ -46,7 +46,7 @@ export function compressImpls(
       const jobId = jobs.start('sweep', async (signal, onProgress) => {
         const result = await studio.sweep(p.modelId, {
           devices: p.devices,
-          session: { ...DEFAULT_SESSION_OPTIONS, ...p.session },
+          session: sessionFrom(p.session),
           latency: latencyFrom(p.latency),
           ...(p.dataset !== undefined ? { dataset: p.dataset } : {}),
           ...(p.limit !== undefined ? { limit: p.limit } : {}),
