@@ -21,11 +21,11 @@ function items(template: MenuItemConstructorOptions[]): MenuItemConstructorOptio
   return template.flatMap((m) => [m, ...(Array.isArray(m.submenu) ? items(m.submenu) : [])])
 }
 
-const actions = (): MenuActions & Record<keyof MenuActions, ReturnType<typeof vi.fn>> => ({
-  importModel: vi.fn(),
-  exportReport: vi.fn(),
-  openDataFolder: vi.fn(),
-  about: vi.fn(),
+const actions = (): MenuActions & Record<keyof MenuActions, ReturnType<typeof vi.fn<() => void>>> => ({
+  importModel: vi.fn<() => void>(),
+  exportReport: vi.fn<() => void>(),
+  openDataFolder: vi.fn<() => void>(),
+  about: vi.fn<() => void>(),
 })
 
 describe('the application menu', () => {

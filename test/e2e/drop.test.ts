@@ -44,12 +44,18 @@ describe.skipIf(chromiumPolicy() !== 'ok')('dropping models on any view', () => 
   async function drag(selector: string, types: string[]): Promise<void> {
     await page.evaluate(
       ({ selector, types, b64, name }) => {
+        // Runs in the page; this file is typed for Node, so the DOM is reached through globalThis.
+        const w = globalThis as unknown as {
+          DataTransfer: new () => { items: { add(f: File): void } }
+          DragEvent: new (type: string, init: object) => Event
+          document: { querySelector(s: string): EventTarget | null }
+        }
         const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))
-        const dt = new DataTransfer()
+        const dt = new w.DataTransfer()
         dt.items.add(new File([bytes], name, { type: 'application/octet-stream' }))
-        const target = document.querySelector(selector)
+        const target = w.document.querySelector(selector)
         if (!target) throw new Error(`no ${selector}`)
-        for (const type of types) target.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }))
+        for (const type of types) target.dispatchEvent(new w.DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }))
       },
       { selector, types, b64: readFileSync(MODEL).toString('base64'), name: 'fmnist-logreg-nchw.onnx' },
     )
