@@ -64,7 +64,10 @@ describe.skipIf(chromiumPolicy() !== 'ok')('dropping models on any view', () => 
   it('imports an .onnx file dropped on the Devices view and shows it on Models', async () => {
     await page.goto(server.url)
     await expect.poll(() => page.url(), SLOW).not.toContain('token=')
-    await page.goto(`${new URL(server.url).origin}/#/devices`)
+    await page.getByRole('heading', { name: 'Models' }).waitFor()
+    await page.evaluate(() => {
+      ;(globalThis as unknown as { location: { hash: string } }).location.hash = '#/devices'
+    })
     await page.getByRole('heading', { name: 'Devices' }).waitFor()
     await drag('main', ['dragenter', 'dragover'])
     await page.getByTestId('drop-overlay').waitFor()
