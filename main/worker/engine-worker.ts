@@ -5,6 +5,7 @@
  * blocks its thread and a bad model can crash ORT, so neither may happen in the process that owns
  * the window; here they block and crash only this process. Forked by engine.ts, one per job.
  */
+import { setPriority } from 'node:os'
 import * as ort from 'onnxruntime-node'
 import { toStudioError } from '../../common/errors.js'
 import { bundledExecutionProviders } from '../../devices/local/measure.js'
@@ -16,6 +17,19 @@ import type { FromEngine, ToEngine } from './engine-messages.js'
 if (!process.send) {
   process.stderr.write('engine-worker is a child process of the studio; it cannot run on its own\n')
   process.exit(2)
+}
+
+/**
+ * Calibration runs ORT on every core; below-normal priority lets the scheduler prefer the
+ * window's process whenever both want a core (on Linux nice applies per thread, and ORT's pool
+ * threads, made later by this thread, inherit it). The device runner keeps normal priority: its
+ * timings must not depend on what else runs.
+ */
+const BACKGROUND_NICENESS = 10
+try {
+  setPriority(BACKGROUND_NICENESS)
+} catch {
+  // Not permitted here (some containers): the job still runs, just at normal priority.
 }
 
 function send(m: FromEngine): void {
