@@ -25,8 +25,8 @@ const STDERR_KEEP = 4000
 
 /** The first message every child sends once ONNX Runtime is loaded. */
 export type ReadyMessage = Extract<FromRunner, { type: 'ready' }>
-/** A child's reply that ends a request; `error` replies carry the error. */
-export type ChildTerminal = { type: string; id: number } & ({ type: 'error'; error: ErrorInfo } | { type: string })
+/** A child's reply that ends a request; a `type: 'error'` reply carries `error: ErrorInfo`. */
+export type ChildTerminal = { type: string; id: number }
 
 /** What a kind of child speaks and how it is named in messages a user reads. */
 export interface ChildKind<Term extends ChildTerminal, Ev extends { type: string; id: number }> {
