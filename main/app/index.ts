@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { app, BrowserWindow, dialog, ipcMain, Menu, safeStorage, screen, session, shell, type WebContents } from 'electron'
 import type { AppCommand, ApiEventMessage } from '../../common/api.js'
-import { createLogger } from '../log.js'
+import { createLogger, type Logger } from '../log.js'
 import { appRoot, defaultDbPath } from '../paths.js'
 import { createHandlers, type ApiHandlers } from '../api/handlers.js'
 import { Studio } from '../studio.js'
@@ -53,6 +53,23 @@ async function showAbout(handlers: ApiHandlers, parent: BrowserWindow | null): P
   await (parent ? dialog.showMessageBox(parent, options) : dialog.showMessageBox(options))
 }
 
+/** The application menu; the page runs Import/Export itself, so their errors show where it shows them. */
+function installMenu(handlers: ApiHandlers, dataDir: string, window: () => BrowserWindow | null, logger: Logger): void {
+  const command = (cmd: AppCommand): void => {
+    const message: ApiEventMessage = { event: 'app:command', payload: { command: cmd } }
+    const win = window()
+    if (win && !win.isDestroyed()) win.webContents.send(EVENT_CHANNEL, message)
+  }
+  const actions = {
+    importModel: () => command('import-model'),
+    exportReport: () => command('export-report'),
+    openDataFolder: () => void shell.openPath(dataDir),
+    about: () => void showAbout(handlers, window()).catch((e: unknown) => logger.warn(`about: ${String(e)}`)),
+  }
+  const context = { isMac: process.platform === 'darwin', appName: 'EdgeBench Studio', dev: !app.isPackaged }
+  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(actions, context)))
+}
+
 async function main(): Promise<void> {
   app.enableSandbox()
   if (!app.requestSingleInstanceLock()) {
@@ -82,24 +99,7 @@ async function main(): Promise<void> {
   const stopEvents = forwardEvents(handlers, () => (win && !win.isDestroyed() ? [win.webContents as WebContents] : []))
   studio.ensureZoo().catch((e: unknown) => logger.warn(`bundled models: ${e instanceof Error ? e.message : String(e)}`))
 
-  // The page runs the menu's import/export flows itself, so their errors show where it shows them.
-  const command = (cmd: AppCommand): void => {
-    const message: ApiEventMessage = { event: 'app:command', payload: { command: cmd } }
-    if (win && !win.isDestroyed()) win.webContents.send(EVENT_CHANNEL, message)
-  }
-  Menu.setApplicationMenu(
-    Menu.buildFromTemplate(
-      menuTemplate(
-        {
-          importModel: () => command('import-model'),
-          exportReport: () => command('export-report'),
-          openDataFolder: () => void shell.openPath(dirname(studio.store.path)),
-          about: () => void showAbout(handlers, win).catch((e: unknown) => logger.warn(`about: ${String(e)}`)),
-        },
-        { isMac: process.platform === 'darwin', appName: 'EdgeBench Studio', dev: !app.isPackaged },
-      ),
-    ),
-  )
+  installMenu(handlers, dirname(studio.store.path), () => win, logger)
 
   const stateFile = join(app.getPath('userData'), 'window-state.json')
   const open = (): void => {
