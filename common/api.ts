@@ -47,6 +47,8 @@ export interface AppInfo {
   dbPath: string
   /** process.platform of the engine side ('linux', 'darwin', 'win32'). */
   platform: string
+  /** The installed onnxruntime-node version (the About box). */
+  onnxRuntime: string
 }
 
 /** How a variant was derived from its parent. */
@@ -304,11 +306,16 @@ export interface ApiEvents extends JobEvents {
   /** A run ended (finished, failed, cancelled or interrupted); `run` is the stored record. */
   'run:finished': { run: RunRecord }
   'device:status': { name: string; status: DeviceStatus }
+  /** Desktop only: the application menu asks the page to run one of its own flows. */
+  'app:command': { command: AppCommand }
 }
+
+/** What the desktop menu can ask of the page (the page owns these flows and their errors). */
+export type AppCommand = 'import-model' | 'export-report'
 
 export type ApiEventName = keyof ApiEvents
 
-export const API_EVENTS = ['run:progress', 'run:status', 'run:finished', 'device:status', 'job:progress', 'job:finished'] as const satisfies readonly ApiEventName[]
+export const API_EVENTS = ['run:progress', 'run:status', 'run:finished', 'device:status', 'job:progress', 'job:finished', 'app:command'] as const satisfies readonly ApiEventName[]
 
 /** A pushed event as it travels over the WebSocket (and as the renderer's bridge hands it on). */
 export type ApiEventMessage = { [E in ApiEventName]: { event: E; payload: ApiEvents[E] } }[ApiEventName]

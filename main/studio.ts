@@ -25,6 +25,8 @@ export interface StudioOptions {
   logger?: Logger
   /** Where device passwords/passphrases live; default: memory, for this process only. */
   secrets?: SecretStore
+  /** The better-sqlite3 binding built for Electron (the desktop app passes it; see store/sqlite-binding.ts). */
+  sqliteBinding?: string
   /** Device kinds beyond `local`, or replacements (tests). */
   deviceFactories?: Partial<Record<DeviceKind, DeviceFactory>>
 }
@@ -48,7 +50,7 @@ export class Studio {
 
   static open(opts: StudioOptions = {}): Studio {
     const dbPath = resolve(opts.dbPath ?? defaultDbPath())
-    const store = Store.open(dbPath)
+    const store = Store.open(dbPath, opts.sqliteBinding ? { electronBinding: opts.sqliteBinding } : {})
     return new Studio(
       store,
       opts.logger ?? silentLogger,

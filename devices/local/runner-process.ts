@@ -1,12 +1,12 @@
 /**
  * Parent side of one runner child process: forks it, matches replies to requests, turns an
  * unexpected exit into DEVICE_ERROR and an abort into CANCELLED (after the child is really gone).
+ * The local device's runner is the default child; the compression engine's worker
+ * (main/worker) is forked through the same class with its own ChildKind.
  */
 import { fork, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { StudioError, fromErrorInfo } from '../../common/errors.js'
+import { StudioError, fromErrorInfo, type ErrorInfo } from '../../common/errors.js'
+import { childEntry, type ChildEntry } from './child-entry.js'
 import {
   isFromRunner,
   isTerminal,
@@ -23,29 +23,44 @@ const KILL_GRACE_MS = 300
 const START_TIMEOUT_MS = 120_000
 const STDERR_KEEP = 4000
 
-interface Pending {
-  resolve: (m: TerminalMessage) => void
-  reject: (e: StudioError) => void
-  onEvent?: ((m: EventMessage) => void) | undefined
+/** The first message every child sends once ONNX Runtime is loaded. */
+export type ReadyMessage = Extract<FromRunner, { type: 'ready' }>
+/** A child's reply that ends a request; a `type: 'error'` reply carries `error: ErrorInfo`. */
+export type ChildTerminal = { type: string; id: number }
+
+/** What a kind of child speaks and how it is named in messages a user reads. */
+export interface ChildKind<Term extends ChildTerminal, Ev extends { type: string; id: number }> {
+  /** "local runner", "compression engine", … */
+  name: string
+  entry: () => ChildEntry
+  isMessage: (m: unknown) => m is ReadyMessage | Term | Ev
+  isTerminal: (m: Term | Ev) => m is Term
 }
 
-/** The runner entry: runner.ts under tsx (dev, tests), runner.js in a compiled build. */
-function runnerEntry(): { file: string; execArgv: string[] } {
-  const ts = fileURLToPath(new URL('./runner.ts', import.meta.url))
-  if (existsSync(ts)) {
-    // Resolved to an absolute URL so the child finds tsx whatever its working directory.
-    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
-    return { file: ts, execArgv: ['--import', tsx] }
-  }
-  return { file: fileURLToPath(new URL('./runner.js', import.meta.url)), execArgv: [] }
+/** The local device's runner: runner.ts under tsx (dev, tests), runner.js in a compiled build. */
+const RUNNER: ChildKind<TerminalMessage, EventMessage> = {
+  name: 'local runner',
+  entry: () => childEntry(new URL('./runner.ts', import.meta.url), new URL('./runner.js', import.meta.url)),
+  isMessage: isFromRunner,
+  isTerminal: (m): m is TerminalMessage => isTerminal(m),
+}
+
+interface Pending<Term, Ev> {
+  resolve: (m: Term) => void
+  reject: (e: StudioError) => void
+  onEvent?: ((m: Ev) => void) | undefined
 }
 
 function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new StudioError('CANCELLED', 'Cancelled')
 }
 
-export class RunnerProcess {
-  private readonly pending = new Map<number, Pending>()
+export class RunnerProcess<
+  Req extends { type: string; id: number } = ToRunner,
+  Term extends ChildTerminal = TerminalMessage,
+  Ev extends { type: string; id: number } = EventMessage,
+> {
+  private readonly pending = new Map<number, Pending<Term, Ev>>()
   private nextId = 1
   private exited: { code: number | null; signal: NodeJS.Signals | null } | null = null
   private readonly exitPromise: Promise<void>
@@ -55,7 +70,10 @@ export class RunnerProcess {
   /** Execution providers bundled with the runner's onnxruntime-node. */
   executionProviders: string[] = []
 
-  private constructor(private readonly child: ChildProcess) {
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly kind: ChildKind<Term, Ev>,
+  ) {
     this.exitPromise = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         this.exited = { code, signal }
@@ -73,30 +91,39 @@ export class RunnerProcess {
 
   /** Forks a runner and waits until it has loaded ONNX Runtime. */
   static async start(signal?: AbortSignal): Promise<RunnerProcess> {
+    return RunnerProcess.startChild<ToRunner, TerminalMessage, EventMessage>(RUNNER, signal)
+  }
+
+  /** Forks a child of the given kind and waits for its `ready`. */
+  static async startChild<Req extends { type: string; id: number }, Term extends ChildTerminal, Ev extends { type: string; id: number }>(
+    kind: ChildKind<Term, Ev>,
+    signal?: AbortSignal,
+  ): Promise<RunnerProcess<Req, Term, Ev>> {
     throwIfAborted(signal)
-    const { file, execArgv } = runnerEntry()
+    const { file, execArgv } = kind.entry()
     const child = fork(file, [], {
       execArgv,
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     })
-    const rp = new RunnerProcess(child)
+    const rp = new RunnerProcess<Req, Term, Ev>(child, kind)
     const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
         () =>
           reject(
             new StudioError(
               'TIMEOUT',
-              'The local runner did not start within 120 s; the computer may be overloaded',
+              `The ${kind.name} did not start within 120 s; the computer may be overloaded`,
             ),
           ),
         START_TIMEOUT_MS,
       )
       const onMsg = (m: unknown): void => {
-        if (isFromRunner(m) && m.type === 'ready') {
+        if (kind.isMessage(m) && m.type === 'ready') {
+          const ready = m as ReadyMessage
           clearTimeout(timer)
-          rp.ortVersion = m.ortVersion
-          rp.executionProviders = m.executionProviders
+          rp.ortVersion = ready.ortVersion
+          rp.executionProviders = ready.executionProviders
           resolve()
         }
       }
@@ -124,20 +151,16 @@ export class RunnerProcess {
   }
 
   /** Sends a request; resolves with its terminal reply (an `error` reply rejects). */
-  async request(
-    msg: WithoutId<ToRunner>,
-    onEvent?: (m: EventMessage) => void,
-    signal?: AbortSignal,
-  ): Promise<TerminalMessage> {
+  async request(msg: WithoutId<Req>, onEvent?: (m: Ev) => void, signal?: AbortSignal): Promise<Term> {
     throwIfAborted(signal)
     if (!this.alive) throw this.exitError()
     const id = this.nextId++
-    const reply = new Promise<TerminalMessage>((resolve, reject) => {
+    const reply = new Promise<Term>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, onEvent })
     })
-    this.child.send({ ...msg, id } as ToRunner)
+    this.child.send({ ...msg, id })
     const m = await this.withAbort(reply, signal)
-    if (m.type === 'error') throw fromErrorInfo(m.error)
+    if (m.type === 'error' && 'error' in m) throw fromErrorInfo(m.error as ErrorInfo)
     return m
   }
 
@@ -168,7 +191,7 @@ export class RunnerProcess {
       onAbort = (): void => {
         // A runaway inference never yields, so the only sure stop is to end the process.
         void this.kill().then(() =>
-          reject(new StudioError('CANCELLED', 'Cancelled; the local runner was stopped')),
+          reject(new StudioError('CANCELLED', `Cancelled; the ${this.kind.name} was stopped`)),
         )
       }
       signal.addEventListener('abort', onAbort, { once: true })
@@ -181,19 +204,20 @@ export class RunnerProcess {
   }
 
   private onMessage(raw: unknown): void {
-    if (!isFromRunner(raw) || raw.type === 'ready') return
-    const p = this.pending.get((raw as Exclude<FromRunner, { type: 'ready' }>).id)
+    if (!this.kind.isMessage(raw) || raw.type === 'ready') return
+    const m = raw as Term | Ev
+    const p = this.pending.get(m.id)
     if (!p) return
-    if (isTerminal(raw)) {
-      this.pending.delete(raw.id)
-      p.resolve(raw)
+    if (this.kind.isTerminal(m)) {
+      this.pending.delete(m.id)
+      p.resolve(m)
     } else {
-      p.onEvent?.(raw)
+      p.onEvent?.(m)
     }
   }
 
   private exitError(): StudioError {
-    if (this.closing) return new StudioError('CANCELLED', 'The local runner was stopped')
+    if (this.closing) return new StudioError('CANCELLED', `The ${this.kind.name} was stopped`)
     const how = this.exited
       ? this.exited.signal
         ? `was killed by signal ${this.exited.signal}`
@@ -202,7 +226,7 @@ export class RunnerProcess {
     const tail = this.stderrTail.trim().split('\n').slice(-12).join('\n')
     return new StudioError(
       'DEVICE_ERROR',
-      `The local runner process ${how} unexpectedly` +
+      `The ${this.kind.name} process ${how} unexpectedly` +
         (tail ? `; its last output:\n${tail}` : '') +
         '. The model may have crashed ONNX Runtime or run out of memory.',
     )

@@ -19,6 +19,7 @@ import type { RunRecord } from '../../common/types.js'
 import { HostKeyUnknownError } from '../../devices/ssh/connection.js'
 import { runSpec } from '../bench/run-spec.js'
 import { listPorts } from '../../devices/serial/ports.js'
+import { ortVersion } from '../../devices/local/probe.js'
 import { addSshDevice, removeDevice } from '../bench/ssh-boards.js'
 import { listDatasets } from '../data/datasets.js'
 import { addSerialDevice } from '../serial-setup.js'
@@ -98,6 +99,7 @@ function buildImpls(studio: Studio, opts: HandlerOptions, hub: EventHub, jobs: J
       mode: opts.mode,
       dbPath: studio.store.path,
       platform: process.platform,
+      onnxRuntime: ortVersion(),
     }),
     'models:list': async () => studio.store.listModels().map(toModelInfo),
     'models:import': async ({ path }) => withFigures(await studio.importModel(path)),

@@ -11,7 +11,7 @@ import type { ModelRow } from '../store/store.js'
 import type { RunRecord } from '../../common/types.js'
 import { parseRecipe, recipeLabel, type RecipeInput } from './recipe.js'
 import { cardOf, deriveStored, type VariantHost } from './variants.js'
-import { explainSpeed } from './explain.js'
+import { explainSpeed } from './explain-speed.js'
 
 export { DEFAULT_SWEEP }
 

@@ -10,7 +10,8 @@ import type { Progress } from '../../common/types.js'
 import type { ModelCard } from '../model-card.js'
 import { sha256File } from '../model-card.js'
 import type { ModelRow, Store } from '../store/store.js'
-import { deriveVariant, type VariantReport } from './derive.js'
+import { deriveInEngine } from '../worker/engine.js'
+import type { VariantReport } from './derive.js'
 import { recipeKind, recipeLabel, type Recipe } from './recipe.js'
 
 export interface VariantHost {
@@ -52,7 +53,8 @@ export async function deriveStored(
     await mkdir(dir, { recursive: true })
     outPath = join(dir, `${name}.onnx`)
   }
-  const report = await deriveVariant(parent.path, recipe, outPath, {
+  // In the engine worker: calibration and explanation run ONNX Runtime, never in this process.
+  const { report, inspect } = await deriveInEngine(parent.path, recipe, outPath, {
     card,
     ...(req.signal ? { signal: req.signal } : {}),
     ...(req.onProgress ? { onProgress: req.onProgress } : {}),
@@ -70,6 +72,7 @@ export async function deriveStored(
     parentId: parent.id,
     recipe: { method: recipe.method, params: { ...recipe } },
     card: inherited,
+    inspect,
   })
   return { model, report }
 }

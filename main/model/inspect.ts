@@ -14,7 +14,8 @@ import { peakActivationBytes } from './memory.js'
 import { decodeModel, readModelFile } from './onnx-io.js'
 import { constantTensors, findParams } from './params.js'
 import { graphOf, type ModelProto, type ValueInfoProto } from './proto.js'
-import { runtimeShapes } from './runtime-shapes.js'
+import type { RuntimeShape } from './runtime-shapes.js'
+import { runtimeShapesInEngine } from '../worker/engine.js'
 import { declaredShape, inferShapes, type ShapeInference } from './shapes.js'
 import { dtypeName, tensorBytes } from './tensor.js'
 
@@ -28,9 +29,23 @@ export interface InspectOptions {
    * inference cannot resolve; 'always' for every intermediate tensor (a cross-check); 'never'.
    */
   runtime?: 'auto' | 'always' | 'never'
+  /**
+   * Who runs that pass. Default: the engine worker process, so ONNX Runtime never runs in the
+   * process that owns the window; code already in that worker passes runtime-shapes.ts directly.
+   */
+  runtimeShapes?: RuntimeShapesFn
   signal?: AbortSignal
   onProgress?: (p: Progress) => void
 }
+
+/** Shapes of `names` from one ONNX Runtime run on zeros (see runtime-shapes.ts for the arguments). */
+export type RuntimeShapesFn = (
+  model: ModelProto,
+  names: readonly string[],
+  inputs: ReadonlyMap<string, { dtype: number; shape: Dim[] }>,
+  dtypes: Map<string, number>,
+  signal?: AbortSignal,
+) => Promise<Map<string, RuntimeShape>>
 
 function tensorInfo(v: ValueInfoProto, inferred: ShapeInference): TensorInfo {
   const meta = inferred.tensors.get(v.name)
@@ -54,7 +69,7 @@ async function fillFromRuntime(model: ModelProto, inferred: ShapeInference, opts
   }
   const dtypes = new Map(names.map((n) => [n, inferred.tensors.get(n)?.dtype ?? 0]))
   try {
-    const found = await runtimeShapes(model, names, inputs, dtypes, opts.signal)
+    const found = await (opts.runtimeShapes ?? runtimeShapesInEngine)(model, names, inputs, dtypes, opts.signal)
     for (const [name, { dtype, shape }] of found) {
       const meta = inferred.tensors.get(name)
       inferred.tensors.set(name, { dtype: dtype || meta?.dtype || 0, shape, value: meta?.value })

@@ -22,6 +22,7 @@ import {
 } from './rows.js'
 import * as runs from './runs.js'
 import { checkIdentity, migrate } from './schema.js'
+import { sqliteBindingOptions } from './sqlite-binding.js'
 import { storeError } from './store-errors.js'
 
 export type { DeviceKind, DeviceRow, ModelRow, VariantRecipe } from './rows.js'
@@ -33,6 +34,8 @@ export interface StoreOptions {
   now?: () => Date
   /** How long to wait for another process's write lock before failing; default 3000 ms. */
   busyTimeoutMs?: number
+  /** The better-sqlite3 binding built for Electron; used only inside Electron (sqlite-binding.ts). */
+  electronBinding?: string
 }
 
 export interface ModelInput {
@@ -88,7 +91,7 @@ export class Store {
       if (!memory && statSync(full, { throwIfNoEntry: false })?.isDirectory()) {
         throw new StudioError('STORE_ERROR', `${full} is a folder; pass a database file path to --db.`)
       }
-      db = new Database(full, { timeout: busy })
+      db = new Database(full, { timeout: busy, ...sqliteBindingOptions(opts.electronBinding) })
       // Identity first: it only reads, so a foreign file is refused before anything is written.
       checkIdentity(db, full)
       db.pragma('journal_mode = WAL')
