@@ -125,7 +125,12 @@ export function latencyOf(c: Candidate, stat: LatencyStat): number | null {
   return stat === 'p90' ? c.latencyP90Us : c.latencyP50Us
 }
 
-const plusPct = (r: number): string => `+${formatPercent(r)}`
+/** "+24.0 %" past the limit; from twice the limit on, "18× the limit" reads better. */
+function overText(relative: number): string {
+  const times = relative + 1
+  if (times < 2) return `+${formatPercent(relative)}`
+  return `${times >= 100 ? Math.round(times) : times.toFixed(1)}× the limit`
+}
 
 /** Every constraint the candidate breaks, with how far past the limit it lies. */
 export function brokenConstraints(c: Candidate, k: Constraints): BrokenConstraint[] {
@@ -134,7 +139,7 @@ export function brokenConstraints(c: Candidate, k: Constraints): BrokenConstrain
   const over = (constraint: ConstraintKey, limit: number, actual: number, text: (a: string, l: string) => string, fmt: (x: number) => string): void => {
     const excess = constraint === 'top1' ? limit - actual : actual - limit
     if (excess <= 0) return
-    out.push({ constraint, limit, actual, excess, relative: excess / limit, text: `${text(fmt(actual), fmt(limit))} (${constraint === 'top1' ? `−${(excess * 100).toFixed(2)} pt` : plusPct(excess / limit)})` })
+    out.push({ constraint, limit, actual, excess, relative: excess / limit, text: `${text(fmt(actual), fmt(limit))} (${constraint === 'top1' ? `−${(excess * 100).toFixed(2)} pt` : overText(excess / limit)})` })
   }
   const lat = latencyOf(c, stat)
   if (isNum(k.maxLatencyUs) && isNum(lat)) over('latency', k.maxLatencyUs, lat, (a, l) => `latency ${stat} ${a} > ${l}`, formatDuration)

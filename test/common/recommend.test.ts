@@ -148,6 +148,7 @@ describe('recommend (pure ranking)', () => {
       expect(a.brokenConstraints.length).toBeLessThanOrEqual(b.brokenConstraints.length)
       if (a.brokenConstraints.length === b.brokenConstraints.length) expect(worst(a)).toBeLessThanOrEqual(worst(b))
     }
+    expect(rec.rejected[0]?.brokenConstraints[0]?.text).toMatch(/\(\d+(\.\d)?× the limit\)$/)
     expect(rec.why[0]).toMatch(/None of the \d+ measured variant\(s\) on dev meets latency p50 ≤ 1.00 µs, top-1 ≥ 99.00 %/)
   })
 
