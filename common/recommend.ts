@@ -262,8 +262,8 @@ function explain(rec: Recommendation, allRejected: readonly RejectedModel[]): st
   if (counts.ranked === 0) {
     lines.push(
       counts.unmeasured > 0
-        ? `Nothing on ${rec.device} has both a latency and an accuracy run yet (${counts.unmeasured} variant(s) unmeasured): run recommend with --fill, or bench and eval them.`
-        : `No runs on ${rec.device} yet: bench and eval models there first (or use --fill).`,
+        ? `Nothing on ${rec.device} has both a latency and an accuracy run yet (${counts.unmeasured} variant(s) unmeasured): fill the gaps (--fill), or bench and eval them.`
+        : `No runs on ${rec.device} yet: bench and eval models there first, or name candidates and fill the gaps (--fill).`,
     )
     return lines
   }
@@ -282,6 +282,6 @@ function explain(rec: Recommendation, allRejected: readonly RejectedModel[]): st
       lines.push('Memory is an estimate (static peak activations + weights): this device does not report memory.')
     }
   }
-  if (counts.unmeasured > 0) lines.push(`${counts.unmeasured} variant(s) lack a latency or accuracy run on ${rec.device} and were not ranked (--fill measures them).`)
+  if (counts.unmeasured > 0) lines.push(`${counts.unmeasured} variant(s) lack a latency or accuracy run on ${rec.device} and were not ranked; filling the gaps (--fill) measures them.`)
   return lines
 }

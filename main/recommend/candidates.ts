@@ -37,7 +37,7 @@ export function pickDataset(evals: readonly MeasuredRun[], given: string | undef
   if (names.length > 1) {
     throw new StudioError(
       'BAD_INPUT',
-      `The accuracy runs on ${deviceName} use ${names.length} datasets (${names.join(', ')}); top-1 on different datasets cannot be ranked together. Choose one with --dataset.`,
+      `The accuracy runs on ${deviceName} use ${names.length} datasets (${names.join(', ')}); top-1 on different datasets cannot be ranked together. Choose one with --dataset (in the Recommend panel: 'Accuracy on').`,
     )
   }
   return names[0] ?? null
