@@ -121,8 +121,10 @@ async function fromResults(path: string, sel: { model?: string; device?: string 
 async function fromModelFile(studio: Studio, path: string, base: Settings, req: CheckRequest): Promise<Loaded> {
   const model = await studio.importModel(path)
   const device = req.device ?? base.device ?? LOCAL_DEVICE
-  if (!studio.store.getDevice(device)) {
-    throw new StudioError('NOT_FOUND', `No device named '${device}'. See 'edgebench device list', or pass --device.`)
+  const row = studio.store.getDevice(device)
+  if (!row) throw new StudioError('NOT_FOUND', `No device named '${device}'. See 'edgebench device list', or pass --device.`)
+  if (row.kind === 'serial') {
+    throw new StudioError('BAD_INPUT', `'${device}' is a serial board: it runs the model its firmware carries. Flash the candidate, bench it, and pass that run id as --candidate.`)
   }
   const measure = async (kind: 'bench' | 'eval'): Promise<RunRecord> => {
     const spec = runSpec({
