@@ -4,7 +4,7 @@
  * 2 on bad input (unknown device, a unit that does not parse); 130 when a --fill is cancelled.
  */
 import type { Command } from 'commander'
-import type { RecommendRequest, RecommendResult } from '../../common/api.js'
+import type { FilledRecommendation, RecommendRequest, RecommendResult } from '../../common/api.js'
 import { StudioError } from '../../common/errors.js'
 import { formatBytes, formatDuration, formatPercent } from '../../common/format.js'
 import { describeConstraints, type Constraints, type LatencyStat, type RecommendedModel } from '../../common/recommend.js'
@@ -103,41 +103,46 @@ export function registerRecommend(program: Command): void {
     .option('--min-ms <n>', 'with --fill: minimum measuring time per benchmark in ms (default 2000)', intOption('--min-ms', 0))
     .option('--threads <n>', 'with --fill: intra-op threads', intOption('--threads', 1))
     .option('--json', 'machine-readable output')
-    .action(async (o: RecommendFlags, cmd: Command) => {
-      const constraints = constraintsFrom(o)
-      const studio = openStudio(cmd)
-      const req: RecommendRequest = {
-        device: o.device,
-        constraints,
-        ...(o.dataset !== undefined ? { dataset: o.dataset } : {}),
-        ...(o.models ? { models: o.models } : {}),
-        ...(o.zoo ? { zoo: true } : {}),
-        fill: {
-          ...(o.grid ? { grid: o.grid } : {}),
-          ...(o.limit !== undefined ? { limit: o.limit } : {}),
-          ...(o.minMs !== undefined ? { latency: { minMs: o.minMs } } : {}),
-          ...(o.threads !== undefined ? { session: { threads: o.threads } } : {}),
-        },
-      }
-      let result: RecommendResult
-      if (o.fill) {
-        const bar = progressBar(`fill ${o.device}`)
-        try {
-          const filled = await fillAndRecommend(studio, req, interruptSignal(), (p) => bar.update(p))
-          bar.done()
-          if (!o.json) {
-            printLine(`Filled: ${filled.fill.derived} variant(s) derived, ${filled.fill.runs} run(s) measured${filled.fill.dataset ? ` (accuracy on ${filled.fill.dataset})` : ''}.`)
-            for (const f of filled.fill.failed) printLine(`  ${f.step} of ${f.name} failed: ${f.error}`)
-          }
-          result = filled
-        } finally {
-          bar.done()
-        }
-      } else {
-        result = await recommendFor(studio, req)
-      }
-      if (o.json) printJson(result)
-      else printRecommendation(result)
-      if (!result.choice) throw new ExitStatus(1)
-    })
+    .action(runRecommend)
+}
+
+function requestFrom(o: RecommendFlags): RecommendRequest {
+  return {
+    device: o.device,
+    constraints: constraintsFrom(o),
+    ...(o.dataset !== undefined ? { dataset: o.dataset } : {}),
+    ...(o.models ? { models: o.models } : {}),
+    ...(o.zoo ? { zoo: true } : {}),
+    fill: {
+      ...(o.grid ? { grid: o.grid } : {}),
+      ...(o.limit !== undefined ? { limit: o.limit } : {}),
+      ...(o.minMs !== undefined ? { latency: { minMs: o.minMs } } : {}),
+      ...(o.threads !== undefined ? { session: { threads: o.threads } } : {}),
+    },
+  }
+}
+
+async function runRecommend(o: RecommendFlags, cmd: Command): Promise<void> {
+  const req = requestFrom(o)
+  const studio = openStudio(cmd)
+  let result: RecommendResult
+  if (o.fill) {
+    const bar = progressBar(`fill ${o.device}`)
+    let filled: FilledRecommendation
+    try {
+      filled = await fillAndRecommend(studio, req, interruptSignal(), (p) => bar.update(p))
+    } finally {
+      bar.done()
+    }
+    if (!o.json) {
+      printLine(`Filled: ${filled.fill.derived} variant(s) derived, ${filled.fill.runs} run(s) measured${filled.fill.dataset ? ` (accuracy on ${filled.fill.dataset})` : ''}.`)
+      for (const f of filled.fill.failed) printLine(`  ${f.step} of ${f.name} failed: ${f.error}`)
+    }
+    result = filled
+  } else {
+    result = await recommendFor(studio, req)
+  }
+  if (o.json) printJson(result)
+  else printRecommendation(result)
+  if (!result.choice) throw new ExitStatus(1)
 }

@@ -93,23 +93,35 @@ export interface FillResult {
 
 const cancelled = (): StudioError => new StudioError('CANCELLED', 'Fill cancelled; the variants and runs finished so far are kept.')
 
-export async function runFill(host: FillHost, plan: FillPlan, opts: FillOptions): Promise<FillResult> {
-  const total = Math.max(1, planSteps(plan))
+/** Progress over the plan's steps, refined by the running step's own fraction. */
+interface Stepper {
+  report(phase: Progress['phase'], within: number, message: string): void
+  step(n?: number): void
+  check(): void
+}
+
+function stepper(total: number, opts: FillOptions): Stepper {
   let done = 0
-  const report = (phase: Progress['phase'], within: number, message: string): void =>
-    opts.onProgress?.({ phase, done, total, fraction: Math.min(1, (done + within) / total), message })
-  const check = (): void => {
-    if (opts.signal?.aborted) throw cancelled()
+  return {
+    report: (phase, within, message) => opts.onProgress?.({ phase, done, total, fraction: Math.min(1, (done + within) / total), message }),
+    step: (n = 1) => void (done += n),
+    check: () => {
+      if (opts.signal?.aborted) throw cancelled()
+    },
   }
-  const result: FillResult = { derived: 0, runs: 0, failed: [] }
+}
+
+/** Derives the plan's variants; returns their ids by `parentId:label` (failed ones are reported). */
+async function deriveAll(host: FillHost, plan: FillPlan, opts: FillOptions, s: Stepper, result: FillResult): Promise<Map<string, number>> {
   const made = new Map<string, number>()
   for (const d of plan.derive) {
-    check()
-    report('derive', 0, `deriving ${d.parentName}-${d.label}`)
+    s.check()
+    const what = `deriving ${d.parentName}-${d.label}`
+    s.report('derive', 0, what)
     try {
       const { model } = await deriveStored(host, d.parentId, d.recipe, {
         ...(opts.signal ? { signal: opts.signal } : {}),
-        onProgress: (p) => report('derive', p.fraction, `deriving ${d.parentName}-${d.label}`),
+        onProgress: (p) => s.report('derive', p.fraction, what),
       })
       made.set(`${d.parentId}:${d.label}`, model.id)
       result.derived++
@@ -118,34 +130,44 @@ export async function runFill(host: FillHost, plan: FillPlan, opts: FillOptions)
       if (err.code === 'CANCELLED' || opts.signal?.aborted) throw cancelled()
       result.failed.push({ name: `${d.parentName}-${d.label}`, step: 'derive', error: err.message })
     }
-    done++
+    s.step()
   }
+  return made
+}
+
+async function measureOne(host: FillHost, plan: FillPlan, opts: FillOptions, s: Stepper, result: FillResult, m: FillPlan['measure'][number], modelId: number): Promise<void> {
+  const steps: ('bench' | 'eval')[] = [...(m.bench ? ['bench' as const] : []), ...(m.eval ? ['eval' as const] : [])]
+  for (const kind of steps) {
+    s.check()
+    const spec = runSpec({
+      kind,
+      modelId,
+      deviceName: opts.device,
+      session: opts.session,
+      latency: opts.latency,
+      ...(kind === 'eval' && plan.dataset !== null ? { dataset: plan.dataset } : {}),
+      ...(kind === 'eval' && opts.limit !== undefined ? { limit: opts.limit } : {}),
+    })
+    const message = `${kind === 'bench' ? 'latency' : 'accuracy'} of ${m.name} on ${opts.device}`
+    s.report(kind === 'bench' ? 'latency' : 'accuracy', 0, message)
+    const run = await host.measure(spec, opts.signal, (f, phase) => s.report(phase, f, message))
+    if (run.status === 'cancelled' || opts.signal?.aborted) throw cancelled()
+    if (run.status === 'finished') result.runs++
+    else result.failed.push({ name: m.name, step: kind, error: run.error ?? run.status })
+    s.step()
+  }
+}
+
+export async function runFill(host: FillHost, plan: FillPlan, opts: FillOptions): Promise<FillResult> {
+  const total = Math.max(1, planSteps(plan))
+  const s = stepper(total, opts)
+  const result: FillResult = { derived: 0, runs: 0, failed: [] }
+  const made = await deriveAll(host, plan, opts, s, result)
   for (const m of plan.measure) {
     const modelId = 'modelId' in m.target ? m.target.modelId : made.get(`${m.target.parentId}:${m.target.label}`)
-    if (modelId === undefined) {
-      done += (m.bench ? 1 : 0) + (m.eval ? 1 : 0) // its derive failed: nothing to measure
-      continue
-    }
-    const steps: ('bench' | 'eval')[] = [...(m.bench ? ['bench' as const] : []), ...(m.eval ? ['eval' as const] : [])]
-    for (const kind of steps) {
-      check()
-      const spec = runSpec({
-        kind,
-        modelId,
-        deviceName: opts.device,
-        session: opts.session,
-        latency: opts.latency,
-        ...(kind === 'eval' && plan.dataset !== null ? { dataset: plan.dataset } : {}),
-        ...(kind === 'eval' && opts.limit !== undefined ? { limit: opts.limit } : {}),
-      })
-      const message = `${kind === 'bench' ? 'latency' : 'accuracy'} of ${m.name} on ${opts.device}`
-      report(kind === 'bench' ? 'latency' : 'accuracy', 0, message)
-      const run = await host.measure(spec, opts.signal, (f, phase) => report(phase, f, message))
-      if (run.status === 'cancelled' || opts.signal?.aborted) throw cancelled()
-      if (run.status === 'finished') result.runs++
-      else result.failed.push({ name: m.name, step: kind, error: run.error ?? run.status })
-      done++
-    }
+    // Its derive failed: nothing to measure.
+    if (modelId === undefined) s.step((m.bench ? 1 : 0) + (m.eval ? 1 : 0))
+    else await measureOne(host, plan, opts, s, result, m, modelId)
   }
   opts.onProgress?.({ phase: 'done', done: total, total, fraction: 1, message: 'filled' })
   return result
