@@ -270,7 +270,15 @@ function explain(rec: Recommendation, allRejected: readonly RejectedModel[]): st
   if (!choice) {
     lines.push(`None of the ${counts.ranked} measured variant(s) on ${rec.device} meets ${constraints}; the closest misses are listed with what they break.`)
   } else {
-    lines.push(`Highest top-1 of the ${counts.meeting} measured variant(s) on ${rec.device} meeting ${constraints} (of ${counts.ranked} measured).`)
+    lines.push(
+      constraints === 'no constraints'
+        ? `Highest top-1 of the ${counts.ranked} measured variant(s) on ${rec.device} (no limits given).`
+        : `Highest top-1 of the ${counts.meeting} measured variant(s) on ${rec.device} meeting ${constraints} (of ${counts.ranked} measured).`,
+    )
+    const tied = rec.alternatives[0]
+    if (tied && tied.top1 === choice.top1) {
+      lines.push(`Tied on top-1 with ${variantLabel(tied)}: the lower ${rec.latencyStat} latency decides (then the smaller file).`)
+    }
     const better = allRejected.filter((r) => r.top1 > choice.top1)
     if (better.length > 0) {
       const b = better[0] as RejectedModel
