@@ -96,7 +96,7 @@ async function fillScope(studio: Studio, req: RecommendRequest, serial: boolean,
     roots = [...new Set([...measured].map((id) => studio.store.getModel(id)).filter((m): m is ModelRow => m !== null).map((m) => rootOf(studio, m).id))]
   }
   if (roots.length === 0) {
-    throw new StudioError('BAD_INPUT', `Nothing to fill on ${req.device}: name the candidates with --models <names> or --zoo.`)
+    throw new StudioError('BAD_INPUT', `Nothing to fill on ${req.device}: name the candidates (--models <names> or --zoo; in the panel: Candidates, or include the bundled zoo).`)
   }
   return studio.store.withDescendants(roots).map((id) => studio.store.getModel(id)).filter((m): m is ModelRow => m !== null)
 }
