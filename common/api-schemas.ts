@@ -4,7 +4,7 @@
  * Objects are strict so a typo in a field name is an error, not a silently ignored setting.
  */
 import { z } from 'zod'
-import type { ApiChannel, ApiPayload, JobRequests } from './api.js'
+import type { ApiChannel, ApiPayload, JobRequests, RecommendRequests } from './api.js'
 import { StudioError } from './errors.js'
 import { recipeSchema } from './recipe.js'
 
@@ -90,6 +90,35 @@ const jobSchemas = {
   'jobs:cancel': z.strictObject({ jobId: id }),
 } satisfies { [C in keyof JobRequests]: z.ZodType<ApiPayload<C>> }
 
+// ---- recommendations -----------------------------------------------------------------------
+
+const recommendRequest = z.strictObject({
+  device: name,
+  constraints: z.strictObject({
+    maxLatencyUs: z.number().positive().max(1e12).optional(),
+    maxSizeBytes: z.number().positive().max(1e15).optional(),
+    maxMemoryBytes: z.number().positive().max(1e15).optional(),
+    minTop1: z.number().min(0).max(1).optional(),
+    latencyStat: z.enum(['p50', 'p90']).optional(),
+  }),
+  dataset: z.string().min(1).max(4096).optional(),
+  models: z.array(name).max(1000).optional(),
+  zoo: z.boolean().optional(),
+  fill: z
+    .strictObject({
+      grid: z.array(z.string().min(1).max(64)).max(100).optional(),
+      limit: z.number().int().positive().optional(),
+      session: session.optional(),
+      latency: latency.optional(),
+    })
+    .optional(),
+})
+
+const recommendSchemas = {
+  'recommend:query': recommendRequest,
+  'recommend:fill': recommendRequest,
+} satisfies { [C in keyof RecommendRequests]: z.ZodType<ApiPayload<C>> }
+
 /** A schema per channel whose output is exactly the contract's payload type. */
 export type ApiSchemas = { [C in ApiChannel]: z.ZodType<ApiPayload<C>> }
 
@@ -132,6 +161,7 @@ export const apiSchemas: ApiSchemas = {
   'explore:points': none,
   'reports:export': z.strictObject({ runIds, format: reportFormat }),
   'reports:saveDialog': z.strictObject({ runIds, format: reportFormat }),
+  ...recommendSchemas,
 }
 
 export function isApiChannel(value: unknown): value is ApiChannel {

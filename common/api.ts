@@ -27,9 +27,11 @@ import type {
   PortListing,
 } from './api-boards.js'
 import { JOB_CHANNELS, type JobEvents, type JobRequests } from './api-jobs.js'
+import { RECOMMEND_CHANNELS, type RecommendRequests } from './api-recommend.js'
 
 export * from './api-boards.js'
 export * from './api-jobs.js'
+export * from './api-recommend.js'
 
 /** What every request answers: a value, or an error with a code and a message a user can act on. */
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo }
@@ -203,7 +205,7 @@ export interface ReportFile {
  * Every request channel: `payload` is what the UI sends (validated in api-schemas.ts), `result`
  * the value of a successful {@link ApiResult}. A channel without a payload takes `undefined`.
  */
-export interface ApiRequests extends JobRequests {
+export interface ApiRequests extends JobRequests, RecommendRequests {
   /** Name, version, host mode and database of the running studio. */
   'app:info': { payload: undefined; result: AppInfo }
   /** Every stored model and variant, oldest first. */
@@ -295,6 +297,7 @@ export const API_CHANNELS = [
   'explore:points',
   'reports:export',
   'reports:saveDialog',
+  ...RECOMMEND_CHANNELS,
 ] as const satisfies readonly ApiChannel[]
 
 // ---- events --------------------------------------------------------------------------------

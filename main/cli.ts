@@ -14,6 +14,9 @@ import { registerRuns } from './cli/commands-runs.js'
 import { registerServe } from './cli/commands-serve.js'
 import { defaultDbPath } from './paths.js'
 import { closeStudio, interruptAll } from './cli/context.js'
+import { ExitStatus } from './cli/output.js'
+import { registerCheck } from './cli/commands-check.js'
+import { registerRecommend } from './cli/commands-recommend.js'
 
 function buildProgram(): Command {
   const program = new Command('edgebench')
@@ -33,6 +36,8 @@ function buildProgram(): Command {
   registerRuns(program)
   registerDemo(program)
   registerServe(program)
+  registerRecommend(program)
+  registerCheck(program)
   return program
 }
 
@@ -51,6 +56,7 @@ async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) {
       return e.exitCode === 0 ? 0 : 2
     }
+    if (e instanceof ExitStatus) return e.status
     const err = toStudioError(e)
     process.stderr.write(`edgebench: ${err.code}: ${err.message}\n`)
     if (process.env.EDGEBENCH_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`)

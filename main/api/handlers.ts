@@ -34,6 +34,7 @@ import { explorePoints, toDeviceSummary, toModelInfo, toRunSummary } from './vie
 import { compareRuns } from './compare-runs.js'
 import { defaultImportDir, importModelBytes } from './import-bytes.js'
 import { exportReport } from './report-export.js'
+import { recommendImpls } from './recommend-channels.js'
 
 import type { ChannelImpl, ChannelImpls } from './channel.js'
 
@@ -170,6 +171,7 @@ function buildImpls(studio: Studio, opts: HandlerOptions, hub: EventHub, jobs: J
       explorePoints(studio.store.listRuns({ status: 'finished' }), (id) => studio.store.getModel(id)),
     'reports:export': async ({ runIds, format }) => exportReport(studio, runIds, format, now()),
     'reports:saveDialog': opts.desktop?.['reports:saveDialog'] ?? (async () => desktopOnly('reports:saveDialog')),
+    ...recommendImpls(studio, jobs),
   }
 
   return impl

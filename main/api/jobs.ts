@@ -4,7 +4,7 @@
  * 'job:finished'. Jobs run one at a time — each already saturates the CPU (calibration, ORT
  * sessions), and two at once would only make both slower and double peak memory.
  */
-import type { DerivedVariant, JobFinished, JobKind } from '../../common/api.js'
+import type { DerivedVariant, FilledRecommendation, JobFinished, JobKind } from '../../common/api.js'
 import type { SweepResult } from '../../common/compress.js'
 import { StudioError, toStudioError } from '../../common/errors.js'
 import type { Progress } from '../../common/types.js'
@@ -15,6 +15,7 @@ import type { EventHub } from './events.js'
 export interface JobValues {
   derive: DerivedVariant
   sweep: SweepResult
+  fill: FilledRecommendation
 }
 
 export type JobWork<K extends JobKind> = (signal: AbortSignal, onProgress: (p: Progress) => void) => Promise<JobValues[K]>

@@ -3,6 +3,7 @@ import type { ReportFile, ReportFormat } from '../../common/api.js'
 import { StudioError } from '../../common/errors.js'
 import type { RunRecord } from '../../common/types.js'
 import { rowsForRuns } from '../report/report-items.js'
+import { latencySamplesFor } from '../report/samples.js'
 import { toCSV, toHTML, toJSON } from '../report/index.js'
 import type { Studio } from '../studio.js'
 
@@ -31,6 +32,6 @@ export async function exportReport(
   })
   const rows = await rowsForRuns(studio, runs)
   const meta = { title: 'EdgeBench report', generatedAt: now.toISOString() }
-  const content = format === 'json' ? toJSON(rows, meta) : format === 'csv' ? toCSV(rows) : await toHTML(rows, meta)
+  const content = format === 'json' ? toJSON(rows, { ...meta, latencySamplesUs: latencySamplesFor(studio.store, rows) }) : format === 'csv' ? toCSV(rows) : await toHTML(rows, meta)
   return { fileName: reportFileName(format, now), mimeType: MIME[format], content }
 }

@@ -11,6 +11,7 @@ import { LOCAL_DEVICE } from '../bench/device-registry.js'
 import { writeReport } from '../report/index.js'
 import { openStudio } from './context.js'
 import { rowsForRuns } from '../report/report-items.js'
+import { latencySamplesFor } from '../report/samples.js'
 import { printLine, table } from './output.js'
 import { runSpec } from '../bench/run-spec.js'
 import { benchOf, evalOf, intOption, runWithBar } from './run-helpers.js'
@@ -64,6 +65,7 @@ export function registerDemo(program: Command): void {
         title: 'EdgeBench demo: the model zoo on this computer',
         generatedAt: new Date().toISOString(),
         env,
+        latencySamplesUs: latencySamplesFor(studio.store, rows),
       })
       printLine()
       printLine(table(['model', 'p50', 'p90', 'top-1', 'samples'], lines))

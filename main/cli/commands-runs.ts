@@ -8,6 +8,7 @@ import { toCSV, toHTML, toJSON } from '../report/index.js'
 import { openStudio } from './context.js'
 import { printJson, printLine, table } from './output.js'
 import { rowsForRuns } from '../report/report-items.js'
+import { latencySamplesFor } from '../report/samples.js'
 import { intOption } from './run-helpers.js'
 
 export function registerRuns(program: Command): void {
@@ -54,7 +55,7 @@ export function registerRuns(program: Command): void {
       const rows = await rowsForRuns(studio, list)
       const meta = { title: 'EdgeBench runs', generatedAt: new Date().toISOString() }
       let text: string
-      if (opts.format === 'json') text = toJSON(rows, meta)
+      if (opts.format === 'json') text = toJSON(rows, { ...meta, latencySamplesUs: latencySamplesFor(studio.store, rows) })
       else if (opts.format === 'csv') text = toCSV(rows)
       else if (opts.format === 'html') text = await toHTML(rows, meta)
       else throw new StudioError('BAD_INPUT', `--format must be json, csv or html (got '${opts.format}').`)

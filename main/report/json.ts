@@ -12,6 +12,8 @@ export interface ReportMeta {
   version?: string
   /** The machine that made the report (each row's own device is in the row). */
   env?: DeviceInfo
+  /** JSON only: each benchmark's latency samples (µs, in the order measured) by bench run id. */
+  latencySamplesUs?: Record<string, number[]>
 }
 
 /** The shape of results.json. */
@@ -22,9 +24,14 @@ export interface ReportDocument {
   title?: string
   env?: DeviceInfo
   rows: ReportRow[]
+  /**
+   * Latency samples (µs) by bench run id, so `edgebench check` can judge a later run against this
+   * file with the same bootstrap verdict as Compare. Optional: older files have only each row's CI.
+   */
+  latencySamplesUs?: Record<string, number[]>
 }
 
-/** Pretty-printed `{ generatedAt, tool, version, env?, rows }`; NaN/Infinity become null. */
+/** Pretty-printed `{ generatedAt, tool, version, env?, rows, latencySamplesUs? }`; NaN/Infinity become null. */
 export function toJSON(
   rows: readonly ReportRow[],
   meta: Omit<ReportMeta, 'title'> & { title?: string },
@@ -36,6 +43,7 @@ export function toJSON(
     ...(meta.title !== undefined ? { title: meta.title } : {}),
     ...(meta.env ? { env: meta.env } : {}),
     rows: [...rows],
+    ...(meta.latencySamplesUs ? { latencySamplesUs: meta.latencySamplesUs } : {}),
   }
   return `${JSON.stringify(doc, null, 2)}\n`
 }

@@ -37,6 +37,12 @@ export interface ReportRow {
   evalCount?: number
   /** Display name with the split, e.g. "Fashion-MNIST test". */
   dataset?: string
+  /** The dataset and split as the run named them ('fashion-mnist', 'test'), to evaluate the same again. */
+  datasetName?: string
+  split?: string
+  /** The runs behind the row: `runId` is the benchmark's when there is one, else the evaluation's. */
+  benchRunId?: number
+  evalRunId?: number
   warnings: string[]
 }
 
@@ -72,7 +78,7 @@ function datasetLabel(ev: EvalResult): string {
  * The variant kind when the caller did not say. The name is the stronger hint (a pruned model is
  * still float32); then the dominant weight dtype; float32 is ONNX's default.
  */
-export function guessVariantKind(model: string, inspect?: InspectResult): string {
+export function guessVariantKind(model: string, inspect?: Pick<InspectResult, 'paramsByDtype'> | null): string {
   const name = model.toLowerCase()
   if (/prun|sparse/.test(name)) return 'pruned'
   if (/int8|qdq|quant|u8s8|s8s8/.test(name)) return 'int8'
@@ -114,7 +120,7 @@ function inspectFields(i: InspectResult): Partial<ReportRow> {
 }
 
 function evalFields(e: EvalResult): Partial<ReportRow> {
-  return { top1: e.top1, top5: e.top5, evalCount: e.count, dataset: datasetLabel(e) }
+  return { top1: e.top1, top5: e.top5, evalCount: e.count, dataset: datasetLabel(e), datasetName: e.dataset, split: e.split, evalRunId: e.runId }
 }
 
 /** Removes keys whose value is undefined so JSON and CSV show "not measured" uniformly. */
@@ -135,6 +141,7 @@ export function rowsFromResults(items: readonly ResultItem[]): ReportRow[] {
       family: item.family,
       variant: item.variant ?? guessVariantKind(item.model, item.inspect),
       device: item.device ?? item.bench?.env.name ?? 'unknown device',
+      benchRunId: item.bench?.runId,
       ...(item.bench ? benchFields(item.bench) : {}),
       ...(item.inspect ? inspectFields(item.inspect) : {}),
       ...(item.eval ? evalFields(item.eval) : {}),

@@ -21,12 +21,14 @@ import {
   toModelRow,
 } from './rows.js'
 import * as runs from './runs.js'
+import * as measured from './measured.js'
 import { checkIdentity, migrate } from './schema.js'
 import { sqliteBindingOptions } from './sqlite-binding.js'
 import { storeError } from './store-errors.js'
 
 export type { DeviceKind, DeviceRow, ModelRow, VariantRecipe } from './rows.js'
 export type { EndStatus, NewRun, RunFilter, StoredPredictions } from './runs.js'
+export type { MeasuredModel, MeasuredOnDevice, MeasuredRun } from './measured.js'
 export { INTERRUPTED_MESSAGE } from './runs.js'
 
 export interface StoreOptions {
@@ -296,6 +298,23 @@ export class Store {
   /** Deletes a run with its samples and metrics; false if there was no such run. */
   deleteRun(id: number): boolean {
     return this.guard(() => runs.deleteRun(this.ctx, id))
+  }
+
+  // ---- what was measured where (recommendations) ---------------------------------------------
+
+  /** Light rows of every finished run on a device (no samples, no whole results). */
+  measuredOn(deviceName: string): measured.MeasuredOnDevice {
+    return this.guard(() => measured.measuredOn(this.db, deviceName))
+  }
+
+  /** The models with these ids, with the figures a recommendation reads from their inspection. */
+  modelsForMeasure(ids: readonly number[]): measured.MeasuredModel[] {
+    return this.guard(() => measured.modelsForMeasure(this.db, ids))
+  }
+
+  /** These model ids and every variant derived from them, at any depth. */
+  withDescendants(rootIds: readonly number[]): number[] {
+    return this.guard(() => measured.withDescendants(this.db, rootIds))
   }
 
   // ---- helpers -------------------------------------------------------------------------------

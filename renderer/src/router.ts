@@ -8,6 +8,7 @@ export const RAIL: readonly { name: string; path: string; label: string; icon: s
   { name: 'explore', path: '/explore', label: 'Explore', icon: 'pi pi-chart-scatter' },
   { name: 'compare', path: '/compare', label: 'Compare', icon: 'pi pi-arrows-h' },
   { name: 'reports', path: '/reports', label: 'Reports', icon: 'pi pi-file-export' },
+  { name: 'recommend', path: '/recommend', label: 'Recommend', icon: 'pi pi-check-circle' },
 ]
 
 const routes: RouteRecordRaw[] = [
@@ -18,6 +19,7 @@ const routes: RouteRecordRaw[] = [
   { name: 'explore', path: '/explore', component: () => import('./views/ExploreView.vue') },
   { name: 'compare', path: '/compare', component: () => import('./views/CompareView.vue') },
   { name: 'reports', path: '/reports', component: () => import('./views/ReportsView.vue') },
+  { name: 'recommend', path: '/recommend', component: () => import('./views/RecommendView.vue') },
   { path: '/:rest(.*)*', redirect: '/models' },
 ]
 

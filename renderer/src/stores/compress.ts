@@ -83,8 +83,8 @@ export const useCompressStore = defineStore('compress', () => {
         const job = jobs.value.get(outcome.jobId)
         if (job) job.outcome = outcome
         else remember(outcome.jobId, { progress: early.get(outcome.jobId)?.progress ?? null, outcome })
-        // A sweep stores variants even when it fails or is cancelled part-way.
-        if (outcome.ok || outcome.kind === 'sweep') void models.load()
+        // A sweep or a fill stores variants even when it fails or is cancelled part-way.
+        if (outcome.ok || outcome.kind !== 'derive') void models.load()
       }),
     ]
     return () => offs.forEach((off) => off())
