@@ -5,14 +5,16 @@
 import type { DeviceStatus, DeviceSummary, ExplorePoint, ModelInfo, RunSummary } from '../../common/api.js'
 import type { BenchResult, EvalResult, RunRecord } from '../../common/types.js'
 import { guessVariantKind } from '../report/rows.js'
-import type { DeviceRow, ModelRow } from '../store/store.js'
+import { preprocessingInfo } from '../model-feed.js'
+import type { DeviceRow, ModelRow, Store } from '../store/store.js'
 
 function cardNumber(card: Record<string, unknown> | null, key: string): number | null {
   const v = card?.[key]
   return typeof v === 'number' && Number.isFinite(v) ? v : null
 }
 
-export function toModelInfo(row: ModelRow): ModelInfo {
+/** A stored model for the API; with the store, also how it is fed (walking to its ancestors). */
+export function toModelInfo(row: ModelRow, store?: Pick<Store, 'getModel'>): ModelInfo {
   return {
     id: row.id,
     name: row.name,
@@ -27,6 +29,9 @@ export function toModelInfo(row: ModelRow): ModelInfo {
     params: row.inspect?.params ?? cardNumber(row.card, 'params'),
     macs: row.inspect?.macs ?? cardNumber(row.card, 'macs'),
     fileBytes: row.inspect?.fileBytes ?? cardNumber(row.card, 'fileBytes'),
+    ...(store ? { preprocessing: preprocessingInfo(store, row) } : {}),
+    ...(row.inspect ? { inputs: row.inspect.inputs, outputs: row.inspect.outputs } : {}),
+    ...(row.inspect?.softmaxOutputs ? { softmaxOutputs: row.inspect.softmaxOutputs } : {}),
   }
 }
 

@@ -6,7 +6,7 @@
 import * as ort from 'onnxruntime-node'
 import type { ModelFigures, QuantizationReport, VariantReport } from '../../common/compress.js'
 import { StudioError } from '../../common/errors.js'
-import type { Progress } from '../../common/types.js'
+import type { PreprocessSpec, Progress, TensorInfo } from '../../common/types.js'
 import type { Batch } from '../../devices/device.js'
 import { batches } from '../data/batches.js'
 import type { Dataset } from '../data/dataset.js'
@@ -32,21 +32,21 @@ const CALIBRATION_BATCH = 50
 export type { ModelFigures, QuantizationReport, VariantReport }
 
 export interface DeriveOptions {
+  /** A zoo card: dataset and preprocessing for calibration (when `feed` is not given). */
   card?: ModelCard | null
+  /** How the parent is fed (its stored preprocessing, or a per-run override): calibration's dataset and spec. */
+  feed?: { dataset: string | null; spec: (input: TensorInfo) => PreprocessSpec }
   signal?: AbortSignal
   onProgress?: (p: Progress) => void
 }
 
-/** The dataset calibration reads: the recipe's, else the card's dataset (its calibration split). */
-async function calibrationSet(
-  recipe: { calibration?: string | undefined },
-  card: ModelCard | null | undefined,
-): Promise<Dataset> {
-  const name = recipe.calibration ?? card?.dataset
+/** The dataset calibration reads: the recipe's, else the model's dataset (its calibration split). */
+async function calibrationSet(recipe: { calibration?: string | undefined }, modelDataset: string | null | undefined): Promise<Dataset> {
+  const name = recipe.calibration ?? modelDataset
   if (!name) {
     throw new StudioError(
       'BAD_INPUT',
-      'This model has no model card naming its dataset, so there is nothing to calibrate on. Pass --calibration <dataset name or image folder>.',
+      "This model has no dataset set, so there is nothing to calibrate on. Pass --calibration <dataset name or image folder>, or set the model's dataset ('edgebench model set --dataset').",
     )
   }
   const bundled = (await listDatasets()).find((d) => d.name === name)
@@ -151,8 +151,8 @@ export async function deriveVariant(
         `${parentPath} takes ${input.dtype} input; only float32-input models can be quantized here.`,
       )
     }
-    const data = await calibrationSet(recipe.method === 'int8-static' ? recipe : {}, opts.card)
-    const pre = preprocessSpecFor(opts.card?.preprocessing ?? input)
+    const data = await calibrationSet(recipe, opts.feed ? opts.feed.dataset : opts.card?.dataset)
+    const pre = opts.feed ? opts.feed.spec(input) : preprocessSpecFor(opts.card?.preprocessing ?? input)
     const samples =
       recipe.method === 'int8-static'
         ? Math.min(recipe.samples, data.count)

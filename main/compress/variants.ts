@@ -7,8 +7,9 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { StudioError } from '../../common/errors.js'
 import type { Progress } from '../../common/types.js'
-import type { ModelCard } from '../model-card.js'
-import { sha256File } from '../model-card.js'
+import type { PreprocessingRequest } from '../../common/preprocessing.js'
+import { feedOf, specFor } from '../model-feed.js'
+import { inspectModel } from '../model/inspect.js'
 import type { ModelRow, Store } from '../store/store.js'
 import { deriveVariant, type VariantReport } from './derive.js'
 import { recipeKind, recipeLabel, type Recipe } from './recipe.js'
@@ -21,20 +22,16 @@ export interface VariantHost {
 export interface DeriveRequest {
   /** Where to write the variant; default `<data dir>/variants/<parent>-<label>.onnx`. */
   outPath?: string
+  /** Calibration preprocessing for this derivation only, over the parent's stored one. */
+  preprocessing?: PreprocessingRequest
   signal?: AbortSignal
   onProgress?: (p: Progress) => void
 }
 
-/** The card that describes how to feed and score the model: its own or its nearest ancestor's. */
-export function cardOf(store: Store, model: ModelRow): Record<string, unknown> | null {
-  let m: ModelRow | null = model
-  for (let i = 0; m && i < 32; i++) {
-    if (m.card) return m.card
-    m = m.parentId === null ? null : store.getModel(m.parentId)
-  }
-  return null
-}
-
+/**
+ * Derives a variant of a stored model and stores it with its lineage and figures. It stores no
+ * preprocessing, labels or dataset of its own: it inherits its parent's, now and after changes.
+ */
 export async function deriveStored(
   host: VariantHost,
   parentId: number,
@@ -43,7 +40,7 @@ export async function deriveStored(
 ): Promise<{ model: ModelRow; report: VariantReport }> {
   const parent = host.store.getModel(parentId)
   if (!parent) throw new StudioError('NOT_FOUND', `No model with id ${parentId}.`)
-  const card = cardOf(host.store, parent) as ModelCard | null
+  const feed = feedOf(host.store, parent)
   const label = recipeLabel(recipe)
   const name = `${parent.name}-${label}`
   let outPath = req.outPath
@@ -53,23 +50,21 @@ export async function deriveStored(
     outPath = join(dir, `${name}.onnx`)
   }
   const report = await deriveVariant(parent.path, recipe, outPath, {
-    card,
+    feed: { dataset: feed.dataset, spec: (input) => specFor(input, feed, req.preprocessing) },
     ...(req.signal ? { signal: req.signal } : {}),
     ...(req.onProgress ? { onProgress: req.onProgress } : {}),
   })
-  // Only what evaluation needs travels: the parent's accuracy and size figures are not the variant's.
-  const inherited = card
-    ? { name, derivedFrom: parent.name, dataset: card.dataset, split: card.split, preprocessing: card.preprocessing }
-    : null
+  // Figures from the moment it exists (Explore's size and MACs axes, `models list`).
+  const inspect = await inspectModel(report.file)
   const model = host.store.upsertModel({
     name,
     path: report.file,
-    sha256: await sha256File(report.file),
+    sha256: inspect.sha256,
     family: parent.family,
     kind: recipeKind(recipe),
     parentId: parent.id,
     recipe: { method: recipe.method, params: { ...recipe } },
-    card: inherited,
+    inspect,
   })
   return { model, report }
 }

@@ -116,7 +116,7 @@ describe('evaluateOn', () => {
     const rgb = await prepare('rgb32-fixed')
     const spec = preprocessSpecFor(rgb.inputs[0] ?? { name: '', dtype: 'float32', shape: [] })
     const e = await errorOf(
-      evaluateOn(device, rgb, fmnist, spec, { limit: 10, cardClasses: CIFAR10_CLASSES }),
+      evaluateOn(device, rgb, fmnist, spec, { limit: 10, labels: CIFAR10_CLASSES }),
     )
     expect(e.code).toBe('DATASET_MISMATCH')
     expect(e.message).toContain("'airplane'")
