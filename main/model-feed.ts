@@ -18,7 +18,7 @@ import {
 import type { PreprocessSpec, TensorInfo } from '../common/types.js'
 import { chooseOutput, formatShape, outputClassCount } from './data/model-input.js'
 import { isEmptySettings, mergeSettings, parseSettings, resolveSpec } from './data/preprocess-settings.js'
-import { hintsFromCard } from './data/feed-sources.js'
+import { hintsFromCard, hintsFromMetadata } from './data/feed-sources.js'
 import type { ModelFeedUpdate, ModelRow, Store } from './store/store.js'
 
 /** What feeding a model takes, each part from the model itself or its nearest ancestor that has it. */
@@ -115,6 +115,17 @@ export interface ModelIo {
   outputs: readonly TensorInfo[]
 }
 
+/** What the model itself says about its preprocessing: its own card, else its ONNX metadata. */
+function originOf(model: ModelRow): StoredPreprocess | null {
+  try {
+    if (model.card?.preprocessing !== undefined) return { source: 'card', settings: parseSettings(model.card.preprocessing, 'Model card') }
+    const meta = hintsFromMetadata(model.inspect?.metadata).settings
+    return meta ? { source: 'metadata', settings: meta } : null
+  } catch {
+    return null // a damaged card or metadata: back to the defaults
+  }
+}
+
 /** The request with an attached card's hints filling what it does not give itself. */
 function withCard(req: PreprocessingRequest): PreprocessingRequest {
   if (!req.card) return req
@@ -139,11 +150,13 @@ export function feedUpdate(io: ModelIo, model: ModelRow, feed: ModelFeed, given:
   const wantsSettings = req.replace === true || asksForPreprocessing(req)
   let settings = feed.preprocess?.settings ?? {}
   if (wantsSettings) {
-    // Changes start from what the model is fed now (its own, or its parent's for a variant).
-    settings = applyRequest(settings, req, card)
+    // Changes start from what the model is fed now (its own, or its parent's for a variant);
+    // `replace` starts again from what the model itself says (its card, else its ONNX metadata).
+    const origin = req.replace ? originOf(model) : null
+    settings = applyRequest(req.replace ? (origin?.settings ?? {}) : settings, { ...req, replace: false }, card)
     const fromCard = (given.settings === undefined || isEmptySettings(given.settings)) &&
       (given.preset === undefined ? given.card !== undefined : presetById(given.preset)?.id === 'card')
-    const source: PreprocessSource = req.source ?? (fromCard ? 'card' : 'user')
+    const source: PreprocessSource = req.source ?? (fromCard ? 'card' : asksForPreprocessing(req) ? 'user' : (origin?.source ?? 'user'))
     update.preprocess = isEmptySettings(settings) ? null : { source, settings }
   }
   if (input !== undefined && (wantsSettings || model.preprocess)) resolveSpec(input, settings, 'user')

@@ -18,8 +18,10 @@ import type { ModelRow, Store } from './store/store.js'
 
 export interface ModelHost {
   store: Store
-  /** Where a figure could not be had (the model is stored anyway). */
+  /** What was set aside (a card's preprocessing that does not fit the model). */
   warn(message: string): void
+  /** Where a figure could not be had: the model is stored anyway, and its runs will say what is wrong. */
+  info(message: string): void
 }
 
 export interface ImportOptions {
@@ -33,8 +35,8 @@ async function inspectOrNull(host: ModelHost, path: string, name: string): Promi
   try {
     return await inspectModel(path)
   } catch (e) {
-    // The model is stored either way; 'models:inspect' will say what is wrong with it.
-    host.warn(`inspect ${name}: ${toStudioError(e).message}`)
+    // The model is stored either way; 'models:inspect' and its runs will say what is wrong with it.
+    host.info(`inspect ${name}: ${toStudioError(e).message}`)
     return null
   }
 }

@@ -105,7 +105,7 @@ export class Studio {
   }
 
   private modelHost(): ModelHost {
-    return { store: this.store, warn: (m) => this.logger.warn(m) }
+    return { store: this.store, warn: (m) => this.logger.warn(m), info: (m) => this.logger.info(m) }
   }
 
   /** The bundled zoo, imported on first use. */

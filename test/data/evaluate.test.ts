@@ -119,10 +119,9 @@ describe('evaluateOn', () => {
       evaluateOn(device, rgb, fmnist, spec, { limit: 10, labels: CIFAR10_CLASSES }),
     )
     expect(e.code).toBe('DATASET_MISMATCH')
-    expect(e.message).toContain("'airplane'")
-    expect(e.message).toContain("'T-shirt/top'")
-    expect(e.message).toContain('[1, 3, 32, 32]')
-    expect(e.message).toContain('28×28×1')
+    expect(e.message).toContain('airplane')
+    expect(e.message).toContain('T-shirt/top')
+    expect(e.message).toContain('10 of fashion-mnist')
   })
 
   it("refuses another model's card preprocessing, naming both shapes", async () => {
