@@ -87,7 +87,8 @@ export class Studio {
   async checkRunPreprocessing(modelId: number, override: PreprocessingRequest): Promise<void> {
     const model = this.store.getModel(modelId)
     if (!model) throw new StudioError('NOT_FOUND', `No model with id ${modelId}.`)
-    const io = model.inspect ?? (model.kind === 'firmware' ? null : await this.inspect(modelId))
+    // A model that cannot be inspected fails in its run, which then records why.
+    const io = model.inspect ?? (model.kind === 'firmware' ? null : await this.inspect(modelId).catch(() => null))
     if (io) checkOverride(io, feedOf(this.store, model), override)
   }
 

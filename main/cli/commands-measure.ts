@@ -88,8 +88,8 @@ export function registerMeasure(program: Command): void {
       if (dataset === undefined) {
         throw new StudioError('BAD_INPUT', "Give --dataset <name|path> (e.g. 'fashion-mnist'), set the model's dataset ('edgebench model set --dataset'), or link one to the serial board with 'device add serial --dataset'.")
       }
-      // Checked before a run exists: a flag that does not fit the model stores nothing.
-      if (override) await studio.checkRunPreprocessing(row.id, override)
+      // Checked before a run exists: a flag (or a stored setting) that does not fit the model stores nothing.
+      await studio.checkRunPreprocessing(row.id, override ?? {})
       const detection = opts.detectPreprocessing ? await detect(studio, row.id, dataset, override, opts.json === true) : null
       const run = await runWithBar(
         studio,
