@@ -14,7 +14,7 @@ import type { Dataset } from '../data/dataset.js'
 import { resolveDataset } from '../data/datasets.js'
 import { evaluateWithScores } from '../data/evaluate.js'
 import { mergeSettings, parseSettings, resolveSpec } from '../data/preprocess-settings.js'
-import { feedOf, effectiveLabels } from '../model-feed.js'
+import { effectiveLabels, feedOf, type ModelFeed } from '../model-feed.js'
 import type { ModelRow, Store } from '../store/store.js'
 
 export type { DetectCandidate, DetectionResult }
@@ -86,16 +86,8 @@ function trials(input: TensorInfo, base: PreprocessSettings, values: { label: st
   return [...out.values()]
 }
 
-/** Tries the candidates on the model's first `samples` samples on this computer; best first. */
-export async function detectPreprocessing(store: Store, model: ModelRow, opts: DetectOptions = {}): Promise<DetectionResult> {
-  const input = model.inspect?.inputs[0]
-  if (!input || !model.inspect) throw new StudioError('MODEL_INVALID', `${model.name} has not been inspected; its input is unknown.`)
-  const feed = feedOf(store, model)
-  const datasetName = opts.dataset ?? feed.dataset
-  if (!datasetName) {
-    throw new StudioError('BAD_INPUT', `Auto-detect needs labelled samples: give a dataset (--dataset) or set the model's dataset.`)
-  }
-  const dataset = await resolveDataset(datasetName, { split: feed.split ?? 'test' })
+/** What is tried: the value presets, the dataset's own mean/std, the card's values; on the model's facts. */
+async function candidates(input: TensorInfo, feed: ModelFeed, dataset: Dataset): Promise<Trial[]> {
   const stored = feed.preprocess?.settings ?? {}
   // Size, resize and output stay as stored: they are facts about the model, not guesses.
   const base: PreprocessSettings = {
@@ -111,11 +103,24 @@ export async function detectPreprocessing(store: Store, model: ModelRow, opts: D
     { label: `${dataset.name} mean/std`, v: { scale: 1 / 255, ...stats } },
     ...(feed.card?.preprocessing ? [{ label: 'model card', v: parseSettings(feed.card.preprocessing, 'Model card') }] : []),
   ]
-  const list = trials(input, base, values)
+  return trials(input, base, values)
+}
+
+/** Tries the candidates on the model's first `samples` samples on this computer; best first. */
+export async function detectPreprocessing(store: Store, model: ModelRow, opts: DetectOptions = {}): Promise<DetectionResult> {
+  const input = model.inspect?.inputs[0]
+  if (!input) throw new StudioError('MODEL_INVALID', `${model.name} has not been inspected; its input is unknown.`)
+  const feed = feedOf(store, model)
+  const datasetName = opts.dataset ?? feed.dataset
+  if (!datasetName) {
+    throw new StudioError('BAD_INPUT', `Auto-detect needs labelled samples: give a dataset (--dataset) or set the model's dataset.`)
+  }
+  const dataset = await resolveDataset(datasetName, { split: feed.split ?? 'test' })
+  const list = await candidates(input, feed, dataset)
   const samples = Math.min(opts.samples ?? DETECT_SAMPLES, dataset.count)
   const labels = effectiveLabels(feed)
   const device = new LocalDevice({ name: 'local' })
-  const candidates: DetectCandidate[] = []
+  const scored: DetectCandidate[] = []
   try {
     // A private runner: detection never disturbs a run queued on the shared local device.
     const dep = await device.prepare({ name: model.name, path: model.path, sha256: model.sha256 }, DEFAULT_SESSION_OPTIONS, opts.signal)
@@ -128,14 +133,14 @@ export async function detectPreprocessing(store: Store, model: ModelRow, opts: D
         ...(t.settings.output ? { output: t.settings.output } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
       })
-      candidates.push({ label: t.label, preset: presetOf(t.spec)?.id ?? null, settings: t.settings, spec: t.spec, top1: result.top1 })
+      scored.push({ label: t.label, preset: presetOf(t.spec)?.id ?? null, settings: t.settings, spec: t.spec, top1: result.top1 })
     }
   } finally {
     await device.close()
   }
   opts.onProgress?.({ phase: 'done', done: list.length, total: list.length, fraction: 1 })
-  candidates.sort((a, b) => b.top1 - a.top1)
-  const best = candidates[0]
-  if (!best) throw new StudioError('MODEL_UNSUPPORTED', `No preprocessing preset fits ${model.name}'s input ${JSON.stringify(input.shape)}.`)
-  return { guess: true, model: model.name, dataset: dataset.name, split: dataset.split, samples, candidates, best }
+  scored.sort((a, b) => b.top1 - a.top1)
+  const best = scored[0]
+  if (!best) throw new StudioError('MODEL_UNSUPPORTED', `No preprocessing preset fits ${model.name}'s input [${input.shape.join(', ')}].`)
+  return { guess: true, model: model.name, dataset: dataset.name, split: dataset.split, samples, candidates: scored, best }
 }

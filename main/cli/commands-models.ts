@@ -44,6 +44,57 @@ function printModel(m: ModelInfo, parent: string | null): void {
   if (m.softmaxOutputs?.length) printLine(`  outputs already softmax: ${m.softmaxOutputs.join(', ')}`)
 }
 
+type SetFlags = Omit<PreprocessFlags, 'labels'> & { card?: string; dataset?: string; clear?: boolean; labels?: string | boolean; json?: boolean }
+
+/** The change `model set`'s flags ask for (a card file read and checked against the model). */
+async function setRequest(studio: Studio, ref: string, o: SetFlags): Promise<PreprocessingRequest> {
+  // --labels <file> and --no-labels share one key: a string is a file, false removes.
+  const req: PreprocessingRequest = (await preprocessFromFlags({ ...o, labels: typeof o.labels === 'string' ? o.labels : undefined })) ?? {}
+  if (o.labels === false) req.labels = null
+  if (o.dataset !== undefined) req.dataset = o.dataset
+  if (o.clear) req.replace = true
+  if (o.card !== undefined) {
+    const text = await readFile(o.card, 'utf8').catch((e: unknown) => {
+      throw new StudioError('FILE_NOT_FOUND', `Model card ${o.card} cannot be read; check the path.`, { cause: e })
+    })
+    const target = /^\d+$/.test(ref) ? studio.store.getModel(Number(ref)) : studio.store.listModels().find((m) => m.name === ref)
+    const sha = target?.sha256 ?? (await sha256File(ref).catch(() => ''))
+    const parsed = parseCard(text, sha, `Model card ${o.card}`, true)
+    if (parsed) req.card = parsed.card
+  }
+  if (Object.keys(req).length === 0) {
+    throw new StudioError('BAD_INPUT', "Nothing to set: give --preset, --mean/--std/--scale, --layout, --channel-order, --resize, --labels, --card or --dataset (see 'edgebench model set --help').")
+  }
+  return req
+}
+
+function show(studio: Studio, m: ModelInfo, json: boolean | undefined): void {
+  if (json) return printJson(m)
+  printModel(m, m.parentId === null ? null : (studio.store.getModel(m.parentId)?.name ?? null))
+}
+
+function listTable(rows: readonly ModelRow[], list: readonly ModelInfo[]): string {
+  const names = new Map(rows.map((r) => [r.id, r.name]))
+  const pp = (m: ModelInfo): string => {
+    const p = m.preprocessing
+    if (!p) return '—'
+    return `${p.spec ? p.summary.split(' · ')[0] : `needs ${p.problem}`} · ${SOURCE_LABELS[p.source]}`
+  }
+  return table(
+    ['id', 'name', 'kind', 'parent', 'params', 'MACs', 'file', 'preprocessing'],
+    list.map((m) => [
+      String(m.id),
+      m.name,
+      m.kind,
+      m.parentId === null ? '—' : (names.get(m.parentId) ?? `#${m.parentId}`),
+      formatCount(m.params),
+      formatCount(m.macs),
+      formatBytes(m.fileBytes),
+      pp(m),
+    ]),
+  )
+}
+
 export function registerModels(program: Command): void {
   const model = program.command('model').description("a stored model's preprocessing, labels and dataset")
   addPreprocessFlags(
@@ -54,32 +105,13 @@ export function registerModels(program: Command): void {
   )
     .option('--card <file>', 'a model card (<model>.json, the zoo format): its preprocessing, labels and dataset')
     .option('--dataset <name|path>', 'the dataset the model was trained for (evaluation and calibration default)')
-    .option('--clear', 'forget the preprocessing set before (start from the defaults)')
+    .option('--clear', "forget the preprocessing set before (back to the model's card or ONNX metadata, else the defaults)")
     .option('--no-labels', "remove the model's own label file")
     .option('--json', 'machine-readable output')
-    .action(async (ref: string, o: Omit<PreprocessFlags, 'labels'> & { card?: string; dataset?: string; clear?: boolean; labels?: string | boolean; json?: boolean }, cmd: Command) => {
+    .action(async (ref: string, o: SetFlags, cmd: Command) => {
       const studio = openStudio(cmd)
-      const flags = { ...o, labels: typeof o.labels === 'string' ? o.labels : undefined }
-      const req: PreprocessingRequest = (await preprocessFromFlags(flags)) ?? {}
-      if (o.labels === false) req.labels = null
-      if (o.dataset !== undefined) req.dataset = o.dataset
-      if (o.clear) req.replace = true
-      if (o.card !== undefined) {
-        const text = await readFile(o.card, 'utf8').catch((e: unknown) => {
-          throw new StudioError('FILE_NOT_FOUND', `Model card ${o.card} cannot be read; check the path.`, { cause: e })
-        })
-        const target = /^\d+$/.test(ref) ? studio.store.getModel(Number(ref)) : studio.store.listModels().find((m) => m.name === ref)
-        const sha = target?.sha256 ?? (await sha256File(ref).catch(() => ''))
-        const parsed = parseCard(text, sha, `Model card ${o.card}`, true)
-        if (parsed) req.card = parsed.card
-      }
-      if (Object.keys(req).length === 0) {
-        throw new StudioError('BAD_INPUT', "Nothing to set: give --preset, --mean/--std/--scale, --layout, --channel-order, --resize, --labels, --card or --dataset (see 'edgebench model set --help').")
-      }
-      const row = await modelRef(studio, ref, req)
-      const m = info(studio, row)
-      if (o.json) return printJson(m)
-      printModel(m, m.parentId === null ? null : (studio.store.getModel(m.parentId)?.name ?? null))
+      const row = await modelRef(studio, ref, await setRequest(studio, ref, o))
+      show(studio, info(studio, row), o.json)
     })
 
   model
@@ -88,9 +120,7 @@ export function registerModels(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (ref: string, o: { json?: boolean }, cmd: Command) => {
       const studio = openStudio(cmd)
-      const m = info(studio, await modelRef(studio, ref))
-      if (o.json) return printJson(m)
-      printModel(m, m.parentId === null ? null : (studio.store.getModel(m.parentId)?.name ?? null))
+      show(studio, info(studio, await modelRef(studio, ref)), o.json)
     })
 
   program
@@ -106,21 +136,6 @@ export function registerModels(program: Command): void {
       const list = rows.map((r) => toModelInfo(r, studio.store))
       if (o.json) return printJson(list)
       if (list.length === 0) return printLine("No models yet. Import one with 'edgebench model set <model.onnx> …' or run 'edgebench eval <model.onnx>'.")
-      const names = new Map(rows.map((r) => [r.id, r.name]))
-      printLine(
-        table(
-          ['id', 'name', 'kind', 'parent', 'params', 'MACs', 'file', 'preprocessing'],
-          list.map((m) => [
-            String(m.id),
-            m.name,
-            m.kind,
-            m.parentId === null ? '—' : (names.get(m.parentId) ?? `#${m.parentId}`),
-            formatCount(m.params),
-            formatCount(m.macs),
-            formatBytes(m.fileBytes),
-            m.preprocessing ? `${m.preprocessing.spec ? m.preprocessing.summary.split(' · ')[0] : `needs ${m.preprocessing.problem}`} · ${SOURCE_LABELS[m.preprocessing.source]}` : '—',
-          ]),
-        ),
-      )
+      printLine(listTable(rows, list))
     })
 }
