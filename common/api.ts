@@ -200,6 +200,8 @@ export interface ExplorePoint {
   split: string | null
   /** Samples the accuracy was computed over. */
   count: number | null
+  /** How the accuracy's samples were made ("[0, 1] · NCHW · default: nobody set it"); null without one. */
+  preprocessing?: string | null
   benchRunId: number | null
   evalRunId: number | null
 }

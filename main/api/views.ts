@@ -5,6 +5,7 @@
 import type { DeviceStatus, DeviceSummary, ExplorePoint, ModelInfo, RunSummary } from '../../common/api.js'
 import type { BenchResult, EvalResult, RunRecord } from '../../common/types.js'
 import { guessVariantKind } from '../report/rows.js'
+import { preprocessingLabel } from '../../common/preprocessing.js'
 import { preprocessingInfo } from '../model-feed.js'
 import type { DeviceRow, ModelRow, Store } from '../store/store.js'
 
@@ -119,6 +120,7 @@ export function explorePoints(runs: readonly RunRecord[], modelOf: (id: number) 
       dataset: ev?.dataset ?? null,
       split: ev?.split ?? null,
       count: finite(ev?.count),
+      preprocessing: ev ? preprocessingLabel(ev.preprocessing) : null,
       benchRunId: pair.bench?.id ?? null,
       evalRunId: pair.eval?.id ?? null,
     })
