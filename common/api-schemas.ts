@@ -6,6 +6,7 @@
 import { z } from 'zod'
 import type { ApiChannel, ApiPayload, JobRequests, RecommendRequests } from './api.js'
 import { StudioError } from './errors.js'
+import { settingsShape } from './preprocess-spec.js'
 import { recipeSchema } from './recipe.js'
 
 const id = z.number().int().positive()
@@ -74,6 +75,20 @@ const addSsh = z.strictObject({
   trustFingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'not a SHA256 fingerprint').optional(),
 })
 
+// ---- preprocessing ---------------------------------------------------------------------------
+
+const settings = z.strictObject(settingsShape)
+const preprocessing = z.strictObject({
+  preset: z.string().min(1).max(64).optional(),
+  settings: settings.optional(),
+  labels: z.array(z.string().max(500)).max(100_000).nullable().optional(),
+  labelsSource: z.string().max(255).optional(),
+  dataset: z.string().min(1).max(4096).nullable().optional(),
+  replace: z.boolean().optional(),
+  source: z.literal('detected').optional(),
+  card: z.record(z.string(), z.unknown()).optional(),
+})
+
 // ---- compression jobs ----------------------------------------------------------------------
 
 const jobSchemas = {
@@ -87,6 +102,7 @@ const jobSchemas = {
     session: session.optional(),
     latency: latency.optional(),
   }),
+  'models:detectPreprocessing': z.strictObject({ modelId: id, dataset: z.string().min(1).max(4096).optional() }),
   'jobs:cancel': z.strictObject({ jobId: id }),
 } satisfies { [C in keyof JobRequests]: z.ZodType<ApiPayload<C>> }
 
@@ -126,11 +142,14 @@ export type ApiSchemas = { [C in ApiChannel]: z.ZodType<ApiPayload<C>> }
 export const apiSchemas: ApiSchemas = {
   'app:info': none,
   'models:list': none,
-  'models:import': z.strictObject({ path: z.string().min(1).max(4096) }),
+  'models:import': z.strictObject({ path: z.string().min(1).max(4096), preprocessing: preprocessing.optional() }),
   'models:importBytes': z.strictObject({
     fileName: z.string().min(1).max(255),
     dataBase64: z.string().min(1).max(MAX_BASE64_CHARS).regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'not base64'),
+    cardJson: z.string().min(2).max(4 * 1024 * 1024).optional(),
+    preprocessing: preprocessing.optional(),
   }),
+  'models:setPreprocessing': z.strictObject({ modelId: id, request: preprocessing }),
   'models:inspect': z.strictObject({ modelId: id }),
   'models:variants': z.strictObject({ modelId: id }),
   'models:openDialog': none,

@@ -17,7 +17,9 @@ import type {
   RunRecord,
   RunStatus,
   SessionOptions,
+  TensorInfo,
 } from './types.js'
+import type { ModelPreprocessing, PreprocessingRequest } from './preprocessing.js'
 
 import type {
   AddSerialRequest,
@@ -77,6 +79,13 @@ export interface ModelInfo {
   params: number | null
   macs: number | null
   fileBytes: number | null
+  /** How it is fed: preprocessing (with its source), labels, dataset. Always set by this engine. */
+  preprocessing?: ModelPreprocessing
+  /** Its input and output tensors (from the inspection), for the preprocessing editor. */
+  inputs?: TensorInfo[]
+  outputs?: TensorInfo[]
+  /** Outputs a Softmax produces (probabilities rather than logits). */
+  softmaxOutputs?: string[]
 }
 
 /**
@@ -124,6 +133,14 @@ export type RunSummary = Omit<RunRecord, 'result'> & {
   p90Us: number | null
   /** Top-1 accuracy, a fraction (finished eval runs). */
   top1: number | null
+}
+
+export interface ImportBytesRequest {
+  fileName: string
+  dataBase64: string
+  /** The text of a sidecar model card (`<model>.json`, the zoo's format) imported alongside. */
+  cardJson?: string
+  preprocessing?: PreprocessingRequest
 }
 
 export interface StartRunRequest {
@@ -187,6 +204,8 @@ export interface ExplorePoint {
   split: string | null
   /** Samples the accuracy was computed over. */
   count: number | null
+  /** How the accuracy's samples were made ("[0, 1] · NCHW · default: nobody set it"); null without one. */
+  preprocessing?: string | null
   benchRunId: number | null
   evalRunId: number | null
 }
@@ -210,13 +229,23 @@ export interface ApiRequests extends JobRequests, RecommendRequests {
   'app:info': { payload: undefined; result: AppInfo }
   /** Every stored model and variant, oldest first. */
   'models:list': { payload: undefined; result: ModelInfo[] }
-  /** Imports an ONNX file by path on the engine's machine (same bytes → same record). */
-  'models:import': { payload: { path: string }; result: ModelInfo }
+  /**
+   * Imports an ONNX file by path on the engine's machine (same bytes → same record), with its
+   * figures; `preprocessing` (checked against the model first: refused = nothing stored) is
+   * stored with it, else its card's or ONNX metadata's.
+   */
+  'models:import': { payload: { path: string; preprocessing?: PreprocessingRequest }; result: ModelInfo }
   /**
    * Imports a model whose bytes the UI holds (browser drag-and-drop). The file is kept in the
-   * studio's data folder under its SHA-256. At most 256 MiB.
+   * studio's data folder under its SHA-256. At most 256 MiB. `cardJson` is a sidecar model card
+   * dropped with it; `preprocessing` as for 'models:import'.
    */
-  'models:importBytes': { payload: { fileName: string; dataBase64: string }; result: ModelInfo }
+  'models:importBytes': { payload: ImportBytesRequest; result: ModelInfo }
+  /**
+   * Changes a model's preprocessing, label file or dataset (its variants inherit them). Checked
+   * against the model's input and outputs first: a mismatch is BAD_INPUT and nothing changes.
+   */
+  'models:setPreprocessing': { payload: { modelId: number; request: PreprocessingRequest }; result: ModelInfo }
   /** Full inspection (params, MACs, shapes, layers, peak activations); cached after the first. */
   'models:inspect': { payload: { modelId: number }; result: InspectResult }
   /** Direct variants (children) of a model, oldest first. */
@@ -277,6 +306,7 @@ export const API_CHANNELS = [
   'models:list',
   'models:import',
   'models:importBytes',
+  'models:setPreprocessing',
   'models:inspect',
   'models:variants',
   'models:openDialog',

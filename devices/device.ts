@@ -120,7 +120,7 @@ export interface Batch {
 export interface Predictions {
   count: number
   classes: number
-  /** Row-major [count × classes] scores of the first model output (logits). */
+  /** Row-major [count × classes] scores of the classifier output (EvaluateHooks.output, else the first). */
   scores: Float32Array
   /** Wall-clock seconds spent in the device's inference calls, for throughput figures. */
   inferSeconds: number
@@ -143,6 +143,8 @@ export interface EvaluateHooks {
    * so they can be persisted while the evaluation goes (a disconnect keeps what arrived).
    */
   onScores?: (offset: number, scores: Float32Array, classes: number) => void
+  /** The model output holding the class scores, when it is not the first (a multi-output model). */
+  output?: string
 }
 
 export interface Device {

@@ -10,6 +10,7 @@ import { registerDevice } from './cli/commands-device.js'
 import { registerSerial } from './cli/commands-device-serial.js'
 import { registerDeviceSsh } from './cli/commands-device-ssh.js'
 import { registerMeasure } from './cli/commands-measure.js'
+import { registerModels } from './cli/commands-models.js'
 import { registerRuns } from './cli/commands-runs.js'
 import { registerServe } from './cli/commands-serve.js'
 import { defaultDbPath } from './paths.js'
@@ -29,6 +30,7 @@ function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride()
   registerMeasure(program)
+  registerModels(program)
   registerDevice(program)
   registerSerial(program)
   registerDeviceSsh(program)

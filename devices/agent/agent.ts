@@ -72,7 +72,7 @@ function checkBatches(batches: EvalBatchRef[]): void {
 }
 
 /** Reads the batches one after another from the uploaded file and streams their scores back. */
-async function evaluateFile(id: number, path: string, batches: EvalBatchRef[]): Promise<{ count: number }> {
+async function evaluateFile(id: number, path: string, batches: EvalBatchRef[], output?: string): Promise<{ count: number }> {
   const l = requireLoaded()
   checkBatches(batches)
   const fd = openSync(path, 'r')
@@ -92,7 +92,7 @@ async function evaluateFile(id: number, path: string, batches: EvalBatchRef[]): 
         )
       }
       position += bytes.length
-      const r = await evalBatch(l, b.count, data, b.dims)
+      const r = await evalBatch(l, b.count, data, b.dims, output)
       emit({
         event: 'result',
         id,
@@ -141,7 +141,7 @@ async function handle(m: AgentRequest): Promise<Record<string, unknown>> {
       return { ...r }
     }
     case 'eval':
-      return evaluateFile(m.id, m.path, m.batches)
+      return evaluateFile(m.id, m.path, m.batches, m.output)
     case 'hash':
       return { sha256: await Promise.all(m.paths.map(sha256Of)) }
     case 'unload':

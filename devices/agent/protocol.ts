@@ -28,7 +28,7 @@ export type AgentRequest =
   | { id: number; op: 'hello' }
   | { id: number; op: 'load'; modelPath: string; session: SessionOptions }
   | { id: number; op: 'bench'; spec: LatencySpec }
-  | { id: number; op: 'eval'; path: string; batches: EvalBatchRef[] }
+  | { id: number; op: 'eval'; path: string; batches: EvalBatchRef[]; output?: string }
   | { id: number; op: 'hash'; paths: string[] }
   | { id: number; op: 'unload' }
   | { id: number; op: 'bye' }

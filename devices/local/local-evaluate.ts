@@ -48,7 +48,14 @@ export async function runEvaluation(
   let lastProgress = 0
   const runOne = async (b: Batch): Promise<void> => {
     const m = await proc.request(
-      { type: 'eval', offset: b.offset, count: b.count, data: ownBuffer(b.data), dims: [...b.dims] },
+      {
+        type: 'eval',
+        offset: b.offset,
+        count: b.count,
+        data: ownBuffer(b.data),
+        dims: [...b.dims],
+        ...(hooks.output !== undefined ? { output: hooks.output } : {}),
+      },
       undefined,
       hooks.signal,
     )

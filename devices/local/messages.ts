@@ -16,7 +16,7 @@ import type {
 export type ToRunner =
   | { type: 'load'; id: number; modelPath: string; session: SessionOptions }
   | { type: 'bench'; id: number; spec: LatencySpec }
-  | { type: 'eval'; id: number; offset: number; count: number; data: Float32Array; dims: number[] }
+  | { type: 'eval'; id: number; offset: number; count: number; data: Float32Array; dims: number[]; output?: string }
 
 export type RunnerPhase = 'warmup' | 'latency' | 'profile'
 

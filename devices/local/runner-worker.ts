@@ -51,7 +51,7 @@ async function handle(m: ToRunner): Promise<void> {
       return
     }
     case 'eval': {
-      const r = await evalBatch(requireLoaded(), m.count, m.data, m.dims)
+      const r = await evalBatch(requireLoaded(), m.count, m.data, m.dims, m.output)
       // Scores are small (count × classes); copying them is cheaper than reasoning about who owns ORT's buffer.
       send({ type: 'evalResult', id: m.id, offset: m.offset, count: m.count, ...r })
       return

@@ -202,9 +202,13 @@ function batchTensor(
   if (first.type === 'float16') {
     return { name: first.name, tensor: new ort.Tensor('float16', Uint16Array.from(data, f32ToF16), dims) }
   }
+  // Raw-byte models: preprocessing made the pixel values themselves (scale 1, mean 0, std 1).
+  if (first.type === 'uint8') {
+    return { name: first.name, tensor: new ort.Tensor('uint8', Uint8Array.from(data, (v) => Math.min(255, Math.max(0, Math.round(v)))), dims) }
+  }
   throw new SessionOpError(
     'MODEL_UNSUPPORTED',
-    `Evaluation feeds float inputs; the model input is ${first.type}`,
+    `Evaluation feeds float or uint8 inputs; the model input is ${first.type}`,
   )
 }
 
@@ -215,19 +219,23 @@ function toFloat32(t: ort.Tensor): Float32Array {
   if (d instanceof Float64Array) return Float32Array.from(d)
   throw new SessionOpError(
     'MODEL_UNSUPPORTED',
-    `The first model output is ${t.type}; evaluation needs float scores`,
+    `The model output is ${t.type}; evaluation needs float scores`,
   )
 }
 
-/** Runs one batch [count, ...] and returns the first output's scores as float32. */
+/** Runs one batch [count, ...] and returns the scores of `output` (default: the first output) as float32. */
 export async function evalBatch(
   l: LoadedSession,
   count: number,
   data: Float32Array,
   dims: number[],
+  output?: string,
 ): Promise<EvalBatchResult> {
   const { name, tensor } = batchTensor(l, data, dims)
-  const outName = l.session.outputNames[0] as string
+  if (output !== undefined && !l.session.outputNames.includes(output)) {
+    throw new SessionOpError('BAD_INPUT', `The model has no output '${output}'; its outputs: ${l.session.outputNames.join(', ')}`)
+  }
+  const outName = output ?? (l.session.outputNames[0] as string)
   const t0 = process.hrtime.bigint()
   const out = await l.session.run({ [name]: tensor }, [outName])
   const inferUs = Number(process.hrtime.bigint() - t0) / 1000

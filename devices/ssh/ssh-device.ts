@@ -185,7 +185,7 @@ export class SshDevice implements Device {
     dep: Deployment,
     batches: AsyncIterable<Batch>,
     total: number,
-    hooks: { onProgress?: ProgressCallback; signal?: AbortSignal } = {},
+    hooks: { onProgress?: ProgressCallback; signal?: AbortSignal; output?: string } = {},
   ): Promise<Predictions> {
     const file = await writeEvalFile(batches, total, hooks.signal)
     try {
@@ -203,7 +203,7 @@ export class SshDevice implements Device {
       )
       const collector = scoreCollector(total, hooks.onProgress)
       await agent.request(
-        { op: 'eval', path: remotePath, batches: file.batches },
+        { op: 'eval', path: remotePath, batches: file.batches, ...(hooks.output !== undefined ? { output: hooks.output } : {}) },
         collector.onEvent,
         hooks.signal,
       )

@@ -80,18 +80,8 @@ function buildImpls(studio: Studio, opts: HandlerOptions, hub: EventHub, jobs: J
     return run
   }
 
-  /** An imported model is inspected at once, so lists show its params, MACs and size. */
-  const withFigures = async (row: ModelRow): Promise<ModelInfo> => {
-    if (!row.inspect) {
-      try {
-        await studio.inspect(row.id)
-      } catch (e) {
-        // The model is stored either way; 'models:inspect' will say what is wrong with it.
-        studio.logger.warn(`inspect ${row.name}: ${errorInfo(e).message}`)
-      }
-    }
-    return toModelInfo(studio.store.getModel(row.id) ?? row)
-  }
+  /** Models are inspected when stored (import, derive); this is the fresh row as the API shows it. */
+  const withFigures = async (row: ModelRow): Promise<ModelInfo> => toModelInfo(studio.store.getModel(row.id) ?? row, studio.store)
 
   const impl: ChannelImpls = {
     'app:info': async () => ({
@@ -102,14 +92,19 @@ function buildImpls(studio: Studio, opts: HandlerOptions, hub: EventHub, jobs: J
       platform: process.platform,
       onnxRuntime: ortVersion(),
     }),
-    'models:list': async () => studio.store.listModels().map(toModelInfo),
-    'models:import': async ({ path }) => withFigures(await studio.importModel(path)),
+    'models:list': async () => {
+      await studio.ensureFigures()
+      return studio.store.listModels().map((m) => toModelInfo(m, studio.store))
+    },
+    'models:import': async ({ path, preprocessing }) =>
+      withFigures(await studio.importModel(path, preprocessing ? { set: preprocessing } : {})),
     'models:importBytes': async (p) =>
       withFigures(await importModelBytes(studio, p, opts.importDir ?? defaultImportDir(studio.store.path))),
+    'models:setPreprocessing': async ({ modelId, request }) => withFigures(await studio.setPreprocessing(modelId, request)),
     'models:inspect': async ({ modelId }) => studio.inspect(modelId),
     'models:variants': async ({ modelId }) => {
       if (!studio.store.getModel(modelId)) throw new StudioError('NOT_FOUND', `No model with id ${modelId}.`)
-      return studio.store.variantsOf(modelId).map(toModelInfo)
+      return studio.store.variantsOf(modelId).map((m) => toModelInfo(m, studio.store))
     },
     'models:openDialog': opts.desktop?.['models:openDialog'] ?? (async () => desktopOnly('models:openDialog')),
     ...compressImpls(studio, jobs, withFigures),
@@ -167,8 +162,11 @@ function buildImpls(studio: Studio, opts: HandlerOptions, hub: EventHub, jobs: J
       return Array.from(studio.store.getSamples(runId))
     },
     'runs:compare': async ({ runIds, noise }) => compareRuns(studio.store, runIds, noise),
-    'explore:points': async () =>
-      explorePoints(studio.store.listRuns({ status: 'finished' }), (id) => studio.store.getModel(id)),
+    'explore:points': async () => {
+      // Size and MACs axes must not drop models stored before figures were taken at creation.
+      await studio.ensureFigures()
+      return explorePoints(studio.store.listRuns({ status: 'finished' }), (id) => studio.store.getModel(id))
+    },
     'reports:export': async ({ runIds, format }) => exportReport(studio, runIds, format, now()),
     'reports:saveDialog': opts.desktop?.['reports:saveDialog'] ?? (async () => desktopOnly('reports:saveDialog')),
     ...recommendImpls(studio, jobs),

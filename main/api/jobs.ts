@@ -6,6 +6,7 @@
  */
 import type { DerivedVariant, FilledRecommendation, JobFinished, JobKind } from '../../common/api.js'
 import type { SweepResult } from '../../common/compress.js'
+import type { DetectionResult } from '../../common/detect.js'
 import { StudioError, toStudioError } from '../../common/errors.js'
 import type { Progress } from '../../common/types.js'
 import { throttle } from '../bench/throttle.js'
@@ -16,6 +17,7 @@ export interface JobValues {
   derive: DerivedVariant
   sweep: SweepResult
   fill: FilledRecommendation
+  detect: DetectionResult
 }
 
 export type JobWork<K extends JobKind> = (signal: AbortSignal, onProgress: (p: Progress) => void) => Promise<JobValues[K]>

@@ -10,7 +10,7 @@ import { StudioError } from '../../common/errors.js'
 import type { Progress, RunRecord } from '../../common/types.js'
 import { latencyFrom, sessionFrom, type RunSpec } from '../bench/run-spec.js'
 import { parseRecipe, recipeLabel, type Recipe } from '../compress/recipe.js'
-import { cardOf } from '../compress/variants.js'
+import { feedOf } from '../model-feed.js'
 import { planFill, planSteps, runFill } from '../recommend/fill.js'
 import { pickDataset } from '../recommend/candidates.js'
 import { recommendOn, requireDevice } from '../recommend/recommend.js'
@@ -140,8 +140,8 @@ export async function fillAndRecommend(
 
 function firstCardDataset(studio: Studio, models: readonly ModelRow[]): string | null {
   for (const m of models) {
-    const d = cardOf(studio.store, m)?.dataset
-    if (typeof d === 'string') return d
+    const d = feedOf(studio.store, m).dataset
+    if (d !== null) return d
   }
   return null
 }

@@ -5,14 +5,17 @@
 import type { DeviceStatus, DeviceSummary, ExplorePoint, ModelInfo, RunSummary } from '../../common/api.js'
 import type { BenchResult, EvalResult, RunRecord } from '../../common/types.js'
 import { guessVariantKind } from '../report/rows.js'
-import type { DeviceRow, ModelRow } from '../store/store.js'
+import { preprocessingLabel } from '../../common/preprocessing.js'
+import { preprocessingInfo } from '../model-feed.js'
+import type { DeviceRow, ModelRow, Store } from '../store/store.js'
 
 function cardNumber(card: Record<string, unknown> | null, key: string): number | null {
   const v = card?.[key]
   return typeof v === 'number' && Number.isFinite(v) ? v : null
 }
 
-export function toModelInfo(row: ModelRow): ModelInfo {
+/** A stored model for the API; with the store, also how it is fed (walking to its ancestors). */
+export function toModelInfo(row: ModelRow, store?: Pick<Store, 'getModel'>): ModelInfo {
   return {
     id: row.id,
     name: row.name,
@@ -27,6 +30,9 @@ export function toModelInfo(row: ModelRow): ModelInfo {
     params: row.inspect?.params ?? cardNumber(row.card, 'params'),
     macs: row.inspect?.macs ?? cardNumber(row.card, 'macs'),
     fileBytes: row.inspect?.fileBytes ?? cardNumber(row.card, 'fileBytes'),
+    ...(store ? { preprocessing: preprocessingInfo(store, row) } : {}),
+    ...(row.inspect ? { inputs: row.inspect.inputs, outputs: row.inspect.outputs } : {}),
+    ...(row.inspect?.softmaxOutputs ? { softmaxOutputs: row.inspect.softmaxOutputs } : {}),
   }
 }
 
@@ -114,6 +120,7 @@ export function explorePoints(runs: readonly RunRecord[], modelOf: (id: number) 
       dataset: ev?.dataset ?? null,
       split: ev?.split ?? null,
       count: finite(ev?.count),
+      preprocessing: ev ? preprocessingLabel(ev.preprocessing) : null,
       benchRunId: pair.bench?.id ?? null,
       evalRunId: pair.eval?.id ?? null,
     })

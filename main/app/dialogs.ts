@@ -23,7 +23,7 @@ export function desktopChannels(
       const picked = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options)
       if (picked.canceled) return []
       const out: ModelInfo[] = []
-      for (const path of picked.filePaths) out.push(toModelInfo(await studio.importModel(path)))
+      for (const path of picked.filePaths) out.push(toModelInfo(await studio.importModel(path), studio.store))
       return out
     },
     'reports:saveDialog': async ({ runIds, format }) => {

@@ -11,7 +11,7 @@ import { batches } from '../data/batches.js'
 import type { Dataset } from '../data/dataset.js'
 import { listDatasets, resolveDataset } from '../data/datasets.js'
 import { preprocessSpecFor } from '../data/preprocess.js'
-import type { ModelCard } from '../model-card.js'
+import type { CalibrationFeed } from './derive.js'
 import { attrInt } from '../model/graph.js'
 import { graphOf, type ModelProto } from '../model/proto.js'
 import { assertLoads, type Parent, type Report } from './derive-parent.js'
@@ -26,7 +26,7 @@ const CALIBRATION_BATCH = 50
 type QuantRecipe = Extract<Recipe, { method: 'int8-static' | 'int8-dynamic' }>
 
 export interface QuantizeStep {
-  card?: ModelCard | null | undefined
+  feed?: CalibrationFeed | null | undefined
   signal?: AbortSignal | undefined
   report: Report
 }
@@ -41,13 +41,13 @@ interface SampleSource {
 /** A node the quantizer kept in float, and why. */
 type Planned = { name: string; op: string; reason: string }
 
-/** The dataset calibration reads: the recipe's, else the card's dataset (its calibration split). */
-async function calibrationSet(calibration: string | undefined, card: ModelCard | null | undefined): Promise<Dataset> {
-  const name = calibration ?? card?.dataset
+/** The dataset calibration reads: the recipe's, else the model's dataset (its calibration split). */
+async function calibrationSet(calibration: string | undefined, modelDataset: string | null | undefined): Promise<Dataset> {
+  const name = calibration ?? modelDataset
   if (!name) {
     throw new StudioError(
       'BAD_INPUT',
-      'This model has no model card naming its dataset, so there is nothing to calibrate on. Pass --calibration <dataset name or image folder>.',
+      "This model has no dataset set, so there is nothing to calibrate on. Pass --calibration <dataset name or image folder>, or set the model's dataset ('edgebench model set --dataset').",
     )
   }
   const bundled = (await listDatasets()).find((d) => d.name === name)
@@ -74,10 +74,10 @@ function floatInput(parent: Parent): TensorInfo {
   return input
 }
 
-async function sampleSource(parent: Parent, recipe: QuantRecipe, card: ModelCard | null | undefined): Promise<SampleSource> {
+async function sampleSource(parent: Parent, recipe: QuantRecipe, feed: CalibrationFeed | null | undefined): Promise<SampleSource> {
   const input = floatInput(parent)
-  const data = await calibrationSet(recipe.method === 'int8-static' ? recipe.calibration : undefined, card)
-  const pre = preprocessSpecFor(card?.preprocessing ?? input)
+  const data = await calibrationSet(recipe.calibration, feed?.dataset)
+  const pre = feed?.spec ?? preprocessSpecFor(input)
   const batchSize = typeof input.shape[0] === 'number' && input.shape[0] > 0 ? input.shape[0] : CALIBRATION_BATCH
   return { data, pre, batchSize }
 }
@@ -179,7 +179,7 @@ export async function quantizedVariant(
   recipe: QuantRecipe,
   step: QuantizeStep,
 ): Promise<{ model: ModelProto; report: QuantizationReport }> {
-  const src = await sampleSource(parent, recipe, step.card)
+  const src = await sampleSource(parent, recipe, step.feed)
   const explainSet = await collect(feed(src, Math.min(EXPLAIN_SAMPLES, src.data.count), step.signal))
   const q = await quantize(parent, recipe, src, step)
   step.report('derive', 0, 1, 'explaining: runtime graph, per-layer error, agreement with FP32')

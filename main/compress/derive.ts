@@ -8,8 +8,7 @@
  */
 import type { ModelFigures, QuantizationReport, VariantReport } from '../../common/compress.js'
 import { StudioError } from '../../common/errors.js'
-import type { InspectResult, Progress } from '../../common/types.js'
-import type { ModelCard } from '../model-card.js'
+import type { InspectResult, PreprocessSpec, Progress } from '../../common/types.js'
 import { encodeModel, saveModel } from '../model/onnx-io.js'
 import { graphOf, type ModelProto } from '../model/proto.js'
 import { dtypeName } from '../model/tensor.js'
@@ -22,8 +21,17 @@ import { recipeLabel, type Recipe } from './recipe.js'
 
 export type { ModelFigures, QuantizationReport, VariantReport }
 
+/**
+ * Where calibration samples come from and how they are fed: the parent's dataset and resolved
+ * preprocessing (plain data, so it crosses to the engine worker). A null spec feeds the default.
+ */
+export interface CalibrationFeed {
+  dataset: string | null
+  spec: PreprocessSpec | null
+}
+
 export interface DeriveOptions {
-  card?: ModelCard | null
+  feed?: CalibrationFeed | null
   signal?: AbortSignal
   onProgress?: (p: Progress) => void
 }
@@ -115,7 +123,7 @@ export async function deriveVariantFile(
   const report = reporter(opts)
   report('derive', 0, 1, `reading ${parentPath}`)
   const parent = await readParent(parentPath)
-  const applied = await applyRecipe(parent, recipe, { card: opts.card, signal: opts.signal, report })
+  const applied = await applyRecipe(parent, recipe, { feed: opts.feed, signal: opts.signal, report })
   if (opts.signal?.aborted) throw new StudioError('CANCELLED', 'Cancelled; no variant was written.')
   const { info, note } = await writeVariant(parent, applied.model, label, outPath)
   report('done', 1, 1, `wrote ${outPath}`)

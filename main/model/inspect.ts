@@ -13,7 +13,7 @@ import { macsByOutput, nodeMacs } from './macs.js'
 import { peakActivationBytes } from './memory.js'
 import { decodeModel, readModelFile } from './onnx-io.js'
 import { constantTensors, findParams } from './params.js'
-import { graphOf, type ModelProto, type ValueInfoProto } from './proto.js'
+import { graphOf, type GraphProto, type ModelProto, type NodeProto, type ValueInfoProto } from './proto.js'
 import type { RuntimeShape } from './runtime-shapes.js'
 import { runtimeShapesInEngine } from '../worker/engine.js'
 import { declaredShape, inferShapes, type ShapeInference } from './shapes.js'
@@ -97,6 +97,35 @@ function layersOf(inferred: ShapeInference, params: ReturnType<typeof findParams
   })
 }
 
+/** Longest metadata value kept: a label list of 1,000 ImageNet classes is about 20 KB. */
+const MAX_METADATA_CHARS = 256 * 1024
+
+function metadataOf(model: ModelProto): { metadata?: Record<string, string> } {
+  const props = model.metadataProps ?? []
+  if (props.length === 0) return {}
+  const out: Record<string, string> = {}
+  for (const p of props) {
+    if (typeof p.key === 'string' && typeof p.value === 'string' && p.value.length <= MAX_METADATA_CHARS) out[p.key] = p.value
+  }
+  return { metadata: out }
+}
+
+/** Ops that pass their input's values through unchanged (a Softmax behind them still gives probabilities). */
+const PASS_THROUGH = new Set(['Identity', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Cast'])
+
+function softmaxOf(graph: GraphProto): { softmaxOutputs?: string[] } {
+  const producer = new Map<string, NodeProto>()
+  for (const n of graph.node) for (const o of n.output) producer.set(o, n)
+  const found = graph.output
+    .map((o) => o.name)
+    .filter((name) => {
+      let n = producer.get(name)
+      for (let i = 0; n && PASS_THROUGH.has(n.opType) && i < 16; i++) n = producer.get(n.input[0] ?? '')
+      return n?.opType === 'Softmax'
+    })
+  return found.length > 0 ? { softmaxOutputs: found } : {}
+}
+
 /** Inspects an already decoded model; `bytes` are its file's bytes (for size and digests). */
 export async function inspectDecoded(model: ModelProto, bytes: Uint8Array, opts: InspectOptions = {}): Promise<InspectResult> {
   const progress = (fraction: number, message: string): void =>
@@ -140,6 +169,8 @@ export async function inspectDecoded(model: ModelProto, bytes: Uint8Array, opts:
     opCounts,
     layers,
     shapeSource: runtimeUsed ? 'static+runtime' : 'static',
+    ...metadataOf(model),
+    ...softmaxOf(graph),
   }
   progress(1, 'done')
   return result

@@ -32,6 +32,7 @@ const COLUMNS: readonly [string, (r: ReportRow) => Cell][] = [
   ['top5', (r) => r.top5],
   ['eval_count', (r) => r.evalCount],
   ['dataset', (r) => r.dataset],
+  ['preprocessing', (r) => r.preprocessing],
   ['warnings', (r) => (r.warnings.length > 0 ? r.warnings.join('; ') : undefined)],
 ]
 

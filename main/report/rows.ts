@@ -2,6 +2,7 @@
  * The flat row every exporter (HTML, CSV, JSON) writes: one model variant on one device, with the
  * figures of docs/measurement.md in raw units (µs, bytes, fractions). Formatting happens in the exporters.
  */
+import { SOURCE_LABELS, describePreprocessing } from '../../common/preprocessing.js'
 import type { BenchResult, DeviceInfo, EvalResult, InspectResult } from '../../common/types.js'
 
 /** One result row of a report. Absent fields were not measured; they are never filled with zeros. */
@@ -43,6 +44,8 @@ export interface ReportRow {
   /** The runs behind the row: `runId` is the benchmark's when there is one, else the evaluation's. */
   benchRunId?: number
   evalRunId?: number
+  /** How the accuracy's samples were made (describePreprocessing), with its source. */
+  preprocessing?: string
   warnings: string[]
 }
 
@@ -120,7 +123,17 @@ function inspectFields(i: InspectResult): Partial<ReportRow> {
 }
 
 function evalFields(e: EvalResult): Partial<ReportRow> {
-  return { top1: e.top1, top5: e.top5, evalCount: e.count, dataset: datasetLabel(e), datasetName: e.dataset, split: e.split, evalRunId: e.runId }
+  const source = e.preprocessing.source ? ` (${SOURCE_LABELS[e.preprocessing.source]})` : ''
+  return {
+    top1: e.top1,
+    top5: e.top5,
+    evalCount: e.count,
+    dataset: datasetLabel(e),
+    datasetName: e.dataset,
+    split: e.split,
+    evalRunId: e.runId,
+    preprocessing: `${describePreprocessing(e.preprocessing)}${source}`,
+  }
 }
 
 /** Removes keys whose value is undefined so JSON and CSV show "not measured" uniformly. */
@@ -145,7 +158,7 @@ export function rowsFromResults(items: readonly ResultItem[]): ReportRow[] {
       ...(item.bench ? benchFields(item.bench) : {}),
       ...(item.inspect ? inspectFields(item.inspect) : {}),
       ...(item.eval ? evalFields(item.eval) : {}),
-      warnings: [...(item.bench?.warnings ?? [])],
+      warnings: [...(item.bench?.warnings ?? []), ...(item.eval?.warnings ?? [])],
     }
     return compact(row)
   })

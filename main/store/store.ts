@@ -9,6 +9,7 @@ import { hostname } from 'node:os'
 import { dirname, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { StudioError } from '../../common/errors.js'
+import type { StoredLabels, StoredPreprocess } from '../../common/preprocessing.js'
 import type { BenchResult, DeviceInfo, EvalResult, InspectResult, RunRecord } from '../../common/types.js'
 import {
   type DeviceKind,
@@ -51,6 +52,17 @@ export interface ModelInput {
   recipe?: VariantRecipe | null
   card?: Record<string, unknown> | null
   inspect?: InspectResult | null
+  preprocess?: StoredPreprocess | null
+  labels?: StoredLabels | null
+  dataset?: string | null
+}
+
+/** What `setModelFeed` changes: a field given (null clears it) replaces the stored one. */
+export interface ModelFeedUpdate {
+  preprocess?: StoredPreprocess | null
+  labels?: StoredLabels | null
+  dataset?: string | null
+  card?: Record<string, unknown> | null
 }
 
 export interface DeviceInput {
@@ -124,8 +136,10 @@ export class Store {
       this.checkParent(input)
       const row = this.db
         .prepare(
-          `INSERT INTO models (name, path, sha256, family, kind, parent_id, recipe, card, inspect, created_at)
-           VALUES (@name, @path, @sha256, @family, @kind, @parentId, @recipe, @card, @inspect, @now)
+          `INSERT INTO models (name, path, sha256, family, kind, parent_id, recipe, card, inspect,
+                               preprocess, labels, dataset, created_at)
+           VALUES (@name, @path, @sha256, @family, @kind, @parentId, @recipe, @card, @inspect,
+                   @preprocess, @labels, @dataset, @now)
            ON CONFLICT (sha256) DO UPDATE SET
              name = excluded.name, path = excluded.path,
              family = coalesce(excluded.family, family),
@@ -133,7 +147,10 @@ export class Store {
              parent_id = coalesce(excluded.parent_id, parent_id),
              recipe = coalesce(excluded.recipe, recipe),
              card = coalesce(excluded.card, card),
-             inspect = coalesce(excluded.inspect, inspect)
+             inspect = coalesce(excluded.inspect, inspect),
+             preprocess = coalesce(excluded.preprocess, preprocess),
+             labels = coalesce(excluded.labels, labels),
+             dataset = coalesce(excluded.dataset, dataset)
            RETURNING *`,
         )
         .get({
@@ -147,6 +164,9 @@ export class Store {
           recipe: toJson(input.recipe),
           card: toJson(input.card),
           inspect: toJson(input.inspect),
+          preprocess: toJson(input.preprocess),
+          labels: toJson(input.labels),
+          dataset: input.dataset ?? null,
           now: this.ctx.now().toISOString(),
         }) as RawRow
       return toModelRow(row)
@@ -172,6 +192,25 @@ export class Store {
         .prepare('UPDATE models SET inspect = ? WHERE id = ?')
         .run(JSON.stringify(inspect), id).changes
       if (changed === 0) throw new StudioError('NOT_FOUND', `model ${id} does not exist`)
+    })
+  }
+
+  /** Sets (or, with null, clears) a model's own preprocessing, label file or dataset; one transaction. */
+  setModelFeed(id: number, update: ModelFeedUpdate): ModelRow {
+    return this.guard(() => {
+      const sets: string[] = []
+      const args: Record<string, string | number | null> = { id }
+      for (const key of ['preprocess', 'labels', 'dataset', 'card'] as const) {
+        if (!(key in update)) continue
+        const v = update[key]
+        sets.push(`${key} = @${key}`)
+        args[key] = key === 'dataset' ? ((v as string | null | undefined) ?? null) : toJson(v)
+      }
+      const row = this.db
+        .prepare(`UPDATE models SET ${sets.length > 0 ? sets.join(', ') : 'id = id'} WHERE id = @id RETURNING *`)
+        .get(args) as RawRow | undefined
+      if (row === undefined) throw new StudioError('NOT_FOUND', `model ${id} does not exist`)
+      return toModelRow(row)
     })
   }
 

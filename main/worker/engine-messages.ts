@@ -7,13 +7,12 @@
 import type { ErrorInfo } from '../../common/errors.js'
 import type { Dim, Progress } from '../../common/types.js'
 import type { ReadyMessage } from '../../devices/local/runner-process.js'
-import type { DerivedFile } from '../compress/derive.js'
+import type { CalibrationFeed, DerivedFile } from '../compress/derive.js'
 import type { Recipe } from '../compress/recipe.js'
-import type { ModelCard } from '../model-card.js'
 import type { RuntimeShape } from '../model/runtime-shapes.js'
 
 export type ToEngine =
-  | { type: 'derive'; id: number; parentPath: string; recipe: Recipe; outPath: string; card: ModelCard | null }
+  | { type: 'derive'; id: number; parentPath: string; recipe: Recipe; outPath: string; feed: CalibrationFeed | null }
   | {
       type: 'runtimeShapes'
       id: number

@@ -40,7 +40,7 @@ async function handle(m: ToEngine): Promise<FromEngine> {
   switch (m.type) {
     case 'derive': {
       const value = await deriveVariantFile(m.parentPath, m.recipe, m.outPath, {
-        card: m.card,
+        feed: m.feed,
         onProgress: (progress) => send({ type: 'progress', id: m.id, progress }),
       })
       return { type: 'derived', id: m.id, value }

@@ -67,7 +67,7 @@ export async function deriveInEngine(
 ): Promise<DerivedFile> {
   try {
     const m = await inEngine(
-      { type: 'derive', parentPath, recipe, outPath, card: opts.card ?? null },
+      { type: 'derive', parentPath, recipe, outPath, feed: opts.feed ?? null },
       opts.signal,
       opts.onProgress,
     )

@@ -91,6 +91,8 @@ describe.skipIf(policy !== 'ok')('studio e2e (browser mode, Chromium)', () => {
       await page.getByTestId('model-tree').getByText(name, { exact: true }).first().waitFor()
     }
     await page.locator('input[type=file]').setInputFiles([MODEL_A, MODEL_B])
+    // The import dialog asks how to feed them; the model's own (card/metadata, else [0, 1]) is the default.
+    await page.getByTestId('import-confirm').click()
     const tree = page.getByTestId('model-tree')
     await tree.getByText('fmnist-logreg-nchw').waitFor()
     await tree.getByText('fmnist-logreg-nhwc').waitFor()

@@ -18,6 +18,9 @@ function model(id: number, name: string, parentId: number | null = null, recipe:
     parentId,
     recipe: r ? { method: r.method, params: { ...r } } : null,
     card: null,
+    preprocess: null,
+    labels: null,
+    dataset: null,
     inspect: null,
     createdAt: '2026-01-01T00:00:00Z',
   }

@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util'
 import type { Progress } from '../../common/types.js'
 import { deriveVariantFile } from '../../main/compress/derive.js'
 import { parseRecipe } from '../../main/compress/recipe.js'
-import type { ModelCard } from '../../main/model-card.js'
+import { feedOf, specFor } from '../../main/model-feed.js'
 import { Studio } from '../../main/studio.js'
 
 const root = resolve(import.meta.dirname, '../..')
@@ -92,7 +92,10 @@ try {
   const parent = (await studio.ensureZoo()).find((m) => m.name === modelName)
   if (!parent) throw new Error(`no zoo model ${modelName}`)
   const recipe = parseRecipe({ method: 'int8-static', samples })
-  const card = parent.card as ModelCard | null
+  // The calibration feed the studio would send its worker: the parent's dataset and preprocessing.
+  const stored = feedOf(studio.store, parent)
+  const input = (await studio.inspect(parent.id)).inputs[0]
+  const feed = { dataset: stored.dataset, spec: input ? specFor(input, stored) : null }
   out(`bench:engine — event-loop delay of the studio's process while ${modelName} (${((largest?.bytes ?? 0) / 1024).toFixed(0)} KiB, the largest zoo model) is INT8-calibrated on ${samples} samples`)
   out('machine load makes single figures noisy: compare A and B of the same round; the target is on A.')
   out()
@@ -105,7 +108,7 @@ try {
     const la = await measured((onProgress) => studio.deriveVariant(parent.id, recipe, { outPath: join(dir, `a${r}.onnx`), onProgress }))
     a.push(la)
     out(row(r, 'A engine worker process', la))
-    const lb = await measured((onProgress) => deriveVariantFile(parent.path, recipe, join(dir, `b${r}.onnx`), { card, onProgress }))
+    const lb = await measured((onProgress) => deriveVariantFile(parent.path, recipe, join(dir, `b${r}.onnx`), { feed, onProgress }))
     b.push(lb)
     out(row(r, 'B in this process', lb))
     const lc = await measured(() => new Promise((done) => setTimeout(done, la.seconds * 1000)))

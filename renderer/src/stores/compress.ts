@@ -57,6 +57,13 @@ export const useCompressStore = defineStore('compress', () => {
     return jobId
   }
 
+  /** Starts Auto-detect for a model (a guess on its first 200 samples); throws ApiError when refused. */
+  async function detect(modelId: number, dataset?: string): Promise<number> {
+    const { jobId } = await request('models:detectPreprocessing', { modelId, ...(dataset ? { dataset } : {}) })
+    track(jobId, 'detect', modelId)
+    return jobId
+  }
+
   async function cancel(jobId: number): Promise<boolean> {
     return (await request('jobs:cancel', { jobId })).cancelled
   }
@@ -83,12 +90,12 @@ export const useCompressStore = defineStore('compress', () => {
         const job = jobs.value.get(outcome.jobId)
         if (job) job.outcome = outcome
         else remember(outcome.jobId, { progress: early.get(outcome.jobId)?.progress ?? null, outcome })
-        // A sweep or a fill stores variants even when it fails or is cancelled part-way.
-        if (outcome.ok || outcome.kind !== 'derive') void models.load()
+        // A sweep or a fill stores variants even when it fails or is cancelled part-way; Auto-detect stores nothing.
+        if ((outcome.ok && outcome.kind !== 'detect') || outcome.kind === 'sweep' || outcome.kind === 'fill') void models.load()
       }),
     ]
     return () => offs.forEach((off) => off())
   }
 
-  return { jobs, derive, sweep, cancel, activeFor, subscribe }
+  return { jobs, derive, sweep, detect, cancel, activeFor, subscribe }
 })
