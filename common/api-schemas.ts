@@ -129,7 +129,7 @@ export const apiSchemas: ApiSchemas = {
   'runs:get': z.strictObject({ runId: id }),
   'runs:samples': z.strictObject({ runId: id }),
   'runs:compare': z.strictObject({ runIds: z.array(id).min(2).max(50), noise: z.number().min(0).max(1).optional() }),
-  'explore:points': none,
+  'explore:points': z.union([none, z.strictObject({ modelId: id, deviceName: name })]),
   'reports:export': z.strictObject({ runIds, format: reportFormat }),
   'reports:saveDialog': z.strictObject({ runIds, format: reportFormat }),
 }

@@ -7,6 +7,7 @@
  * Types only (plus a few constant lists); no Node, no DOM.
  */
 import type { ErrorInfo } from './errors.js'
+import type { RunSummary } from './run-summary.js'
 import type { Verdict } from './stats.js'
 import type {
   DeviceInfo,
@@ -113,14 +114,7 @@ export interface DatasetInfo {
   citation?: string
 }
 
-/** A stored run without its full result (no confusion matrix, no profile), for lists. */
-export type RunSummary = Omit<RunRecord, 'result'> & {
-  /** Median and p90 latency, µs (finished bench runs). */
-  p50Us: number | null
-  p90Us: number | null
-  /** Top-1 accuracy, a fraction (finished eval runs). */
-  top1: number | null
-}
+export type { RunSummary } from './run-summary.js'
 
 export interface StartRunRequest {
   kind: RunKind
@@ -234,8 +228,11 @@ export interface ApiRequests extends JobRequests {
   'devices:remove': { payload: { name: string }; result: { removed: string } }
   /** The bundled datasets, for eval pickers. */
   'datasets:list': { payload: undefined; result: DatasetInfo[] }
-  /** Queues a run and answers at once with its id; progress follows as 'run:*' events. */
-  'runs:start': { payload: StartRunRequest; result: { runId: number } }
+  /**
+   * Queues a run and answers at once with its id and list entry (so a UI upserts it instead of
+   * reloading the list); progress follows as 'run:*' events.
+   */
+  'runs:start': { payload: StartRunRequest; result: { runId: number; run: RunSummary } }
   /** Cancels a queued or running run; what it measured stays stored. False if it was not active. */
   'runs:cancel': { payload: { runId: number }; result: { cancelled: boolean } }
   /** Stored runs, newest first. */
@@ -252,8 +249,11 @@ export interface ApiRequests extends JobRequests {
    * a verdict ('faster' | 'slower' | 'within noise'). Needs at least two finished bench runs.
    */
   'runs:compare': { payload: { runIds: number[]; noise?: number }; result: RunComparison }
-  /** One point per (model, device) pair with a finished run, for the Explore chart. */
-  'explore:points': { payload: undefined; result: ExplorePoint[] }
+  /**
+   * One point per (model, device) pair with a finished run, for the Explore chart; with a model id
+   * and device name, only that pair's point (what a UI refetches after a run, not every point).
+   */
+  'explore:points': { payload: { modelId: number; deviceName: string } | undefined; result: ExplorePoint[] }
   /** A report of the given runs as text (self-contained HTML, CSV or JSON) with a file name. */
   'reports:export': { payload: { runIds: number[]; format: ReportFormat }; result: ReportFile }
   /** Desktop only: exports and writes the report where the user picks. null when cancelled. */
@@ -301,6 +301,12 @@ export const API_CHANNELS = [
 export interface ApiEvents extends JobEvents {
   'run:progress': { runId: number; progress: Progress }
   'run:status': { runId: number; status: RunStatus }
+  /**
+   * Latency samples (µs) as the device measures them, batched to ≤ 10 events a second per run:
+   * `samples` are the run's samples `offset`, `offset + 1`, …, so a UI that loaded the first
+   * `offset` with 'runs:samples' appends without reloading (and notices a gap).
+   */
+  'run:samples': { runId: number; offset: number; samples: number[] }
   /** A run ended (finished, failed, cancelled or interrupted); `run` is the stored record. */
   'run:finished': { run: RunRecord }
   'device:status': { name: string; status: DeviceStatus }
@@ -308,7 +314,7 @@ export interface ApiEvents extends JobEvents {
 
 export type ApiEventName = keyof ApiEvents
 
-export const API_EVENTS = ['run:progress', 'run:status', 'run:finished', 'device:status', 'job:progress', 'job:finished'] as const satisfies readonly ApiEventName[]
+export const API_EVENTS = ['run:progress', 'run:status', 'run:samples', 'run:finished', 'device:status', 'job:progress', 'job:finished'] as const satisfies readonly ApiEventName[]
 
 /** A pushed event as it travels over the WebSocket (and as the renderer's bridge hands it on). */
 export type ApiEventMessage = { [E in ApiEventName]: { event: E; payload: ApiEvents[E] } }[ApiEventName]

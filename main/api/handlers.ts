@@ -154,7 +154,8 @@ function buildImpls(studio: Studio, opts: HandlerOptions, hub: EventHub, jobs: J
     'datasets:list': async () => listDatasets(resourcesDir()),
     'runs:start': async (p) => {
       if (!studio.store.getModel(p.modelId)) throw new StudioError('NOT_FOUND', `No model with id ${p.modelId}.`)
-      return { runId: studio.startRun(runSpec(p)) }
+      const runId = studio.startRun(runSpec(p))
+      return { runId, run: toRunSummary(getRun(runId)) }
     },
     'runs:cancel': async ({ runId }) => ({ cancelled: studio.runs.cancel(runId) }),
     'runs:list': async (filter) => studio.store.listRuns(filter ?? {}).map(toRunSummary),
@@ -164,8 +165,8 @@ function buildImpls(studio: Studio, opts: HandlerOptions, hub: EventHub, jobs: J
       return Array.from(studio.store.getSamples(runId))
     },
     'runs:compare': async ({ runIds, noise }) => compareRuns(studio.store, runIds, noise),
-    'explore:points': async () =>
-      explorePoints(studio.store.listRuns({ status: 'finished' }), (id) => studio.store.getModel(id)),
+    'explore:points': async (pair) =>
+      explorePoints(studio.store.listRuns({ status: 'finished', ...(pair ?? {}) }), (id) => studio.store.getModel(id)),
     'reports:export': async ({ runIds, format }) => exportReport(studio, runIds, format, now()),
     'reports:saveDialog': opts.desktop?.['reports:saveDialog'] ?? (async () => desktopOnly('reports:saveDialog')),
   }

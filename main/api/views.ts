@@ -2,7 +2,8 @@
  * Store rows → the shapes of the API contract. Lists stay light (no inspections, no full results),
  * so the UI can poll them without moving megabytes.
  */
-import type { DeviceStatus, DeviceSummary, ExplorePoint, ModelInfo, RunSummary } from '../../common/api.js'
+import type { DeviceStatus, DeviceSummary, ExplorePoint, ModelInfo } from '../../common/api.js'
+export { toRunSummary } from '../../common/run-summary.js'
 import type { BenchResult, EvalResult, RunRecord } from '../../common/types.js'
 import { guessVariantKind } from '../report/rows.js'
 import type { DeviceRow, ModelRow } from '../store/store.js'
@@ -49,19 +50,6 @@ export function isBench(run: RunRecord): run is RunRecord & { result: BenchResul
 
 export function isEval(run: RunRecord): run is RunRecord & { result: EvalResult } {
   return run.kind === 'eval' && run.result !== null && 'top1' in run.result
-}
-
-export function toRunSummary(run: RunRecord): RunSummary {
-  const rest: Omit<RunRecord, 'result'> & { result?: unknown } = { ...run }
-  delete rest.result
-  const bench = isBench(run) && run.status === 'finished' ? run.result : null
-  const ev = isEval(run) && run.status === 'finished' ? run.result : null
-  return {
-    ...rest,
-    p50Us: bench?.latencyUs.p50 ?? null,
-    p90Us: bench?.latencyUs.p90 ?? null,
-    top1: ev?.top1 ?? null,
-  }
 }
 
 /** An imported original is labelled by its name and weights; a derived variant by its recipe's kind. */

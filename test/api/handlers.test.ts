@@ -91,7 +91,10 @@ describe('api handlers', () => {
       })
     })
     for (let i = 0; i < 2; i++) {
-      ids.push(value(await api.invoke('runs:start', { kind: 'bench', modelId: model.id, deviceName: 'local', latency: QUICK })).runId)
+      const started = value(await api.invoke('runs:start', { kind: 'bench', modelId: model.id, deviceName: 'local', latency: QUICK }))
+      // The answer carries the list entry, so a UI upserts instead of reloading the list.
+      expect(started.run).toMatchObject({ id: started.runId, kind: 'bench', modelName: 'tiny_cnn', p50Us: null })
+      ids.push(started.runId)
     }
     ids.push(value(await api.invoke('runs:start', { kind: 'eval', modelId: model.id, deviceName: 'local', limit: 64 })).runId)
     await done
@@ -123,6 +126,12 @@ describe('api handlers', () => {
     expect(html.mimeType).toMatch(/^text\/html/)
 
     expect(events.some((e) => e.event === 'run:progress')).toBe(true)
+    const pushed = events.flatMap((e) => (e.event === 'run:samples' && e.payload.runId === b1 ? e.payload.samples : []))
+    expect(pushed).toEqual(value(await api.invoke('runs:samples', { runId: b1 })))
+    // One (model, device) pair asked for alone: what the UI refetches after a run instead of every point.
+    const one = value(await api.invoke('explore:points', { modelId: model.id, deviceName: 'local' }))
+    expect(one).toEqual(points)
+    expect(value(await api.invoke('explore:points', { modelId: model.id, deviceName: 'elsewhere' }))).toEqual([])
     expect(events.filter((e) => e.event === 'device:status').map((e) => e.payload.status.state)).toContain('busy')
     expect(value(await api.invoke('runs:samples', { runId: b1 })).length).toBeGreaterThanOrEqual(20)
     expect(value(await api.invoke('runs:cancel', { runId: b1 })).cancelled).toBe(false)

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, triggerRef } from 'vue'
 import type { ExplorePoint } from '../../../common/api.js'
 import type { ErrorInfo } from '../../../common/errors.js'
-import { request, toErrorInfo } from '../api/index.js'
+import { onEvent, request, toErrorInfo } from '../api/index.js'
 
 export type XAxisKey = 'latencyP50Us' | 'latencyP90Us' | 'peakRssBytes' | 'fileBytes' | 'macs'
 
@@ -63,6 +63,31 @@ export const useExploreStore = defineStore('explore', () => {
     }
   }
 
+  /**
+   * After a run ended: only its (model, device) pair is asked for and upserted — never every point.
+   * Before Explore first loads there is nothing to keep up to date.
+   */
+  async function refreshPair(modelId: number, deviceName: string): Promise<void> {
+    if (!loaded.value) return
+    try {
+      const fresh = await request('explore:points', { modelId, deviceName })
+      const key = `${modelId}:${deviceName}`
+      const next = points.value.filter((p) => p.key !== key)
+      next.push(...fresh)
+      next.sort((a, b) => a.model.localeCompare(b.model) || a.device.localeCompare(b.device))
+      points.value = next
+    } catch (e) {
+      error.value = toErrorInfo(e)
+    }
+  }
+
+  /** Follows finished runs; returns the unsubscribe function. */
+  function subscribe(): () => void {
+    return onEvent('run:finished', ({ run }) => {
+      if (run.status === 'finished') void refreshPair(run.modelId, run.deviceName)
+    })
+  }
+
   /** Used by tests and the UI benchmark to feed synthetic points. */
   function setPoints(p: ExplorePoint[]): void {
     points.value = p
@@ -92,6 +117,8 @@ export const useExploreStore = defineStore('explore', () => {
     familyCounts,
     variantCounts,
     load,
+    refreshPair,
+    subscribe,
     setPoints,
     toggle,
     clearFilters,
