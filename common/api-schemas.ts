@@ -4,7 +4,7 @@
  * Objects are strict so a typo in a field name is an error, not a silently ignored setting.
  */
 import { z } from 'zod'
-import type { ApiChannel, ApiPayload, JobRequests } from './api.js'
+import { REPORT_FORMATS, type ApiChannel, type ApiPayload, type JobRequests } from './api.js'
 import { StudioError } from './errors.js'
 import { recipeSchema } from './recipe.js'
 
@@ -15,7 +15,7 @@ const none = z.union([z.undefined(), z.null(), z.strictObject({})]).transform(()
 
 const runStatus = z.enum(['queued', 'running', 'finished', 'failed', 'cancelled', 'interrupted'])
 const runKind = z.enum(['bench', 'eval'])
-const reportFormat = z.enum(['html', 'csv', 'json'])
+const reportFormat = z.enum(REPORT_FORMATS)
 
 /** 256 MiB of bytes as base64 (4 characters per 3 bytes). */
 export const MAX_IMPORT_BYTES = 256 * 1024 * 1024

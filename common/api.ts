@@ -181,12 +181,16 @@ export interface ExplorePoint {
   evalRunId: number | null
 }
 
-export type ReportFormat = 'html' | 'csv' | 'json'
+/** Report formats: a self-contained page, its PDF, paper tables (Markdown, LaTeX booktabs), data. */
+export const REPORT_FORMATS = ['html', 'pdf', 'md', 'tex', 'csv', 'json'] as const
+export type ReportFormat = (typeof REPORT_FORMATS)[number]
 
 export interface ReportFile {
   fileName: string
   mimeType: string
+  /** The file's text, or its bytes in base64 when `encoding` says so (PDF). */
   content: string
+  encoding: 'utf8' | 'base64'
 }
 
 // ---- requests ------------------------------------------------------------------------------
@@ -254,7 +258,7 @@ export interface ApiRequests extends JobRequests {
    * and device name, only that pair's point (what a UI refetches after a run, not every point).
    */
   'explore:points': { payload: { modelId: number; deviceName: string } | undefined; result: ExplorePoint[] }
-  /** A report of the given runs as text (self-contained HTML, CSV or JSON) with a file name. */
+  /** A report of the given runs (self-contained HTML, PDF, Markdown, LaTeX, CSV or JSON) with a file name. */
   'reports:export': { payload: { runIds: number[]; format: ReportFormat }; result: ReportFile }
   /** Desktop only: exports and writes the report where the user picks. null when cancelled. */
   'reports:saveDialog': { payload: { runIds: number[]; format: ReportFormat }; result: { path: string } | null }

@@ -10,6 +10,7 @@ import { registerDevice } from './cli/commands-device.js'
 import { registerSerial } from './cli/commands-device-serial.js'
 import { registerDeviceSsh } from './cli/commands-device-ssh.js'
 import { registerMeasure } from './cli/commands-measure.js'
+import { registerReport } from './cli/commands-report.js'
 import { registerRuns } from './cli/commands-runs.js'
 import { registerServe } from './cli/commands-serve.js'
 import { defaultDbPath } from './paths.js'
@@ -31,6 +32,7 @@ function buildProgram(): Command {
   registerDeviceSsh(program)
   registerCompress(program)
   registerRuns(program)
+  registerReport(program)
   registerDemo(program)
   registerServe(program)
   return program

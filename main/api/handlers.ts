@@ -33,6 +33,7 @@ import { explorePoints, toDeviceSummary, toModelInfo, toRunSummary } from './vie
 import { compareRuns } from './compare-runs.js'
 import { defaultImportDir, importModelBytes } from './import-bytes.js'
 import { exportReport } from './report-export.js'
+import type { PdfRenderer } from '../report/pdf.js'
 
 import type { ChannelImpl, ChannelImpls } from './channel.js'
 
@@ -43,6 +44,8 @@ export interface HandlerOptions {
   mode: HostMode
   /** The desktop shell's native-dialog channels; without them those channels answer BAD_INPUT. */
   desktop?: Partial<Pick<ChannelImpls, 'models:openDialog' | 'reports:saveDialog'>>
+  /** How HTML reports become PDF here (the desktop app: Electron's printToPDF); default Chromium. */
+  pdf?: PdfRenderer
   /** Where dropped models are kept; default: 'imported/' beside the database. */
   importDir?: string
   now?: () => Date
@@ -167,7 +170,8 @@ function buildImpls(studio: Studio, opts: HandlerOptions, hub: EventHub, jobs: J
     'runs:compare': async ({ runIds, noise }) => compareRuns(studio.store, runIds, noise),
     'explore:points': async (pair) =>
       explorePoints(studio.store.listRuns({ status: 'finished', ...(pair ?? {}) }), (id) => studio.store.getModel(id)),
-    'reports:export': async ({ runIds, format }) => exportReport(studio, runIds, format, now()),
+    'reports:export': async ({ runIds, format }) =>
+      exportReport(studio, runIds, format, { now: now(), ...(opts.pdf ? { pdf: opts.pdf } : {}) }),
     'reports:saveDialog': opts.desktop?.['reports:saveDialog'] ?? (async () => desktopOnly('reports:saveDialog')),
   }
 

@@ -11,6 +11,7 @@ import { defaultDbPath } from '../paths.js'
 import { createHandlers } from '../api/handlers.js'
 import { Studio } from '../studio.js'
 import { desktopChannels } from './dialogs.js'
+import { electronPdf } from './pdf.js'
 import { SafeSecretStore } from './safe-secret-store.js'
 import { forwardEvents, registerIpc } from './ipc.js'
 import { hardenContents, hardenSession, isAppUrl, type AppSource } from './security.js'
@@ -51,7 +52,8 @@ async function main(): Promise<void> {
   let win: BrowserWindow | null = null
   const handlers = createHandlers(studio, {
     mode: 'desktop',
-    desktop: desktopChannels(studio, dialog, () => win),
+    desktop: desktopChannels(studio, dialog, () => win, electronPdf),
+    pdf: electronPdf,
   })
   const unregister = registerIpc(ipcMain, handlers, (url) => isAppUrl(url, source))
   const stopEvents = forwardEvents(handlers, () => (win && !win.isDestroyed() ? [win.webContents as WebContents] : []))

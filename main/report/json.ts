@@ -12,6 +12,10 @@ export interface ReportMeta {
   version?: string
   /** The machine that made the report (each row's own device is in the row). */
   env?: DeviceInfo
+  /** The environment each device of the rows reported. */
+  envs?: DeviceInfo[]
+  /** IANA zone for times shown to people; default: this machine's. */
+  timeZone?: string
 }
 
 /** The shape of results.json. */
@@ -21,6 +25,7 @@ export interface ReportDocument {
   version: string
   title?: string
   env?: DeviceInfo
+  envs?: DeviceInfo[]
   rows: ReportRow[]
 }
 
@@ -35,6 +40,7 @@ export function toJSON(
     version: meta.version ?? toolVersion(),
     ...(meta.title !== undefined ? { title: meta.title } : {}),
     ...(meta.env ? { env: meta.env } : {}),
+    ...(meta.envs && meta.envs.length > 0 ? { envs: meta.envs } : {}),
     rows: [...rows],
   }
   return `${JSON.stringify(doc, null, 2)}\n`
