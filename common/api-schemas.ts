@@ -128,7 +128,11 @@ export const apiSchemas: ApiSchemas = {
   'runs:list': runsList,
   'runs:get': z.strictObject({ runId: id }),
   'runs:samples': z.strictObject({ runId: id }),
-  'runs:compare': z.strictObject({ runIds: z.array(id).min(2).max(50), noise: z.number().min(0).max(1).optional() }),
+  'runs:compare': z.strictObject({
+    runIds: z.array(id).min(2).max(200),
+    baselineRunId: id.optional(),
+    noise: z.number().min(0).max(1).optional(),
+  }),
   'explore:points': z.union([none, z.strictObject({ modelId: id, deviceName: name })]),
   'reports:export': z.strictObject({ runIds, format: reportFormat }),
   'reports:saveDialog': z.strictObject({ runIds, format: reportFormat }),

@@ -8,7 +8,7 @@
  */
 import type { ErrorInfo } from './errors.js'
 import type { RunSummary } from './run-summary.js'
-import type { Verdict } from './stats.js'
+import type { CompareRequest, RunComparison } from './api-compare.js'
 import type {
   DeviceInfo,
   InspectResult,
@@ -30,6 +30,7 @@ import type {
 import { JOB_CHANNELS, type JobEvents, type JobRequests } from './api-jobs.js'
 
 export * from './api-boards.js'
+export * from './api-compare.js'
 export * from './api-jobs.js'
 
 /** What every request answers: a value, or an error with a code and a message a user can act on. */
@@ -131,25 +132,6 @@ export interface StartRunRequest {
   limit?: number
 }
 
-/** One candidate run judged against the baseline (the first id of the request). */
-export interface ComparisonRow {
-  runId: number
-  model: string
-  device: string
-  /** median(candidate) / median(baseline); < 1 means faster. */
-  ratio: number
-  /** Bootstrap 95 % CI of the ratio. */
-  ci95: [number, number]
-  verdict: Verdict
-}
-
-export interface RunComparison {
-  baselineRunId: number
-  /** The noise threshold the verdicts used (a fraction, 0.02 = 2 %). */
-  noise: number
-  rows: ComparisonRow[]
-}
-
 /**
  * One (model, device) pair on the Explore chart: its newest finished bench joined with its newest
  * finished eval. Absent figures were not measured and are null, never zero.
@@ -249,10 +231,11 @@ export interface ApiRequests extends JobRequests {
   /** The run's latency samples (µs) in the order measured. */
   'runs:samples': { payload: { runId: number }; result: number[] }
   /**
-   * Latency of each run against the first (the baseline): ratio of medians with a bootstrap CI and
-   * a verdict ('faster' | 'slower' | 'within noise'). Needs at least two finished bench runs.
+   * The selected runs as (model, device) entries judged against the baseline the user picked:
+   * latency (ratio of medians, bootstrap CI, 'faster' | 'slower' | 'within noise'), accuracy, size
+   * and memory, each with its verdict. Needs two entries.
    */
-  'runs:compare': { payload: { runIds: number[]; noise?: number }; result: RunComparison }
+  'runs:compare': { payload: CompareRequest; result: RunComparison }
   /**
    * One point per (model, device) pair with a finished run, for the Explore chart; with a model id
    * and device name, only that pair's point (what a UI refetches after a run, not every point).

@@ -167,7 +167,7 @@ function buildImpls(studio: Studio, opts: HandlerOptions, hub: EventHub, jobs: J
       getRun(runId)
       return Array.from(studio.store.getSamples(runId))
     },
-    'runs:compare': async ({ runIds, noise }) => compareRuns(studio.store, runIds, noise),
+    'runs:compare': async (req) => compareRuns(studio, req),
     'explore:points': async (pair) =>
       explorePoints(studio.store.listRuns({ status: 'finished', ...(pair ?? {}) }), (id) => studio.store.getModel(id)),
     'reports:export': async ({ runIds, format }) =>

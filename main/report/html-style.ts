@@ -19,6 +19,8 @@ export const REPORT_CSS = `
 body {
   margin: 0; padding: 16px 20px 32px; background: var(--bg); color: var(--fg);
   font: 13px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+  /* No ligatures: "shufflenet" must stay s-h-u-f-f-l in a PDF a reader searches or copies from. */
+  font-variant-ligatures: none;
 }
 h1 { font-size: 18px; margin: 0 0 2px; }
 h2 { font-size: 15px; margin: 22px 0 8px; }

@@ -112,11 +112,8 @@ describe('api handlers', () => {
     expect(points[0]).toMatchObject({ model: 'tiny_cnn', device: 'local', benchRunId: b2, evalRunId: e1, dataset: 'fashion-mnist', count: 64 })
     expect(points[0]?.fileBytes).toBeGreaterThan(0)
 
-    const cmp = value(await api.invoke('runs:compare', { runIds: [b1, b2] }))
-    expect(cmp.baselineRunId).toBe(b1)
-    expect(cmp.rows[0]?.ratio).toBeGreaterThan(0)
-    expect(['faster', 'slower', 'within noise']).toContain(cmp.rows[0]?.verdict)
-    expect(code(await api.call('runs:compare', { runIds: [b1, e1] }))).toBe('BAD_INPUT')
+    // Runs of one model on one device are one entry: nothing to compare yet (test/api/compare-runs.test.ts compares two).
+    expect(code(await api.call('runs:compare', { runIds: [b1, b2, e1] }))).toBe('BAD_INPUT')
 
     const csv = value(await api.invoke('reports:export', { runIds: [b2, e1], format: 'csv' }))
     expect(csv.fileName).toMatch(/^edgebench-report-.*\.csv$/)
