@@ -154,6 +154,15 @@ export interface ExplorePoint {
   macs: number | null
   params: number | null
   top1: number | null
+  top5: number | null
+  /** Lineage: the parent model and its point on this device (`${parentId}:${device}`), null for an original. */
+  parentModelId: number | null
+  parentKey: string | null
+  /** top-1 minus the parent's (same device, else any device), a fraction; null without both. */
+  top1Delta: number | null
+  /** How the variant was made: method ('int8-static', …) and one line ("INT8 static · minmax · …"). */
+  method: string | null
+  recipe: string | null
   /** Dataset name ('fashion-mnist') and split ('test') of the accuracy figure. */
   dataset: string | null
   split: string | null

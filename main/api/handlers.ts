@@ -29,7 +29,7 @@ import type { Studio } from '../studio.js'
 import { compressImpls } from './compress.js'
 import { createEventHub, type EventHub, type EventListener } from './events.js'
 import { createJobRunner, type JobRunner } from './jobs.js'
-import { explorePoints, toDeviceSummary, toModelInfo, toRunSummary } from './views.js'
+import { explorePoints, newestTop1, toDeviceSummary, toModelInfo, toRunSummary } from './views.js'
 import { compareRuns } from './compare-runs.js'
 import { defaultImportDir, importModelBytes } from './import-bytes.js'
 import { exportReport } from './report-export.js'
@@ -169,7 +169,11 @@ function buildImpls(studio: Studio, opts: HandlerOptions, hub: EventHub, jobs: J
     },
     'runs:compare': async (req) => compareRuns(studio, req),
     'explore:points': async (pair) =>
-      explorePoints(studio.store.listRuns({ status: 'finished', ...(pair ?? {}) }), (id) => studio.store.getModel(id)),
+      explorePoints(
+        studio.store.listRuns({ status: 'finished', ...(pair ?? {}) }),
+        (id) => studio.store.getModel(id),
+        (parentId, device) => newestTop1(studio.store.listRuns({ status: 'finished', kind: 'eval', modelId: parentId }), device),
+      ),
     'reports:export': async ({ runIds, format }) =>
       exportReport(studio, runIds, format, { now: now(), ...(opts.pdf ? { pdf: opts.pdf } : {}) }),
     'reports:saveDialog': opts.desktop?.['reports:saveDialog'] ?? (async () => desktopOnly('reports:saveDialog')),

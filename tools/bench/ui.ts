@@ -21,6 +21,7 @@ import { startServer } from '../../main/server/server.js'
 import { Studio } from '../../main/studio.js'
 import { CHROMIUM_PATH, chromiumPolicy, launchChromium } from '../../test/e2e/chromium.js'
 import { ensureRendererBuilt, RENDERER_OUT, ROOT } from '../../test/e2e/renderer-build.js'
+import { syntheticPoints as makePoints } from '../../test/shared/synthetic-points.js'
 
 const BUDGET_JS_BYTES = 1.5 * 1024 * 1024
 
@@ -37,38 +38,9 @@ function out(line: string): void {
   process.stdout.write(`${line}\n`)
 }
 
+/** 2,000 points over 4 devices and 5 families, originals with their int8/fp16/pruned variants. */
 function syntheticPoints(n: number): ExplorePoint[] {
-  const devices = ['local', 'rpi4', 'jetson-nano', 'stm32h7']
-  const families = ['mobilenet', 'resnet', 'squeezenet', 'shufflenet', 'efficientnet']
-  const variants = ['fp32', 'fp16', 'int8', 'pruned']
-  let seed = 7
-  const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
-  return Array.from({ length: n }, (_, i) => {
-    const device = devices[i % devices.length] ?? 'local'
-    const family = families[Math.floor(i / devices.length) % families.length] ?? null
-    const p50 = 50 + rnd() * 50_000
-    return {
-      key: `${i}:${device}`,
-      modelId: i,
-      model: `${family}-${i}`,
-      family,
-      variant: variants[Math.floor(i / 20) % variants.length] ?? 'fp32',
-      device,
-      latencyP50Us: p50,
-      latencyP90Us: p50 * (1.05 + rnd() * 0.2),
-      cv: rnd() * 0.2,
-      peakRssBytes: 2e5 + rnd() * 6e7,
-      fileBytes: 5e4 + rnd() * 3e7,
-      macs: 5e5 + rnd() * 8e8,
-      params: 1e4 + rnd() * 6e6,
-      top1: 0.55 + rnd() * 0.4,
-      dataset: 'fashion-mnist',
-      split: 'test',
-      count: 10000,
-      benchRunId: 2 * i + 1,
-      evalRunId: 2 * i + 2,
-    }
-  })
+  return makePoints(n, ['local', 'rpi4', 'jetson-nano', 'stm32h7'], ['mobilenet', 'resnet', 'squeezenet', 'shufflenet', 'efficientnet'], 7)
 }
 
 function bundleBytes(): {

@@ -14,6 +14,15 @@ export const X_AXES: readonly { key: XAxisKey; label: string; unit: 'duration' |
   { key: 'macs', label: 'MACs', unit: 'count' },
 ]
 
+export type YAxisKey = 'top1' | 'top5' | 'top1Delta'
+
+/** y choices: accuracy in %, or the change against the parent in percentage points. */
+export const Y_AXES: readonly { key: YAxisKey; label: string; unit: '%' | 'pt' }[] = [
+  { key: 'top1', label: 'Top-1 accuracy', unit: '%' },
+  { key: 'top5', label: 'Top-5 accuracy', unit: '%' },
+  { key: 'top1Delta', label: 'Δ top-1 vs parent', unit: 'pt' },
+]
+
 /** What the chips filter on; a value in a set is HIDDEN (so new devices show up by default). */
 export interface ExploreFilters {
   devices: Set<string>
@@ -46,7 +55,13 @@ export const useExploreStore = defineStore('explore', () => {
   const error = ref<ErrorInfo | null>(null)
   const filters = shallowRef<ExploreFilters>({ devices: new Set(), families: new Set(), variants: new Set() })
   const xAxis = ref<XAxisKey>('latencyP50Us')
+  const yAxis = ref<YAxisKey>('top1')
   const logX = ref(true)
+  const logY = ref(false)
+  /** y fitted to the data (false: the full 0–100 % scale). */
+  const fitY = ref(true)
+  /** Thin lines from each parent to its variants. */
+  const lineage = ref(true)
 
   const visible = computed(() => applyFilters(points.value, filters.value))
   const deviceCounts = computed(() => countBy(points.value, (p) => p.device))
@@ -111,7 +126,11 @@ export const useExploreStore = defineStore('explore', () => {
     error,
     filters,
     xAxis,
+    yAxis,
     logX,
+    logY,
+    fitY,
+    lineage,
     visible,
     deviceCounts,
     familyCounts,
