@@ -6,6 +6,7 @@
  *  - Explore with 2,000 synthetic points (the 'explore:points' answer is replaced in the browser):
  *    first render (key 4 → chart drawn) and a filter change (chip click → chart redrawn IN PLACE),
  *    each both as seen from outside (input → next frame) and as timed inside the component;
+ *  - Explore zoom steps (the Zoom in button → chart redrawn), timed the same two ways;
  *  - the production bundle: JS bytes before compression (budget 1.5 MB) and gzipped.
  *
  * Options: --json, --points N (default 2000), --repeats N (filter changes, default 10).
@@ -176,6 +177,21 @@ async function main(): Promise<void> {
       const m = await lastMeasure(page, 'eb:explore-update')
       if (m !== null) inside.push(m)
     }
+    // 4. Zoom steps (the Zoom in button: one chart.zoom on the same chart), then a reset.
+    const zoomOutside: number[] = []
+    const zoomInside: number[] = []
+    for (let i = 0; i < REPEATS; i++) {
+      zoomOutside.push(
+        (await page.evaluate(`new Promise((resolve) => {
+          const t = performance.now()
+          document.querySelector('button[aria-label="Zoom in"]').click()
+          requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now() - t)))
+        })`)) as number,
+      )
+      const m = await lastMeasure(page, 'eb:explore-zoom')
+      if (m !== null) zoomInside.push(m)
+    }
+    await page.getByTestId('explore-reset-zoom').click()
     const sameChart =
       (await page.evaluate(
         `document.querySelectorAll('[data-testid=explore-chart] canvas').length === 1`,
@@ -201,6 +217,8 @@ async function main(): Promise<void> {
       filterChangeInsideMedianMs: inside.length ? median(inside) : null,
       filterChangeCpuMedianMs: median(cpuPer),
       filterChangeRepeats: REPEATS,
+      zoomStepMedianMs: median(zoomOutside),
+      zoomStepInsideMedianMs: zoomInside.length ? median(zoomInside) : null,
       oneCanvasAfterFilters: sameChart,
       bundleJsBytes: bundle.js,
       bundleJsGzipBytes: bundle.jsGzip,
@@ -227,6 +245,10 @@ async function main(): Promise<void> {
     out(
       `  Explore filter change, in place     ${ms(result.filterChangeMedianMs)} median of ${REPEATS}  (update inside ${ms(result.filterChangeInsideMedianMs)}; main-thread CPU ${ms(result.filterChangeCpuMedianMs)}; one canvas: ${sameChart ? 'yes' : 'NO'})`,
     )
+    out(
+      `  Explore zoom step                   ${ms(result.zoomStepMedianMs)} median of ${REPEATS}  (chart.zoom inside ${ms(result.zoomStepInsideMedianMs)})`,
+    )
+    out(`  targets: first render < 300 ms, filter change < 100 ms, zoom step < 50 ms (outside figures, input → next frame)`)
     out(
       `  Bundle JS                           ${kib(bundle.js)} in ${bundle.files} files (gzip ${kib(bundle.jsGzip)}), budget ${kib(BUDGET_JS_BYTES)}: ${result.bundleWithinBudget ? 'OK' : 'OVER'}`,
     )
