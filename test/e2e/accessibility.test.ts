@@ -95,6 +95,7 @@ describe.skipIf(policy !== 'ok')('accessibility and dialog layout (Chromium, axe
     page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, bypassCSP: true })).newPage()
     page.setDefaultTimeout(120_000)
     await page.goto(server.url)
+    await page.getByRole('heading', { name: 'Models', exact: true }).first().waitFor()
   }, 600_000)
 
   afterAll(async () => {

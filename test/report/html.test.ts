@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { toHTML, type EmbeddedReportData } from '../../main/report/html.js'
 import { escapeHtml } from '../../main/report/html-escape.js'
-import { rowsFromResults, type ReportRow } from '../../main/report/rows.js'
+import { orderByLineage, rowsFromResults, type ReportRow } from '../../main/report/rows.js'
 import { bench, device, evaluation, inspect, sampleItems, TRICKY_NAME, XSS_NAME } from './sample-results.js'
 
 const rows = rowsFromResults(sampleItems())
@@ -60,7 +60,9 @@ describe('toHTML', () => {
   it('embeds the rows and chart data as JSON that parses back exactly', async () => {
     const html = await toHTML(rows, meta)
     const data = embedded(html)
-    expect(data.rows).toEqual(rows)
+    // Rows travel grouped by lineage (the table's order); every row exactly once.
+    expect(data.rows).toEqual(orderByLineage(rows))
+    expect(data.rows).toHaveLength(rows.length)
     expect(data.title).toBe(meta.title)
     expect(data.rows.map((r) => r.model)).toContain(TRICKY_NAME)
   })

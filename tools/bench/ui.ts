@@ -180,7 +180,9 @@ async function main(): Promise<void> {
     // 4. Zoom steps (the Zoom in button: one chart.zoom on the same chart), then a reset.
     const zoomOutside: number[] = []
     const zoomInside: number[] = []
+    const zoomCpu: number[] = []
     for (let i = 0; i < REPEATS; i++) {
+      const c = await cpu()
       zoomOutside.push(
         (await page.evaluate(`new Promise((resolve) => {
           const t = performance.now()
@@ -188,6 +190,7 @@ async function main(): Promise<void> {
           requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now() - t)))
         })`)) as number,
       )
+      zoomCpu.push((await cpu()) - c)
       const m = await lastMeasure(page, 'eb:explore-zoom')
       if (m !== null) zoomInside.push(m)
     }
@@ -219,6 +222,7 @@ async function main(): Promise<void> {
       filterChangeRepeats: REPEATS,
       zoomStepMedianMs: median(zoomOutside),
       zoomStepInsideMedianMs: zoomInside.length ? median(zoomInside) : null,
+      zoomStepCpuMedianMs: median(zoomCpu),
       oneCanvasAfterFilters: sameChart,
       bundleJsBytes: bundle.js,
       bundleJsGzipBytes: bundle.jsGzip,
@@ -246,7 +250,7 @@ async function main(): Promise<void> {
       `  Explore filter change, in place     ${ms(result.filterChangeMedianMs)} median of ${REPEATS}  (update inside ${ms(result.filterChangeInsideMedianMs)}; main-thread CPU ${ms(result.filterChangeCpuMedianMs)}; one canvas: ${sameChart ? 'yes' : 'NO'})`,
     )
     out(
-      `  Explore zoom step                   ${ms(result.zoomStepMedianMs)} median of ${REPEATS}  (chart.zoom inside ${ms(result.zoomStepInsideMedianMs)})`,
+      `  Explore zoom step                   ${ms(result.zoomStepMedianMs)} median of ${REPEATS}  (chart.zoom inside ${ms(result.zoomStepInsideMedianMs)}; main-thread CPU ${ms(result.zoomStepCpuMedianMs)})`,
     )
     out(`  targets: first render < 300 ms, filter change < 100 ms, zoom step < 50 ms (outside figures, input → next frame)`)
     out(
