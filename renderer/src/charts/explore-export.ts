@@ -83,8 +83,7 @@ function datasetSvg(chart: ScatterChart, index: number): string {
   const ds = chart.data.datasets[index] as ExploreDataset
   if (ds.role !== 'points') {
     const d = linePath(chart, index, ds.role === 'front')
-    const dash = ds.role === 'lineage' ? ' stroke-dasharray="3 3"' : ''
-    return d ? `<path d="${d}" fill="none" stroke="${String(ds.borderColor)}" stroke-width="${String(ds.borderWidth ?? 1)}"${dash}/>` : ''
+    return d ? `<path d="${d}" fill="none" stroke="${String(ds.borderColor)}" stroke-width="${String(ds.borderWidth ?? 1)}"/>` : ''
   }
   return chart
     .getDatasetMeta(index)
