@@ -4,7 +4,7 @@
  * Objects are strict so a typo in a field name is an error, not a silently ignored setting.
  */
 import { z } from 'zod'
-import type { ApiChannel, ApiPayload, JobRequests, RecommendRequests } from './api.js'
+import { REPORT_FORMATS, type ApiChannel, type ApiPayload, type JobRequests, type RecommendRequests } from './api.js'
 import { StudioError } from './errors.js'
 import { settingsShape } from './preprocess-spec.js'
 import { recipeSchema } from './recipe.js'
@@ -16,7 +16,7 @@ const none = z.union([z.undefined(), z.null(), z.strictObject({})]).transform(()
 
 const runStatus = z.enum(['queued', 'running', 'finished', 'failed', 'cancelled', 'interrupted'])
 const runKind = z.enum(['bench', 'eval'])
-const reportFormat = z.enum(['html', 'csv', 'json'])
+const reportFormat = z.enum(REPORT_FORMATS)
 
 /** 256 MiB of bytes as base64 (4 characters per 3 bytes). */
 export const MAX_IMPORT_BYTES = 256 * 1024 * 1024
@@ -176,8 +176,12 @@ export const apiSchemas: ApiSchemas = {
   'runs:list': runsList,
   'runs:get': z.strictObject({ runId: id }),
   'runs:samples': z.strictObject({ runId: id }),
-  'runs:compare': z.strictObject({ runIds: z.array(id).min(2).max(50), noise: z.number().min(0).max(1).optional() }),
-  'explore:points': none,
+  'runs:compare': z.strictObject({
+    runIds: z.array(id).min(2).max(200),
+    baselineRunId: id.optional(),
+    noise: z.number().min(0).max(1).optional(),
+  }),
+  'explore:points': z.union([none, z.strictObject({ modelId: id, deviceName: name })]),
   'reports:export': z.strictObject({ runIds, format: reportFormat }),
   'reports:saveDialog': z.strictObject({ runIds, format: reportFormat }),
   ...recommendSchemas,

@@ -7,7 +7,8 @@
  * Types only (plus a few constant lists); no Node, no DOM.
  */
 import type { ErrorInfo } from './errors.js'
-import type { Verdict } from './stats.js'
+import type { RunSummary } from './run-summary.js'
+import type { CompareRequest, RunComparison } from './api-compare.js'
 import type {
   DeviceInfo,
   InspectResult,
@@ -32,6 +33,7 @@ import { JOB_CHANNELS, type JobEvents, type JobRequests } from './api-jobs.js'
 import { RECOMMEND_CHANNELS, type RecommendRequests } from './api-recommend.js'
 
 export * from './api-boards.js'
+export * from './api-compare.js'
 export * from './api-jobs.js'
 export * from './api-recommend.js'
 
@@ -126,14 +128,7 @@ export interface DatasetInfo {
   citation?: string
 }
 
-/** A stored run without its full result (no confusion matrix, no profile), for lists. */
-export type RunSummary = Omit<RunRecord, 'result'> & {
-  /** Median and p90 latency, µs (finished bench runs). */
-  p50Us: number | null
-  p90Us: number | null
-  /** Top-1 accuracy, a fraction (finished eval runs). */
-  top1: number | null
-}
+export type { RunSummary } from './run-summary.js'
 
 export interface ImportBytesRequest {
   fileName: string
@@ -158,25 +153,6 @@ export interface StartRunRequest {
   limit?: number
 }
 
-/** One candidate run judged against the baseline (the first id of the request). */
-export interface ComparisonRow {
-  runId: number
-  model: string
-  device: string
-  /** median(candidate) / median(baseline); < 1 means faster. */
-  ratio: number
-  /** Bootstrap 95 % CI of the ratio. */
-  ci95: [number, number]
-  verdict: Verdict
-}
-
-export interface RunComparison {
-  baselineRunId: number
-  /** The noise threshold the verdicts used (a fraction, 0.02 = 2 %). */
-  noise: number
-  rows: ComparisonRow[]
-}
-
 /**
  * One (model, device) pair on the Explore chart: its newest finished bench joined with its newest
  * finished eval. Absent figures were not measured and are null, never zero.
@@ -199,6 +175,15 @@ export interface ExplorePoint {
   macs: number | null
   params: number | null
   top1: number | null
+  top5: number | null
+  /** Lineage: the parent model and its point on this device (`${parentId}:${device}`), null for an original. */
+  parentModelId: number | null
+  parentKey: string | null
+  /** top-1 minus the parent's (same device, else any device), a fraction; null without both. */
+  top1Delta: number | null
+  /** How the variant was made: method ('int8-static', …) and one line ("INT8 static · minmax · …"). */
+  method: string | null
+  recipe: string | null
   /** Dataset name ('fashion-mnist') and split ('test') of the accuracy figure. */
   dataset: string | null
   split: string | null
@@ -210,12 +195,16 @@ export interface ExplorePoint {
   evalRunId: number | null
 }
 
-export type ReportFormat = 'html' | 'csv' | 'json'
+/** Report formats: a self-contained page, its PDF, paper tables (Markdown, LaTeX booktabs), data. */
+export const REPORT_FORMATS = ['html', 'pdf', 'md', 'tex', 'csv', 'json'] as const
+export type ReportFormat = (typeof REPORT_FORMATS)[number]
 
 export interface ReportFile {
   fileName: string
   mimeType: string
+  /** The file's text, or its bytes in base64 when `encoding` says so (PDF). */
   content: string
+  encoding: 'utf8' | 'base64'
 }
 
 // ---- requests ------------------------------------------------------------------------------
@@ -267,8 +256,11 @@ export interface ApiRequests extends JobRequests, RecommendRequests {
   'devices:remove': { payload: { name: string }; result: { removed: string } }
   /** The bundled datasets, for eval pickers. */
   'datasets:list': { payload: undefined; result: DatasetInfo[] }
-  /** Queues a run and answers at once with its id; progress follows as 'run:*' events. */
-  'runs:start': { payload: StartRunRequest; result: { runId: number } }
+  /**
+   * Queues a run and answers at once with its id and list entry (so a UI upserts it instead of
+   * reloading the list); progress follows as 'run:*' events.
+   */
+  'runs:start': { payload: StartRunRequest; result: { runId: number; run: RunSummary } }
   /** Cancels a queued or running run; what it measured stays stored. False if it was not active. */
   'runs:cancel': { payload: { runId: number }; result: { cancelled: boolean } }
   /** Stored runs, newest first. */
@@ -281,13 +273,17 @@ export interface ApiRequests extends JobRequests, RecommendRequests {
   /** The run's latency samples (µs) in the order measured. */
   'runs:samples': { payload: { runId: number }; result: number[] }
   /**
-   * Latency of each run against the first (the baseline): ratio of medians with a bootstrap CI and
-   * a verdict ('faster' | 'slower' | 'within noise'). Needs at least two finished bench runs.
+   * The selected runs as (model, device) entries judged against the baseline the user picked:
+   * latency (ratio of medians, bootstrap CI, 'faster' | 'slower' | 'within noise'), accuracy, size
+   * and memory, each with its verdict. Needs two entries.
    */
-  'runs:compare': { payload: { runIds: number[]; noise?: number }; result: RunComparison }
-  /** One point per (model, device) pair with a finished run, for the Explore chart. */
-  'explore:points': { payload: undefined; result: ExplorePoint[] }
-  /** A report of the given runs as text (self-contained HTML, CSV or JSON) with a file name. */
+  'runs:compare': { payload: CompareRequest; result: RunComparison }
+  /**
+   * One point per (model, device) pair with a finished run, for the Explore chart; with a model id
+   * and device name, only that pair's point (what a UI refetches after a run, not every point).
+   */
+  'explore:points': { payload: { modelId: number; deviceName: string } | undefined; result: ExplorePoint[] }
+  /** A report of the given runs (self-contained HTML, PDF, Markdown, LaTeX, CSV or JSON) with a file name. */
   'reports:export': { payload: { runIds: number[]; format: ReportFormat }; result: ReportFile }
   /** Desktop only: exports and writes the report where the user picks. null when cancelled. */
   'reports:saveDialog': { payload: { runIds: number[]; format: ReportFormat }; result: { path: string } | null }
@@ -336,6 +332,12 @@ export const API_CHANNELS = [
 export interface ApiEvents extends JobEvents {
   'run:progress': { runId: number; progress: Progress }
   'run:status': { runId: number; status: RunStatus }
+  /**
+   * Latency samples (µs) as the device measures them, batched to ≤ 10 events a second per run:
+   * `samples` are the run's samples `offset`, `offset + 1`, …, so a UI that loaded the first
+   * `offset` with 'runs:samples' appends without reloading (and notices a gap).
+   */
+  'run:samples': { runId: number; offset: number; samples: number[] }
   /** A run ended (finished, failed, cancelled or interrupted); `run` is the stored record. */
   'run:finished': { run: RunRecord }
   'device:status': { name: string; status: DeviceStatus }
@@ -348,7 +350,7 @@ export type AppCommand = 'import-model' | 'export-report'
 
 export type ApiEventName = keyof ApiEvents
 
-export const API_EVENTS = ['run:progress', 'run:status', 'run:finished', 'device:status', 'job:progress', 'job:finished', 'app:command'] as const satisfies readonly ApiEventName[]
+export const API_EVENTS = ['run:progress', 'run:status', 'run:samples', 'run:finished', 'device:status', 'job:progress', 'job:finished', 'app:command'] as const satisfies readonly ApiEventName[]
 
 /** A pushed event as it travels over the WebSocket (and as the renderer's bridge hands it on). */
 export type ApiEventMessage = { [E in ApiEventName]: { event: E; payload: ApiEvents[E] } }[ApiEventName]

@@ -11,6 +11,7 @@ import { registerSerial } from './cli/commands-device-serial.js'
 import { registerDeviceSsh } from './cli/commands-device-ssh.js'
 import { registerMeasure } from './cli/commands-measure.js'
 import { registerModels } from './cli/commands-models.js'
+import { registerReport } from './cli/commands-report.js'
 import { registerRuns } from './cli/commands-runs.js'
 import { registerServe } from './cli/commands-serve.js'
 import { defaultDbPath } from './paths.js'
@@ -36,6 +37,7 @@ function buildProgram(): Command {
   registerDeviceSsh(program)
   registerCompress(program)
   registerRuns(program)
+  registerReport(program)
   registerDemo(program)
   registerServe(program)
   registerRecommend(program)

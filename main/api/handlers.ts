@@ -30,11 +30,12 @@ import type { Studio } from '../studio.js'
 import { compressImpls } from './compress.js'
 import { createEventHub, type EventHub, type EventListener } from './events.js'
 import { createJobRunner, type JobRunner } from './jobs.js'
-import { explorePoints, toDeviceSummary, toModelInfo, toRunSummary } from './views.js'
+import { explorePoints, newestTop1, toDeviceSummary, toModelInfo, toRunSummary } from './views.js'
 import { compareRuns } from './compare-runs.js'
 import { defaultImportDir, importModelBytes } from './import-bytes.js'
 import { exportReport } from './report-export.js'
 import { recommendImpls } from './recommend-channels.js'
+import type { PdfRenderer } from '../report/pdf.js'
 
 import type { ChannelImpl, ChannelImpls } from './channel.js'
 
@@ -45,6 +46,8 @@ export interface HandlerOptions {
   mode: HostMode
   /** The desktop shell's native-dialog channels; without them those channels answer BAD_INPUT. */
   desktop?: Partial<Pick<ChannelImpls, 'models:openDialog' | 'reports:saveDialog'>>
+  /** How HTML reports become PDF here (the desktop app: Electron's printToPDF); default Chromium. */
+  pdf?: PdfRenderer
   /** Where dropped models are kept; default: 'imported/' beside the database. */
   importDir?: string
   now?: () => Date
@@ -152,7 +155,8 @@ function buildImpls(studio: Studio, opts: HandlerOptions, hub: EventHub, jobs: J
     'datasets:list': async () => listDatasets(resourcesDir()),
     'runs:start': async (p) => {
       if (!studio.store.getModel(p.modelId)) throw new StudioError('NOT_FOUND', `No model with id ${p.modelId}.`)
-      return { runId: studio.startRun(runSpec(p)) }
+      const runId = studio.startRun(runSpec(p))
+      return { runId, run: toRunSummary(getRun(runId)) }
     },
     'runs:cancel': async ({ runId }) => ({ cancelled: studio.runs.cancel(runId) }),
     'runs:list': async (filter) => studio.store.listRuns(filter ?? {}).map(toRunSummary),
@@ -161,13 +165,18 @@ function buildImpls(studio: Studio, opts: HandlerOptions, hub: EventHub, jobs: J
       getRun(runId)
       return Array.from(studio.store.getSamples(runId))
     },
-    'runs:compare': async ({ runIds, noise }) => compareRuns(studio.store, runIds, noise),
-    'explore:points': async () => {
+    'runs:compare': async (req) => compareRuns(studio, req),
+    'explore:points': async (pair) => {
       // Size and MACs axes must not drop models stored before figures were taken at creation.
       await studio.ensureFigures()
-      return explorePoints(studio.store.listRuns({ status: 'finished' }), (id) => studio.store.getModel(id))
+      return explorePoints(
+        studio.store.listRuns({ status: 'finished', ...(pair ?? {}) }),
+        (id) => studio.store.getModel(id),
+        (parentId, device) => newestTop1(studio.store.listRuns({ status: 'finished', kind: 'eval', modelId: parentId }), device),
+      )
     },
-    'reports:export': async ({ runIds, format }) => exportReport(studio, runIds, format, now()),
+    'reports:export': async ({ runIds, format }) =>
+      exportReport(studio, runIds, format, { now: now(), ...(opts.pdf ? { pdf: opts.pdf } : {}) }),
     'reports:saveDialog': opts.desktop?.['reports:saveDialog'] ?? (async () => desktopOnly('reports:saveDialog')),
     ...recommendImpls(studio, jobs),
   }

@@ -2,8 +2,10 @@
  * Store rows → the shapes of the API contract. Lists stay light (no inspections, no full results),
  * so the UI can poll them without moving megabytes.
  */
-import type { DeviceStatus, DeviceSummary, ExplorePoint, ModelInfo, RunSummary } from '../../common/api.js'
+import type { DeviceStatus, DeviceSummary, ExplorePoint, ModelInfo } from '../../common/api.js'
+export { toRunSummary } from '../../common/run-summary.js'
 import type { BenchResult, EvalResult, RunRecord } from '../../common/types.js'
+import { describeRecipe } from '../../common/compress.js'
 import { guessVariantKind } from '../report/rows.js'
 import { preprocessingLabel } from '../../common/preprocessing.js'
 import { preprocessingInfo } from '../model-feed.js'
@@ -57,19 +59,6 @@ export function isEval(run: RunRecord): run is RunRecord & { result: EvalResult 
   return run.kind === 'eval' && run.result !== null && 'top1' in run.result
 }
 
-export function toRunSummary(run: RunRecord): RunSummary {
-  const rest: Omit<RunRecord, 'result'> & { result?: unknown } = { ...run }
-  delete rest.result
-  const bench = isBench(run) && run.status === 'finished' ? run.result : null
-  const ev = isEval(run) && run.status === 'finished' ? run.result : null
-  return {
-    ...rest,
-    p50Us: bench?.latencyUs.p50 ?? null,
-    p90Us: bench?.latencyUs.p90 ?? null,
-    top1: ev?.top1 ?? null,
-  }
-}
-
 /** An imported original is labelled by its name and weights; a derived variant by its recipe's kind. */
 function variantKind(model: ModelRow | null, fallbackName: string): string {
   if (!model) return guessVariantKind(fallbackName)
@@ -85,7 +74,11 @@ function finite(n: number | null | undefined): number | null {
  * One point per (model, device) pair with a finished run: the newest bench joined with the newest
  * eval. `runs` must be finished runs, newest first (the store's order).
  */
-export function explorePoints(runs: readonly RunRecord[], modelOf: (id: number) => ModelRow | null): ExplorePoint[] {
+export function explorePoints(
+  runs: readonly RunRecord[],
+  modelOf: (id: number) => ModelRow | null,
+  parentTop1Of: (parentId: number, device: string) => number | null = () => null,
+): ExplorePoint[] {
   const pairs = new Map<string, { bench?: RunRecord & { result: BenchResult }; eval?: RunRecord & { result: EvalResult }; any: RunRecord }>()
   for (const run of runs) {
     if (run.status !== 'finished') continue
@@ -117,6 +110,12 @@ export function explorePoints(runs: readonly RunRecord[], modelOf: (id: number) 
       macs: info?.macs ?? null,
       params: info?.params ?? null,
       top1: finite(ev?.top1),
+      top5: finite(ev?.top5),
+      parentModelId: model?.parentId ?? null,
+      parentKey: model?.parentId != null ? `${model.parentId}:${pair.any.deviceName}` : null,
+      top1Delta: null,
+      method: model?.recipe?.method ?? null,
+      recipe: model?.recipe ? describeRecipe(model.recipe) : null,
       dataset: ev?.dataset ?? null,
       split: ev?.split ?? null,
       count: finite(ev?.count),
@@ -125,5 +124,19 @@ export function explorePoints(runs: readonly RunRecord[], modelOf: (id: number) 
       evalRunId: pair.eval?.id ?? null,
     })
   }
+  // Δ top-1 against the parent's point on the same device when it has one, else the store's figure.
+  const byKey = new Map(points.map((p) => [p.key, p]))
+  for (const p of points) {
+    if (p.parentModelId === null || p.top1 === null) continue
+    const parentTop1 = (p.parentKey ? byKey.get(p.parentKey)?.top1 : null) ?? parentTop1Of(p.parentModelId, p.device)
+    if (parentTop1 !== null && parentTop1 !== undefined) p.top1Delta = p.top1 - parentTop1
+  }
   return points.sort((a, b) => a.model.localeCompare(b.model) || a.device.localeCompare(b.device))
+}
+
+/** The newest finished top-1 of a model, on this device if it has one there, else anywhere. */
+export function newestTop1(runs: readonly RunRecord[], device: string): number | null {
+  const evals = runs.filter((r) => isEval(r) && r.status === 'finished')
+  const run = evals.find((r) => r.deviceName === device) ?? evals[0]
+  return run && isEval(run) ? finite(run.result.top1) : null
 }

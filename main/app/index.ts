@@ -15,6 +15,7 @@ import { createHandlers, type ApiHandlers } from '../api/handlers.js'
 import { Studio } from '../studio.js'
 import { appPaths } from './app-paths.js'
 import { desktopChannels } from './dialogs.js'
+import { electronPdf } from './pdf.js'
 import { SafeSecretStore } from './safe-secret-store.js'
 import { EVENT_CHANNEL, forwardEvents, registerIpc } from './ipc.js'
 import { aboutText, menuTemplate } from './menu.js'
@@ -93,7 +94,8 @@ async function main(): Promise<void> {
   let win: BrowserWindow | null = null
   const handlers = createHandlers(studio, {
     mode: 'desktop',
-    desktop: desktopChannels(studio, dialog, () => win),
+    desktop: desktopChannels(studio, dialog, () => win, electronPdf),
+    pdf: electronPdf,
   })
   const unregister = registerIpc(ipcMain, handlers, (url) => isAppUrl(url, source))
   const stopEvents = forwardEvents(handlers, () => (win && !win.isDestroyed() ? [win.webContents as WebContents] : []))

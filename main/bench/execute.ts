@@ -44,7 +44,10 @@ async function bench(
   const latency = spec.latency ?? DEFAULT_LATENCY_SPEC
   const raw = await device.benchmark(dep, latency, {
     onProgress: ctx.onProgress,
-    onSamples: (chunk) => ctx.store.appendSamples(ctx.runId, chunk),
+    onSamples: (chunk) => {
+      const total = ctx.store.appendSamples(ctx.runId, chunk)
+      ctx.onSamples?.(total - chunk.length, chunk)
+    },
     signal: ctx.signal,
   })
   const stats = summarize(raw.samplesUs)

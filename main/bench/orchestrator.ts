@@ -15,6 +15,8 @@ import type { DeviceRegistry } from './device-registry.js'
 
 export interface OrchestratorEvents {
   progress: [runId: number, progress: Progress]
+  /** Latency samples `offset`, `offset + 1`, … as stored, batched to ≤ 10 a second. */
+  samples: [runId: number, offset: number, samples: number[]]
   status: [runId: number, status: RunStatus]
   finished: [run: RunRecord]
 }
@@ -89,6 +91,20 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
 
   private async run(id: number, spec: RunSpec, signal: AbortSignal): Promise<RunRecord> {
     const progress = throttle<Progress>((p) => this.emit('progress', id, p))
+    // Chunks pile into one batch between deliveries; the throttle hands the batch on and a new one starts.
+    let batch: { offset: number; samples: number[] } | null = null
+    const samples = throttle<{ offset: number; samples: number[] }>((b) => {
+      batch = null
+      this.emit('samples', id, b.offset, b.samples)
+    })
+    const onSamples = (offset: number, chunk: readonly number[]): void => {
+      if (batch && batch.offset + batch.samples.length === offset) batch.samples.push(...chunk)
+      else {
+        if (batch) samples.flush()
+        batch = { offset, samples: [...chunk] }
+      }
+      samples.push(batch)
+    }
     let partial: BenchResult | EvalResult | undefined
     const ctx: RunContext = {
       runId: id,
@@ -97,6 +113,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       logger: this.logger,
       signal,
       onProgress: (p) => progress.push(p),
+      onSamples,
       setPartial: (r) => {
         partial = r
       },
@@ -105,11 +122,13 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       if (signal.aborted) throw new StudioError('CANCELLED', 'Cancelled before it started.')
       this.emit('status', id, 'running')
       const result = await executeRun(spec, ctx)
+      samples.flush()
       progress.push({ phase: 'done', done: 1, total: 1, fraction: 1 })
       progress.flush()
       this.store.finishRun(id, result)
       this.emit('status', id, 'finished')
     } catch (e) {
+      samples.flush()
       progress.flush()
       const err = signal.aborted ? toStudioError(signal.reason) : toStudioError(e)
       const status: RunStatus =

@@ -91,6 +91,8 @@ export interface RunContext {
   logger: Logger
   signal: AbortSignal
   onProgress: (p: Progress) => void
+  /** Latency samples as stored: the run's samples `offset`, `offset + 1`, … (for live charts). */
+  onSamples?: (offset: number, samples: readonly number[]) => void
   /** What was measured before a failure (e.g. the accuracy of the samples received), kept with the run. */
   setPartial?: (result: BenchResult | EvalResult) => void
 }

@@ -14,6 +14,10 @@ export interface ReportMeta {
   env?: DeviceInfo
   /** JSON only: each benchmark's latency samples (µs, in the order measured) by bench run id. */
   latencySamplesUs?: Record<string, number[]>
+  /** The environment each device of the rows reported. */
+  envs?: DeviceInfo[]
+  /** IANA zone for times shown to people; default: this machine's. */
+  timeZone?: string
 }
 
 /** The shape of results.json. */
@@ -23,6 +27,7 @@ export interface ReportDocument {
   version: string
   title?: string
   env?: DeviceInfo
+  envs?: DeviceInfo[]
   rows: ReportRow[]
   /**
    * Latency samples (µs) by bench run id, so `edgebench check` can judge a later run against this
@@ -42,6 +47,7 @@ export function toJSON(
     version: meta.version ?? toolVersion(),
     ...(meta.title !== undefined ? { title: meta.title } : {}),
     ...(meta.env ? { env: meta.env } : {}),
+    ...(meta.envs && meta.envs.length > 0 ? { envs: meta.envs } : {}),
     rows: [...rows],
     ...(meta.latencySamplesUs ? { latencySamplesUs: meta.latencySamplesUs } : {}),
   }

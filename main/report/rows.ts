@@ -41,12 +41,38 @@ export interface ReportRow {
   /** The dataset and split as the run named them ('fashion-mnist', 'test'), to evaluate the same again. */
   datasetName?: string
   split?: string
+  /** How the accuracy's samples were made (describePreprocessing), with its source. */
+  preprocessing?: string
+  /** The model this variant was derived from, and how ("INT8 static · minmax · per-channel …"). */
+  parent?: string
+  recipe?: string
+  /** The original model at the root of the lineage; rows are grouped by it. */
+  group: string
+  /** Parent's median / this median on the same device (> 1 = faster). */
+  speedup?: number
+  /** This top-1 minus the parent's, a fraction (−0.012 = 1.2 points worse). */
+  top1Delta?: number
+  /** This file size / the parent's. */
+  sizeRatio?: number
+  /**
+   * The memory the trade-off chart uses: peak RSS measured on computers and Linux boards, the static
+   * peak of live activations on MCUs (whose firmware rarely reports RSS); `memorySource` says which.
+   */
+  memoryBytes?: number
+  memorySource?: 'rss' | 'activations'
   /** The runs behind the row: `runId` is the benchmark's when there is one, else the evaluation's. */
   benchRunId?: number
   evalRunId?: number
-  /** How the accuracy's samples were made (describePreprocessing), with its source. */
-  preprocessing?: string
+  /** When the newest of the row's runs finished (ISO 8601). */
+  measuredAt?: string
   warnings: string[]
+}
+
+/** The parent's figures a variant is compared with, when the parent is not itself in the report. */
+export interface ParentFigures {
+  p50Us?: number
+  top1?: number
+  fileBytes?: number
 }
 
 /** What a caller knows about one model variant; any of the three results may be missing. */
@@ -60,6 +86,13 @@ export interface ResultItem {
   inspect?: InspectResult
   bench?: BenchResult
   eval?: EvalResult
+  /** Lineage: the parent's name, the recipe (one line), the root original's name. */
+  parent?: string
+  recipe?: string
+  group?: string
+  /** The parent's figures from the store, used when the parent has no row on this device. */
+  parentFigures?: ParentFigures
+  measuredAt?: string
 }
 
 /** Display names of the bundled datasets; other names are shown as given. */
@@ -144,9 +177,60 @@ function compact(row: ReportRow): ReportRow {
   return row
 }
 
+function memoryFields(row: ReportRow): Partial<ReportRow> {
+  if (row.deviceKind === 'serial') {
+    return row.peakActivationBytes !== undefined ? { memoryBytes: row.peakActivationBytes, memorySource: 'activations' } : {}
+  }
+  return row.peakRssBytes !== undefined ? { memoryBytes: row.peakRssBytes, memorySource: 'rss' } : {}
+}
+
+const ratio = (a: number | undefined, b: number | undefined): number | undefined =>
+  a !== undefined && b !== undefined && b > 0 ? a / b : undefined
+
+/**
+ * Speed-up, Δ top-1 and size ratio of every variant against its parent: the parent's row on the
+ * same device when the report has one (same run conditions), else the figures the caller looked up.
+ * Accuracy and size do not depend on the device, so any row of the parent serves for them.
+ */
+function addParentDeltas(rows: ReportRow[], items: readonly ResultItem[]): void {
+  rows.forEach((row, i) => {
+    if (!row.parent) return
+    const same = rows.find((r) => r.model === row.parent && r.device === row.device)
+    const any = rows.filter((r) => r.model === row.parent)
+    const given = items[i]?.parentFigures ?? {}
+    const p50 = same?.latencyP50Us ?? given.p50Us
+    const top1 = same?.top1 ?? any.find((r) => r.top1 !== undefined)?.top1 ?? given.top1
+    const file = any.find((r) => r.fileBytes !== undefined)?.fileBytes ?? given.fileBytes
+    if (p50 !== undefined && row.latencyP50Us !== undefined && row.latencyP50Us > 0) row.speedup = p50 / row.latencyP50Us
+    if (top1 !== undefined && row.top1 !== undefined) row.top1Delta = row.top1 - top1
+    const size = ratio(row.fileBytes, file)
+    if (size !== undefined) row.sizeRatio = size
+  })
+}
+
+/**
+ * Rows of one lineage together: groups in order of first appearance; within a group, device by
+ * device (in order of first appearance), the original first, then its variants in the given order
+ * (the caller orders them by derivation).
+ */
+export function orderByLineage(rows: readonly ReportRow[]): ReportRow[] {
+  const groups = new Map<string, ReportRow[]>()
+  for (const r of rows) groups.set(r.group, [...(groups.get(r.group) ?? []), r])
+  const deviceRank = new Map<string, number>()
+  for (const r of rows) if (!deviceRank.has(r.device)) deviceRank.set(r.device, deviceRank.size)
+  const index = new Map(rows.map((r, i) => [r, i]))
+  const key = (r: ReportRow): number[] => [deviceRank.get(r.device) ?? 0, r.parent ? 1 : 0, index.get(r) ?? 0]
+  const cmp = (a: ReportRow, b: ReportRow): number => {
+    const ka = key(a)
+    const kb = key(b)
+    return (ka[0] ?? 0) - (kb[0] ?? 0) || (ka[1] ?? 0) - (kb[1] ?? 0) || (ka[2] ?? 0) - (kb[2] ?? 0)
+  }
+  return [...groups.values()].flatMap((g) => [...g].sort(cmp))
+}
+
 /** Flattens inspect/bench/eval results into report rows, one per item, in the given order. */
 export function rowsFromResults(items: readonly ResultItem[]): ReportRow[] {
-  return items.map((item) => {
+  const rows = items.map((item) => {
     const runId = item.bench?.runId ?? item.eval?.runId
     const row: ReportRow = {
       runId,
@@ -154,12 +238,20 @@ export function rowsFromResults(items: readonly ResultItem[]): ReportRow[] {
       family: item.family,
       variant: item.variant ?? guessVariantKind(item.model, item.inspect),
       device: item.device ?? item.bench?.env.name ?? 'unknown device',
-      benchRunId: item.bench?.runId,
       ...(item.bench ? benchFields(item.bench) : {}),
       ...(item.inspect ? inspectFields(item.inspect) : {}),
       ...(item.eval ? evalFields(item.eval) : {}),
+      parent: item.parent,
+      recipe: item.recipe,
+      group: item.group ?? item.parent ?? item.model,
+      benchRunId: item.bench?.runId,
+      evalRunId: item.eval?.runId,
+      measuredAt: item.measuredAt,
       warnings: [...(item.bench?.warnings ?? []), ...(item.eval?.warnings ?? [])],
     }
-    return compact(row)
+    Object.assign(row, memoryFields(row))
+    return row
   })
+  addParentDeltas(rows, items)
+  return rows.map(compact)
 }

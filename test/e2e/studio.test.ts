@@ -219,11 +219,8 @@ describe.skipIf(policy !== 'ok')('studio e2e (browser mode, Chromium)', () => {
   it('exports the selection as CSV (a download in browser mode)', async () => {
     await key('6')
     await page.getByRole('heading', { name: 'Reports' }).waitFor()
-    await page
-      .getByRole('radio', { name: 'CSV' })
-      .or(page.getByText('CSV', { exact: true }))
-      .first()
-      .click()
+    await page.locator('#report-format').click()
+    await page.getByRole('option', { name: /^CSV/ }).click()
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.getByTestId('report-export').click(),
