@@ -6,28 +6,15 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { StudioError, fromErrorInfo } from '../../common/errors.js'
-import {
-  isFromRunner,
-  isTerminal,
-  type EventMessage,
-  type FromRunner,
-  type TerminalMessage,
-  type ToRunner,
-  type WithoutId,
-} from './messages.js'
+import { StudioError } from '../../common/errors.js'
+import { PendingRequests, type ReplyFor, type RequestOf } from '../session/client.js'
+import type { SessionEvent } from '../session/protocol.js'
 
 /** How long a child gets to exit after SIGTERM before SIGKILL. */
 const KILL_GRACE_MS = 300
 /** Forking Node, loading tsx and ORT on a busy 2-core machine can take a while. */
 const START_TIMEOUT_MS = 120_000
 const STDERR_KEEP = 4000
-
-interface Pending {
-  resolve: (m: TerminalMessage) => void
-  reject: (e: StudioError) => void
-  onEvent?: ((m: EventMessage) => void) | undefined
-}
 
 /** The runner entry: runner.ts under tsx (dev, tests), runner.js in a compiled build. */
 function runnerEntry(): { file: string; execArgv: string[] } {
@@ -45,8 +32,7 @@ function throwIfAborted(signal?: AbortSignal): void {
 }
 
 export class RunnerProcess {
-  private readonly pending = new Map<number, Pending>()
-  private nextId = 1
+  private readonly pending = new PendingRequests()
   private exited: { code: number | null; signal: NodeJS.Signals | null } | null = null
   private readonly exitPromise: Promise<void>
   private stderrTail = ''
@@ -66,7 +52,7 @@ export class RunnerProcess {
     child.stderr?.on('data', (d: Buffer) => {
       this.stderrTail = (this.stderrTail + d.toString('utf8')).slice(-STDERR_KEEP)
     })
-    child.on('message', (m: unknown) => this.onMessage(m))
+    child.on('message', (m: unknown) => this.pending.dispatch(m))
     // A failed send (child already gone) is reported by the exit handler; don't crash on EPIPE.
     child.on('error', () => undefined)
   }
@@ -81,36 +67,22 @@ export class RunnerProcess {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     })
     const rp = new RunnerProcess(child)
-    const ready = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(
-            new StudioError(
-              'TIMEOUT',
-              'The local runner did not start within 120 s; the computer may be overloaded',
-            ),
-          ),
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new StudioError('TIMEOUT', 'The local runner did not start within 120 s; the computer may be overloaded')),
         START_TIMEOUT_MS,
       )
-      const onMsg = (m: unknown): void => {
-        if (isFromRunner(m) && m.type === 'ready') {
-          clearTimeout(timer)
-          rp.ortVersion = m.ortVersion
-          rp.executionProviders = m.executionProviders
-          resolve()
-        }
-      }
-      child.on('message', onMsg)
-      void rp.exitPromise.then(() => {
-        clearTimeout(timer)
-        reject(rp.exitError())
-      })
     })
     try {
-      await rp.withAbort(ready, signal)
+      const hello = await Promise.race([rp.request({ op: 'hello' }, undefined, signal), timeout])
+      rp.ortVersion = hello.ortVersion
+      rp.executionProviders = hello.executionProviders
     } catch (e) {
       await rp.kill()
       throw e
+    } finally {
+      clearTimeout(timer)
     }
     return rp
   }
@@ -123,22 +95,17 @@ export class RunnerProcess {
     return this.exited === null && !this.closing
   }
 
-  /** Sends a request; resolves with its terminal reply (an `error` reply rejects). */
-  async request(
-    msg: WithoutId<ToRunner>,
-    onEvent?: (m: EventMessage) => void,
+  /** Sends a request; resolves with its reply (an error reply rejects). */
+  async request<R extends RequestOf>(
+    req: R,
+    onEvent?: (e: SessionEvent) => void,
     signal?: AbortSignal,
-  ): Promise<TerminalMessage> {
+  ): Promise<ReplyFor<R>> {
     throwIfAborted(signal)
     if (!this.alive) throw this.exitError()
-    const id = this.nextId++
-    const reply = new Promise<TerminalMessage>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, onEvent })
-    })
-    this.child.send({ ...msg, id } as ToRunner)
-    const m = await this.withAbort(reply, signal)
-    if (m.type === 'error') throw fromErrorInfo(m.error)
-    return m
+    const { message, reply } = this.pending.open(req, onEvent)
+    this.child.send(message)
+    return this.withAbort(reply, signal)
   }
 
   /** Stops the child: SIGTERM, then SIGKILL after a short grace; resolves once it has exited. */
@@ -180,18 +147,6 @@ export class RunnerProcess {
     }
   }
 
-  private onMessage(raw: unknown): void {
-    if (!isFromRunner(raw) || raw.type === 'ready') return
-    const p = this.pending.get((raw as Exclude<FromRunner, { type: 'ready' }>).id)
-    if (!p) return
-    if (isTerminal(raw)) {
-      this.pending.delete(raw.id)
-      p.resolve(raw)
-    } else {
-      p.onEvent?.(raw)
-    }
-  }
-
   private exitError(): StudioError {
     if (this.closing) return new StudioError('CANCELLED', 'The local runner was stopped')
     const how = this.exited
@@ -209,7 +164,6 @@ export class RunnerProcess {
   }
 
   private failAll(e: StudioError): void {
-    for (const p of this.pending.values()) p.reject(e)
-    this.pending.clear()
+    this.pending.failAll(e)
   }
 }

@@ -10,7 +10,7 @@ import { stat as statLocal } from 'node:fs/promises'
 import { posix } from 'node:path'
 import { StudioError, toStudioError } from '../../common/errors.js'
 import type { DeviceInfo, LatencySpec, SessionOptions } from '../../common/types.js'
-import type { AgentEvent, LoadReply } from '../agent/protocol.js'
+import type { LoadReply, SessionEvent } from '../session/protocol.js'
 import type {
   Batch,
   BenchmarkHooks,
@@ -157,24 +157,12 @@ export class SshDevice implements Device {
   async benchmark(dep: Deployment, spec: LatencySpec, hooks: BenchmarkHooks = {}): Promise<RawLatency> {
     const { agent, sessionRssBytes } = await this.agentFor(dep, true, hooks.signal)
     const samplesUs: number[] = []
-    const onEvent = (e: AgentEvent): void => {
+    const onEvent = (e: SessionEvent): void => {
       if (e.event === 'samples') {
         for (const s of e.chunkUs) samplesUs.push(s)
         hooks.onSamples?.(e.chunkUs)
-      } else if (e.event === 'progress' && e.phase !== 'accuracy') {
-        hooks.onProgress?.(
-          benchProgress(
-            {
-              type: 'progress',
-              id: e.id,
-              phase: e.phase,
-              done: e.done,
-              elapsedMs: e.elapsedMs,
-              ...(e.total !== undefined ? { total: e.total } : {}),
-            },
-            spec,
-          ),
-        )
+      } else if (e.event === 'progress') {
+        hooks.onProgress?.(benchProgress(e, spec))
       }
     }
     const done = await agent.request({ op: 'bench', spec: { ...spec } }, onEvent, hooks.signal)
@@ -203,7 +191,7 @@ export class SshDevice implements Device {
       )
       const collector = scoreCollector(total, hooks.onProgress)
       await agent.request(
-        { op: 'eval', path: remotePath, batches: file.batches },
+        { op: 'eval', inputs: { kind: 'file', path: remotePath, batches: file.batches } },
         collector.onEvent,
         hooks.signal,
       )
