@@ -4,7 +4,8 @@
  * the device's control flow (runner, agent), the engine and the renderer decide alike.
  */
 import { StudioError } from './errors.js'
-import { argmaxRow } from './metrics.js'
+import { accuracyMetrics, type PerClassAccuracy } from './metrics.js'
+import type { DeviceInfo, LatencySpec, PreprocessSpec, SessionOptions } from './types.js'
 
 /** `maxprob`: stop when the max softmax probability ≥ t. `entropy`: stop when the entropy ÷ ln(classes) ≤ t. */
 export type ExitRule = 'maxprob' | 'entropy'
@@ -71,6 +72,8 @@ export interface SweepInput {
   finalScores: ArrayLike<number>
   thresholds: readonly number[]
   rule: ExitRule
+  /** Class names for the per-class figures (default: the class index). */
+  classNames?: string[]
 }
 
 /** The figures of one threshold (fractions 0–1; MACs at batch 1). */
@@ -82,6 +85,8 @@ export interface SweepPoint {
   exitRates: Record<string, number>
   /** p·MACs(exit) summed over exits + (1 − p)·MACs(full): the expected work per sample. */
   avgMacs: number
+  top5: number
+  perClass: PerClassAccuracy[]
   /** confusion[true][predicted] of the combined classifier. */
   confusion: number[][]
 }
@@ -104,28 +109,25 @@ export function decisions(input: Pick<SweepInput, 'exitScores' | 'classes' | 'ru
   return out
 }
 
-/** Top-1, exit rates, average MACs and confusion of the combined classifier at every threshold. */
+/** Accuracy (common/metrics.ts), exit rates and average MACs of the combined classifier at every threshold. */
 export function sweepPoints(input: SweepInput): SweepPoint[] {
   const { classes, labels } = input
   const count = labels.length
   if (input.finalScores.length !== count * classes || input.exitScores.some((s) => s.length !== count * classes)) {
     throw new StudioError('BAD_INPUT', `Scores do not hold ${count} rows of ${classes} classes for every output.`)
   }
+  const names = input.classNames ?? Array.from({ length: classes }, (_, c) => String(c))
+  const combined = new Float32Array(count * classes)
   return input.thresholds.map((threshold) => {
     const stop = decisions(input, count, threshold)
     const perExit = new Array<number>(input.exits.length).fill(0)
-    const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0))
-    let correct = 0
     for (let i = 0; i < count; i++) {
       const k = stop[i] as number
       if (k >= 0) perExit[k] = (perExit[k] ?? 0) + 1
-      const scores = k >= 0 ? (input.exitScores[k] as ArrayLike<number>) : input.finalScores
-      const predicted = argmaxRow(scores, classes, i)
-      const label = labels[i] as number
-      if (predicted === label) correct++
-      const row = confusion[label]
-      if (row) row[predicted] = (row[predicted] ?? 0) + 1
+      const from = k >= 0 ? (input.exitScores[k] as ArrayLike<number>) : input.finalScores
+      for (let c = 0; c < classes; c++) combined[i * classes + c] = from[i * classes + c] as number
     }
+    const m = accuracyMetrics(combined, classes, labels, names)
     const n = Math.max(count, 1)
     const stopped = perExit.reduce((a, b) => a + b, 0)
     const exitRates: Record<string, number> = {}
@@ -134,7 +136,7 @@ export function sweepPoints(input: SweepInput): SweepPoint[] {
       exitRates[e.name] = (perExit[k] ?? 0) / n
       avgMacs += ((perExit[k] ?? 0) / n) * e.macs
     })
-    return { threshold, top1: correct / n, exitRate: stopped / n, exitRates, avgMacs, confusion }
+    return { threshold, top1: m.top1, exitRate: stopped / n, exitRates, avgMacs, top5: m.top5, perClass: m.perClass, confusion: m.confusion }
   })
 }
 
@@ -153,4 +155,50 @@ export function operatingPoint<P extends Pick<SweepPoint, 'top1' | 'avgMacs'>>(
     if (!best || p.avgMacs < best.avgMacs) best = p
   }
   return best
+}
+
+/** The latency figures of one configuration, µs. */
+export interface LatencyBrief {
+  mean: number
+  p50: number
+  p90: number
+}
+
+/** A threshold's figures with its measured latency (real control flow on the device). */
+export interface EarlyExitPoint extends SweepPoint {
+  latencyUs: LatencyBrief
+  /** Timed samples, and the fraction of them that stopped at an exit. */
+  timedCount: number
+  timedExitRate: number
+}
+
+/** One early-exit measurement (`edgebench early-exit --json`, the Early-exit panel, reports). */
+export interface EarlyExitResult {
+  /** Id of the stored sweep. */
+  id?: number
+  modelId: number
+  model: string
+  device: string
+  dataset: string
+  split: string
+  count: number
+  rule: ExitRule
+  final: string
+  /** Exits in cascade order: MACs when a sample stops there, and the exit's own top-1. */
+  exits: { name: string; macs: number; top1: number }[]
+  fullMacs: number
+  /** Top-1 of the final output alone (what the full model scores). */
+  fullTop1: number
+  /** The unsplit model, timed in the same rounds as the thresholds. */
+  full: { latencyUs: LatencyBrief; timedCount: number }
+  points: EarlyExitPoint[]
+  /** How closely the chain reproduced the unsplit model's outputs. */
+  verify: { samples: number; maxAbsDiff: Record<string, number> }
+  /** The cheapest threshold within one point of the full model's top-1, and what it saves. */
+  operatingPoint: { threshold: number; top1: number; macsSaving: number; latencySaving: number } | null
+  env: DeviceInfo
+  session: SessionOptions
+  latency: LatencySpec
+  preprocessing: PreprocessSpec
+  createdAt: string
 }

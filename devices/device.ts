@@ -11,6 +11,13 @@ import type {
   SessionOptions,
   TensorInfo,
 } from '../common/types.js'
+import type { EarlyExitProgress, RawEarlyExit } from './session/early-exit-client.js'
+import type { ChainSpec, EarlyExitSpec } from './session/protocol.js'
+
+export type { EarlyExitProgress, RawEarlyExit } from './session/early-exit-client.js'
+export type { ChainSpec } from './session/protocol.js'
+/** How an early-exit measurement decides and times (the inputs come as batches). */
+export type EarlyExitOptions = Omit<EarlyExitSpec, 'inputs'>
 
 /** A model file to deploy. */
 export interface ModelRef {
@@ -159,5 +166,18 @@ export interface Device {
     total: number,
     hooks?: EvaluateHooks,
   ): Promise<Predictions>
+  /**
+   * Early exit with real control flow (docs/measurement.md § Early exit): `chain` (segment files on
+   * this computer) runs on the device against the deployed model on every input, then every
+   * threshold is timed. Devices that run their own firmware (serial boards) do not have it.
+   */
+  earlyExit?(
+    dep: Deployment,
+    chain: ChainSpec,
+    batches: AsyncIterable<Batch>,
+    total: number,
+    opts: EarlyExitOptions,
+    hooks?: EarlyExitProgress,
+  ): Promise<RawEarlyExit>
   close(): Promise<void>
 }

@@ -15,15 +15,21 @@ import type { DeviceInfo, LatencySpec, Progress, SessionOptions } from '../../co
 import type {
   Batch,
   BenchmarkHooks,
+  ChainSpec,
   Deployment,
   Device,
+  EarlyExitOptions,
+  EarlyExitProgress,
   EvaluateHooks,
   ModelRef,
   Predictions,
+  RawEarlyExit,
   RawLatency,
 } from '../device.js'
 import { deploymentOf, rawLatencyOf } from '../device.js'
+import { requestEarlyExit } from '../session/early-exit-client.js'
 import type { LoadReply, SessionEvent } from '../session/protocol.js'
+import { writeEvalFile } from '../ssh/eval-file.js'
 import { probeLocal } from './probe.js'
 import { RunnerProcess } from './runner-process.js'
 import { runEvaluation } from './local-evaluate.js'
@@ -162,6 +168,29 @@ export class LocalDevice implements Device {
       return await runEvaluation(slot.proc, batches, total, hooks)
     } finally {
       this.release(dep, slot)
+    }
+  }
+
+  async earlyExit(
+    dep: Deployment,
+    chain: ChainSpec,
+    batches: AsyncIterable<Batch>,
+    total: number,
+    opts: EarlyExitOptions,
+    hooks: EarlyExitProgress = {},
+  ): Promise<RawEarlyExit> {
+    // The runner reads the inputs from a file, as the agent does on a board.
+    const file = await writeEvalFile(batches, total, hooks.signal)
+    try {
+      const { slot } = await this.acquire(dep, false, hooks.signal)
+      try {
+        const inputs = { kind: 'file' as const, path: file.path, batches: file.batches }
+        return await requestEarlyExit((req, onEvent, signal) => slot.proc.request(req, onEvent, signal), chain, { inputs, ...opts }, hooks)
+      } finally {
+        this.release(dep, slot)
+      }
+    } finally {
+      await file.dispose()
     }
   }
 

@@ -10,6 +10,7 @@ import { dirname, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { StudioError } from '../../common/errors.js'
 import type { BenchResult, DeviceInfo, EvalResult, InspectResult, RunRecord } from '../../common/types.js'
+import type { EarlyExitResult } from '../../common/early-exit.js'
 import {
   type DeviceKind,
   type DeviceRow,
@@ -21,6 +22,7 @@ import {
   toModelRow,
 } from './rows.js'
 import * as runs from './runs.js'
+import * as sweeps from './early-exit.js'
 import { checkIdentity, migrate } from './schema.js'
 import { storeError } from './store-errors.js'
 
@@ -293,6 +295,22 @@ export class Store {
   /** Deletes a run with its samples and metrics; false if there was no such run. */
   deleteRun(id: number): boolean {
     return this.guard(() => runs.deleteRun(this.ctx, id))
+  }
+
+  // ---- early-exit sweeps ---------------------------------------------------------------------
+
+  /** Stores a sweep with its timed samples (per configuration); returns its id. */
+  saveEarlyExit(result: EarlyExitResult, samplesUs: readonly number[][]): number {
+    return this.guard(() => sweeps.saveSweep(this.ctx, result, samplesUs))
+  }
+
+  getEarlyExit(id: number): sweeps.StoredSweep | null {
+    return this.guard(() => sweeps.getSweep(this.ctx, id))
+  }
+
+  /** Sweeps of a model (or every model), newest first, without samples. */
+  listEarlyExits(modelId?: number): EarlyExitResult[] {
+    return this.guard(() => sweeps.listSweeps(this.ctx, modelId))
   }
 
   // ---- helpers -------------------------------------------------------------------------------
