@@ -194,6 +194,8 @@ export interface EarlyExitResult {
   points: EarlyExitPoint[]
   /** How closely the chain reproduced the unsplit model's outputs. */
   verify: { samples: number; maxAbsDiff: Record<string, number> }
+  /** Timed through ORT's synchronous native run (both sides alike), else through session.run. */
+  syncRuns: boolean
   /** The cheapest threshold within one point of the full model's top-1, and what it saves. */
   operatingPoint: { threshold: number; top1: number; macsSaving: number; latencySaving: number } | null
   env: DeviceInfo

@@ -13,14 +13,21 @@
 import * as ort from 'onnxruntime-node'
 import { exitScore, stops } from '../../common/early-exit.js'
 import { makeRng } from '../../common/stats.js'
-import { createSession, type MeasureSessionOptions } from '../local/measure.js'
+import type { MeasureSessionOptions } from '../local/measure.js'
 import { SessionOpError, batchTensor, toFloat32, type LoadedSession } from './ops.js'
 import type { ChainSpec, EarlyExitReply, EarlyExitSpec, InputSource, SessionEvent } from './protocol.js'
+import { openSyncSession, type SyncSession } from './sync-session.js'
 
 interface Segment {
-  session: ort.InferenceSession
+  session: SyncSession
   inputs: string[]
   outputs: string[]
+}
+
+/** Runs a session, awaiting only when it is not synchronous. */
+async function runOnce(s: SyncSession, feeds: Record<string, ort.Tensor>, fetches: readonly string[]): Promise<Record<string, ort.Tensor>> {
+  const r = s.run(feeds, fetches)
+  return r instanceof Promise ? await r : r
 }
 
 export class ChainSession {
@@ -38,9 +45,9 @@ export class ChainSession {
     const times: number[] = []
     try {
       for (const s of spec.segments) {
-        const { session, createMs } = await createSession(s.path, options)
+        const session = await openSyncSession(s.path, options)
         segments.push({ session, inputs: s.inputs, outputs: s.outputs })
-        times.push(createMs)
+        times.push(session.createMs)
       }
     } catch (e) {
       await Promise.all(segments.map((s) => s.session.release()))
@@ -74,7 +81,8 @@ export class ChainSession {
         if (!t) throw new SessionOpError('INTERNAL', `Segment ${k} of the chain needs '${name}', which no earlier segment produced`)
         feeds[name] = t
       }
-      const out = await seg.session.run(feeds, seg.outputs)
+      const r = seg.session.run(feeds, seg.outputs)
+      const out = r instanceof Promise ? await r : r
       for (const name of seg.outputs) avail.set(name, out[name] as ort.Tensor)
       if (k < last && stopAt) {
         const t = out[this.spec.exits[k] as string] as ort.Tensor
@@ -97,7 +105,7 @@ const CHUNK_SAMPLES = 100
 const CHUNK_NS = 250_000_000n
 const PROGRESS_NS = 100_000_000n
 /** Runs per configuration per round: long enough to keep caches warm, short enough to interleave. */
-const ROUND_RUNS = 10
+export const ROUND_RUNS = 10
 
 /** Runs every input through the unsplit model and the chain; returns batch-1 inputs for timing. */
 async function verify(
@@ -181,34 +189,42 @@ export async function runEarlyExit(
     ownNs: 0n,
     exits: new Array<number>(chain.spec.exits.length).fill(0),
   }))
+  // The unsplit model is timed through the same kind of call as the segments (sync-session.ts).
+  const unsplit = await openSyncSession(l.modelPath, l.options)
+  const allOutputs = l.session.outputNames
   const runOne = async (c: Config): Promise<{ ns: bigint; stopped: number }> => {
     const x = samples[order[c.cursor++ % order.length] as number] as ort.Tensor
     const a = process.hrtime.bigint()
     let stopped = -1
-    if (c.t === null) await l.session.run({ [inputName]: x })
+    if (c.t === null) await runOnce(unsplit, { [inputName]: x }, allOutputs)
     else stopped = await chain.run(inputName, x, { t: c.t, rule: spec.rule, classes })
     return { ns: process.hrtime.bigint() - a, stopped }
   }
   const lat = spec.latency
   const enough = (c: Config, runs: number, ms: number): boolean => c.cursor >= runs && Number(c.ownNs) / 1e6 >= ms
-  // Warm-up: every configuration until warmupRuns and warmupMs of its own time.
-  const warmStart = process.hrtime.bigint()
-  while (!hooks.shouldStop() && Number(process.hrtime.bigint() - warmStart) / 1e6 < lat.maxMs * configs.length) {
-    const pending = configs.filter((c) => !enough(c, lat.warmupRuns, lat.warmupMs))
-    if (pending.length === 0) break
-    for (const c of pending) for (let r = 0; r < ROUND_RUNS; r++) c.ownNs += (await runOne(c)).ns
+  try {
+    // Warm-up: every configuration until warmupRuns and warmupMs of its own time.
+    const warmStart = process.hrtime.bigint()
+    while (!hooks.shouldStop() && Number(process.hrtime.bigint() - warmStart) / 1e6 < lat.maxMs * configs.length) {
+      const pending = configs.filter((c) => !enough(c, lat.warmupRuns, lat.warmupMs))
+      if (pending.length === 0) break
+      for (const c of pending) for (let r = 0; r < ROUND_RUNS; r++) c.ownNs += (await runOne(c)).ns
+    }
+    for (const c of configs) {
+      c.cursor = 0
+      c.ownNs = 0n
+    }
+    await timedRounds(configs, runOne, spec, hooks)
+  } finally {
+    await unsplit.release()
   }
-  for (const c of configs) {
-    c.cursor = 0
-    c.ownNs = 0n
-  }
-  await timedRounds(configs, runOne, spec, hooks)
   return {
     verified: samples.length,
     maxAbsDiff,
     timedCount: configs.map((c) => c.samplesUs.length),
     timedExits: configs.map((c) => c.exits),
     timedInputs: samples.length,
+    syncRuns: unsplit.sync && chain.segments.every((g) => g.session.sync),
   }
 }
 

@@ -121,6 +121,8 @@ export interface EarlyExitReply {
   timedExits: number[][]
   /** Inputs the timed loop cycles through. */
   timedInputs: number
+  /** Runs were timed through ORT's synchronous native run (sync-session.ts), not session.run. */
+  syncRuns: boolean
 }
 
 /** Reply payload per op. */

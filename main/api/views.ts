@@ -12,6 +12,12 @@ function cardNumber(card: Record<string, unknown> | null, key: string): number |
   return typeof v === 'number' && Number.isFinite(v) ? v : null
 }
 
+/** An early-exit operating point costs its expected MACs, not those of the whole graph it holds. */
+function expectedMacs(row: ModelRow): number | null {
+  const v = row.recipe?.method === 'early-exit' ? row.recipe.params.avgMacs : null
+  return typeof v === 'number' && Number.isFinite(v) ? Math.round(v) : null
+}
+
 export function toModelInfo(row: ModelRow): ModelInfo {
   return {
     id: row.id,
@@ -25,7 +31,7 @@ export function toModelInfo(row: ModelRow): ModelInfo {
     card: row.card,
     createdAt: row.createdAt,
     params: row.inspect?.params ?? cardNumber(row.card, 'params'),
-    macs: row.inspect?.macs ?? cardNumber(row.card, 'macs'),
+    macs: expectedMacs(row) ?? row.inspect?.macs ?? cardNumber(row.card, 'macs'),
     fileBytes: row.inspect?.fileBytes ?? cardNumber(row.card, 'fileBytes'),
   }
 }

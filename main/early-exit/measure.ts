@@ -182,6 +182,7 @@ export async function measureEarlyExit(
     full: { latencyUs: full, timedCount: raw.samplesUs[0]?.length ?? 0 },
     points,
     verify: { samples: raw.reply.verified, maxAbsDiff: raw.reply.maxAbsDiff },
+    syncRuns: raw.reply.syncRuns,
     operatingPoint: best
       ? { threshold: best.threshold, top1: best.top1, macsSaving: 1 - best.avgMacs / plan.fullMacs, latencySaving: 1 - best.latencyUs.mean / full.mean }
       : null,
