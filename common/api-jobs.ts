@@ -4,12 +4,16 @@
  */
 import type { ModelInfo } from './api.js'
 import type { SweepResult, VariantReport } from './compress.js'
+import type { EarlyExitResult } from './early-exit.js'
 import type { ErrorInfo } from './errors.js'
 import type { RecipeInput } from './recipe.js'
 import type { LatencySpec, Progress, SessionOptions } from './types.js'
 
-/** What a job id stands for: deriving one variant, or a sweep (derive a grid, then measure it). */
-export type JobKind = 'derive' | 'sweep'
+/**
+ * What a job id stands for: deriving one variant, a sweep (derive a grid, then measure it), or an
+ * early-exit threshold sweep (common/api-early-exit.ts).
+ */
+export type JobKind = 'derive' | 'sweep' | 'early-exit'
 
 /** A derived variant: its stored record (with lineage) and the derivation's figures. */
 export interface DerivedVariant {
@@ -35,6 +39,7 @@ export interface StartSweepRequest {
 export type JobFinished =
   | { jobId: number; kind: 'derive'; ok: true; value: DerivedVariant }
   | { jobId: number; kind: 'sweep'; ok: true; value: SweepResult }
+  | { jobId: number; kind: 'early-exit'; ok: true; value: EarlyExitResult }
   | { jobId: number; kind: JobKind; ok: false; error: ErrorInfo }
 
 /**

@@ -12,13 +12,21 @@ export type ExitRule = 'maxprob' | 'entropy'
 export const EXIT_RULES: readonly ExitRule[] = ['maxprob', 'entropy']
 
 /** The default sweep: 0.5 … 1.0 in steps of 0.05 (1 never exits under maxprob). */
-export const DEFAULT_THRESHOLDS: readonly number[] = Array.from({ length: 11 }, (_, i) => Math.round((0.5 + i * 0.05) * 100) / 100)
+export const DEFAULT_THRESHOLDS: readonly number[] = Array.from(
+  { length: 11 },
+  (_, i) => Math.round((0.5 + i * 0.05) * 100) / 100,
+)
 
 /**
  * The rule's figure for one row of logits, in float64: max softmax probability, or the entropy
  * normalised by ln(classes) into [0, 1].
  */
-export function exitScore(logits: ArrayLike<number>, offset: number, classes: number, rule: ExitRule): number {
+export function exitScore(
+  logits: ArrayLike<number>,
+  offset: number,
+  classes: number,
+  rule: ExitRule,
+): number {
   let max = -Infinity
   for (let k = 0; k < classes; k++) max = Math.max(max, logits[offset + k] as number)
   let sum = 0
@@ -51,7 +59,10 @@ export function checkThresholds(thresholds: readonly number[], rule: string): as
   if (thresholds.length === 0) throw new StudioError('BAD_INPUT', 'Give at least one threshold in [0, 1].')
   const bad = thresholds.find((t) => !(Number.isFinite(t) && t >= 0 && t <= 1))
   if (bad !== undefined) {
-    throw new StudioError('BAD_INPUT', `Threshold ${String(bad)} is outside [0, 1]; thresholds are fractions, e.g. 0.5,0.8,0.95.`)
+    throw new StudioError(
+      'BAD_INPUT',
+      `Threshold ${String(bad)} is outside [0, 1]; thresholds are fractions, e.g. 0.5,0.8,0.95.`,
+    )
   }
 }
 
@@ -95,11 +106,20 @@ export interface SweepPoint {
  * Per sample, the exit it stops at (index into the exits), or −1 when it runs to the end:
  * the first exit whose rule figure passes the threshold (a cascade).
  */
-export function decisions(input: Pick<SweepInput, 'exitScores' | 'classes' | 'rule'>, count: number, t: number): Int32Array {
+export function decisions(
+  input: Pick<SweepInput, 'exitScores' | 'classes' | 'rule'>,
+  count: number,
+  t: number,
+): Int32Array {
   const out = new Int32Array(count).fill(-1)
   for (let i = 0; i < count; i++) {
     for (let k = 0; k < input.exitScores.length; k++) {
-      const s = exitScore(input.exitScores[k] as ArrayLike<number>, i * input.classes, input.classes, input.rule)
+      const s = exitScore(
+        input.exitScores[k] as ArrayLike<number>,
+        i * input.classes,
+        input.classes,
+        input.rule,
+      )
       if (stops(s, t, input.rule)) {
         out[i] = k
         break
@@ -113,8 +133,14 @@ export function decisions(input: Pick<SweepInput, 'exitScores' | 'classes' | 'ru
 export function sweepPoints(input: SweepInput): SweepPoint[] {
   const { classes, labels } = input
   const count = labels.length
-  if (input.finalScores.length !== count * classes || input.exitScores.some((s) => s.length !== count * classes)) {
-    throw new StudioError('BAD_INPUT', `Scores do not hold ${count} rows of ${classes} classes for every output.`)
+  if (
+    input.finalScores.length !== count * classes ||
+    input.exitScores.some((s) => s.length !== count * classes)
+  ) {
+    throw new StudioError(
+      'BAD_INPUT',
+      `Scores do not hold ${count} rows of ${classes} classes for every output.`,
+    )
   }
   const names = input.classNames ?? Array.from({ length: classes }, (_, c) => String(c))
   const combined = new Float32Array(count * classes)
@@ -136,7 +162,16 @@ export function sweepPoints(input: SweepInput): SweepPoint[] {
       exitRates[e.name] = (perExit[k] ?? 0) / n
       avgMacs += ((perExit[k] ?? 0) / n) * e.macs
     })
-    return { threshold, top1: m.top1, exitRate: stopped / n, exitRates, avgMacs, top5: m.top5, perClass: m.perClass, confusion: m.confusion }
+    return {
+      threshold,
+      top1: m.top1,
+      exitRate: stopped / n,
+      exitRates,
+      avgMacs,
+      top5: m.top5,
+      perClass: m.perClass,
+      confusion: m.confusion,
+    }
   })
 }
 

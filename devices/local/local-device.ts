@@ -185,7 +185,12 @@ export class LocalDevice implements Device {
       const { slot } = await this.acquire(dep, false, hooks.signal)
       try {
         const inputs = { kind: 'file' as const, path: file.path, batches: file.batches }
-        return await requestEarlyExit((req, onEvent, signal) => slot.proc.request(req, onEvent, signal), chain, { inputs, ...opts }, hooks)
+        return await requestEarlyExit(
+          (req, onEvent, signal) => slot.proc.request(req, onEvent, signal),
+          chain,
+          { inputs, ...opts },
+          hooks,
+        )
       } finally {
         this.release(dep, slot)
       }
@@ -232,7 +237,11 @@ export class LocalDevice implements Device {
     signal?: AbortSignal,
   ): Promise<LoadReply> {
     try {
-      return await proc.request({ op: 'load', modelPath: resolve(path), session: { ...session } }, undefined, signal)
+      return await proc.request(
+        { op: 'load', modelPath: resolve(path), session: { ...session } },
+        undefined,
+        signal,
+      )
     } catch (e) {
       await proc.kill()
       throw toStudioError(e, 'DEVICE_ERROR')

@@ -70,7 +70,13 @@ export class RunnerProcess {
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new StudioError('TIMEOUT', 'The local runner did not start within 120 s; the computer may be overloaded')),
+        () =>
+          reject(
+            new StudioError(
+              'TIMEOUT',
+              'The local runner did not start within 120 s; the computer may be overloaded',
+            ),
+          ),
         START_TIMEOUT_MS,
       )
     })

@@ -25,7 +25,11 @@ interface Segment {
 }
 
 /** Runs a session, awaiting only when it is not synchronous. */
-async function runOnce(s: SyncSession, feeds: Record<string, ort.Tensor>, fetches: readonly string[]): Promise<Record<string, ort.Tensor>> {
+async function runOnce(
+  s: SyncSession,
+  feeds: Record<string, ort.Tensor>,
+  fetches: readonly string[],
+): Promise<Record<string, ort.Tensor>> {
   const r = s.run(feeds, fetches)
   return r instanceof Promise ? await r : r
 }
@@ -39,7 +43,10 @@ export class ChainSession {
 
   static async load(spec: ChainSpec, options: MeasureSessionOptions): Promise<ChainSession> {
     if (spec.segments.length !== spec.exits.length + 1) {
-      throw new SessionOpError('BAD_INPUT', `A chain of ${spec.exits.length} exits needs ${spec.exits.length + 1} segments, got ${spec.segments.length}`)
+      throw new SessionOpError(
+        'BAD_INPUT',
+        `A chain of ${spec.exits.length} exits needs ${spec.exits.length + 1} segments, got ${spec.segments.length}`,
+      )
     }
     const segments: Segment[] = []
     const times: number[] = []
@@ -78,7 +85,11 @@ export class ChainSession {
       const feeds: Record<string, ort.Tensor> = {}
       for (const name of seg.inputs) {
         const t = avail.get(name)
-        if (!t) throw new SessionOpError('INTERNAL', `Segment ${k} of the chain needs '${name}', which no earlier segment produced`)
+        if (!t)
+          throw new SessionOpError(
+            'INTERNAL',
+            `Segment ${k} of the chain needs '${name}', which no earlier segment produced`,
+          )
         feeds[name] = t
       }
       const r = seg.session.run(feeds, seg.outputs)
@@ -98,7 +109,9 @@ export interface EarlyExitHooks {
   id: number
   emit(e: SessionEvent): void
   shouldStop(): boolean
-  readInputs(inputs: InputSource): AsyncGenerator<{ offset: number; count: number; dims: number[]; data: Float32Array }>
+  readInputs(
+    inputs: InputSource,
+  ): AsyncGenerator<{ offset: number; count: number; dims: number[]; data: Float32Array }>
 }
 
 const CHUNK_SAMPLES = 100
@@ -144,9 +157,17 @@ async function verify(
       const one = b.data.slice(i * size, (i + 1) * size)
       samples.push(batchTensor(l, one, [1, ...per]).tensor)
     }
-    hooks.emit({ event: 'progress', id: hooks.id, phase: 'verify', done: samples.length, total, elapsedMs: 0 })
+    hooks.emit({
+      event: 'progress',
+      id: hooks.id,
+      phase: 'verify',
+      done: samples.length,
+      total,
+      elapsedMs: 0,
+    })
   }
-  if (samples.length === 0) throw new SessionOpError('BAD_INPUT', 'Early exit needs at least one input sample')
+  if (samples.length === 0)
+    throw new SessionOpError('BAD_INPUT', 'Early exit needs at least one input sample')
   return { inputName, samples, classes }
 }
 
@@ -201,11 +222,15 @@ export async function runEarlyExit(
     return { ns: process.hrtime.bigint() - a, stopped }
   }
   const lat = spec.latency
-  const enough = (c: Config, runs: number, ms: number): boolean => c.cursor >= runs && Number(c.ownNs) / 1e6 >= ms
+  const enough = (c: Config, runs: number, ms: number): boolean =>
+    c.cursor >= runs && Number(c.ownNs) / 1e6 >= ms
   try {
     // Warm-up: every configuration until warmupRuns and warmupMs of its own time.
     const warmStart = process.hrtime.bigint()
-    while (!hooks.shouldStop() && Number(process.hrtime.bigint() - warmStart) / 1e6 < lat.maxMs * configs.length) {
+    while (
+      !hooks.shouldStop() &&
+      Number(process.hrtime.bigint() - warmStart) / 1e6 < lat.maxMs * configs.length
+    ) {
       const pending = configs.filter((c) => !enough(c, lat.warmupRuns, lat.warmupMs))
       if (pending.length === 0) break
       for (const c of pending) for (let r = 0; r < ROUND_RUNS; r++) c.ownNs += (await runOne(c)).ns
@@ -266,7 +291,14 @@ async function timedRounds(
     if (now - lastProgress >= PROGRESS_NS) {
       lastProgress = now
       const doneRuns = configs.reduce((n, c) => n + Math.min(c.samplesUs.length, lat.minRuns), 0)
-      hooks.emit({ event: 'progress', id: hooks.id, phase: 'latency', done: doneRuns, total: lat.minRuns * configs.length, elapsedMs: Number(now - start) / 1e6 })
+      hooks.emit({
+        event: 'progress',
+        id: hooks.id,
+        phase: 'latency',
+        done: doneRuns,
+        total: lat.minRuns * configs.length,
+        elapsedMs: Number(now - start) / 1e6,
+      })
     }
   }
   configs.forEach(flush)

@@ -54,7 +54,10 @@ export async function requestEarlyExit(
         for (let k = 0; k < outputs; k++) chainScores.push(new Float32Array(total * classes))
       }
       if (e.classes !== classes || e.scores.length !== outputs || e.offset + e.count > total) {
-        throw new StudioError('DEVICE_ERROR', `The device sent early-exit scores that do not fit ${total} samples × ${classes} classes × ${outputs} outputs`)
+        throw new StudioError(
+          'DEVICE_ERROR',
+          `The device sent early-exit scores that do not fit ${total} samples × ${classes} classes × ${outputs} outputs`,
+        )
       }
       e.scores.forEach((s, k) => chainScores[k]?.set(s, e.offset * classes))
       seen += e.count
@@ -70,7 +73,10 @@ export async function requestEarlyExit(
   }
   const reply = await request({ op: 'earlyExit', spec }, onEvent, hooks.signal)
   if (seen !== total) {
-    throw new StudioError('DEVICE_ERROR', `The device ran ${seen} of ${total} samples through the early-exit chain`)
+    throw new StudioError(
+      'DEVICE_ERROR',
+      `The device ran ${seen} of ${total} samples through the early-exit chain`,
+    )
   }
   return { reply, chainScores, classes, samplesUs, sessionCreateMs: loaded.sessionCreateMs }
 }

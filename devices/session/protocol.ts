@@ -145,13 +145,27 @@ export type SessionEvent =
   /** Timed samples (µs); `config` tells an early-exit configuration apart (absent: a benchmark). */
   | { event: 'samples'; id: number; chunkUs: number[]; config?: number }
   /** Scores of one evaluated batch, row-major [count × classes], of the model's first output. */
-  | { event: 'result'; id: number; offset: number; count: number; classes: number; scores: Float32Array; inferUs: number }
+  | {
+      event: 'result'
+      id: number
+      offset: number
+      count: number
+      classes: number
+      scores: Float32Array
+      inferUs: number
+    }
   /** Early exit: the chain's scores of one batch, per exit in order, then the final output. */
-  | { event: 'chainScores'; id: number; offset: number; count: number; classes: number; scores: Float32Array[] }
+  | {
+      event: 'chainScores'
+      id: number
+      offset: number
+      count: number
+      classes: number
+      scores: Float32Array[]
+    }
 
 export type SessionReply =
-  | ({ id: number; ok: true } & Record<string, unknown>)
-  | { id: number; ok: false; error: ErrorInfo }
+  ({ id: number; ok: true } & Record<string, unknown>) | { id: number; ok: false; error: ErrorInfo }
 
 export type SessionMessage = { kind: 'event'; event: SessionEvent } | { kind: 'reply'; reply: SessionReply }
 
@@ -176,7 +190,12 @@ export function classifyMessage(v: unknown): SessionMessage | null {
     return { kind: 'event', event: v as unknown as SessionEvent }
   }
   if (v.ok === true) return { kind: 'reply', reply: v as SessionReply }
-  if (v.ok === false && isObj(v.error) && typeof v.error.code === 'string' && typeof v.error.message === 'string') {
+  if (
+    v.ok === false &&
+    isObj(v.error) &&
+    typeof v.error.code === 'string' &&
+    typeof v.error.message === 'string'
+  ) {
     return { kind: 'reply', reply: { id: v.id, ok: false, error: v.error as unknown as ErrorInfo } }
   }
   return null

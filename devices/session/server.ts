@@ -12,14 +12,7 @@ import { closeSync, createReadStream, openSync, readSync } from 'node:fs'
 import * as ort from 'onnxruntime-node'
 import { bundledExecutionProviders } from '../local/measure.js'
 import { ChainSession, runEarlyExit } from './chain.js'
-import {
-  SessionOpError,
-  benchSession,
-  errorInfo,
-  evalBatch,
-  loadSession,
-  type LoadedSession,
-} from './ops.js'
+import { SessionOpError, benchSession, errorInfo, evalBatch, loadSession, type LoadedSession } from './ops.js'
 import {
   SESSION_PROTOCOL_VERSION,
   type EvalBatchRef,
@@ -129,7 +122,10 @@ export class SessionServer {
 
   private requireLoaded(): LoadedSession {
     if (!this.loaded) {
-      throw new SessionOpError('INTERNAL', `No model is loaded in ${this.hooks.who.toLowerCase()}; load one first`)
+      throw new SessionOpError(
+        'INTERNAL',
+        `No model is loaded in ${this.hooks.who.toLowerCase()}; load one first`,
+      )
     }
     return this.loaded
   }
@@ -183,7 +179,8 @@ export class SessionServer {
     return benchSession(this.requireLoaded(), spec, {
       onSamples: (chunkUs) => emit({ event: 'samples', id, chunkUs }),
       onProgress: (phase, done, elapsedMs) => emit({ event: 'progress', id, phase, done, elapsedMs }),
-      onProfileProgress: (done, total) => emit({ event: 'progress', id, phase: 'profile', done, total, elapsedMs: 0 }),
+      onProfileProgress: (done, total) =>
+        emit({ event: 'progress', id, phase: 'profile', done, total, elapsedMs: 0 }),
       shouldStop: this.stop,
     })
   }
@@ -212,7 +209,8 @@ export class SessionServer {
   }
 
   private earlyExit(id: number, spec: Parameters<typeof runEarlyExit>[2]): Reply<'earlyExit'> {
-    if (!this.chain) throw new SessionOpError('INTERNAL', 'No early-exit chain is loaded; send loadChain first')
+    if (!this.chain)
+      throw new SessionOpError('INTERNAL', 'No early-exit chain is loaded; send loadChain first')
     return runEarlyExit(this.requireLoaded(), this.chain, spec, {
       emit: this.hooks.emit,
       id,

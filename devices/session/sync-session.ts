@@ -9,7 +9,12 @@
  * public async API; `sync` says which one runs. Pure Node + onnxruntime-node: the agent bundles it.
  */
 import * as ort from 'onnxruntime-node'
-import { createSession, toOrtSessionOptions, MeasureError, type MeasureSessionOptions } from '../local/measure.js'
+import {
+  createSession,
+  toOrtSessionOptions,
+  MeasureError,
+  type MeasureSessionOptions,
+} from '../local/measure.js'
 
 type Feeds = Record<string, ort.Tensor>
 type Outputs = Record<string, ort.Tensor>
@@ -31,7 +36,9 @@ function nativeBinding(): Promise<Binding | null> {
   binding ??= import('onnxruntime-node/dist/binding.js').then(
     (m) => {
       const b = ((m as { default?: unknown }).default ?? m) as Partial<Binding>
-      return typeof b.initOrt === 'function' && typeof b.binding?.InferenceSession === 'function' ? (b as Binding) : null
+      return typeof b.initOrt === 'function' && typeof b.binding?.InferenceSession === 'function'
+        ? (b as Binding)
+        : null
     },
     () => null,
   )

@@ -7,7 +7,13 @@
 import type { ClientChannel } from 'ssh2'
 import { StudioError } from '../../common/errors.js'
 import { PendingRequests, type ReplyFor, type RequestOf } from '../session/client.js'
-import { decodeLine, encodeLine, splitLines, type HelloReply, type SessionEvent } from '../session/protocol.js'
+import {
+  decodeLine,
+  encodeLine,
+  splitLines,
+  type HelloReply,
+  type SessionEvent,
+} from '../session/protocol.js'
 import type { SshConnection } from './connection.js'
 
 /** Where the device's diagnostics go (structurally the studio's Logger; never given secrets). */

@@ -6,6 +6,7 @@
  */
 import type { DerivedVariant, JobFinished, JobKind } from '../../common/api.js'
 import type { SweepResult } from '../../common/compress.js'
+import type { EarlyExitResult } from '../../common/early-exit.js'
 import { StudioError, toStudioError } from '../../common/errors.js'
 import type { Progress } from '../../common/types.js'
 import { throttle } from '../bench/throttle.js'
@@ -15,6 +16,7 @@ import type { EventHub } from './events.js'
 export interface JobValues {
   derive: DerivedVariant
   sweep: SweepResult
+  'early-exit': EarlyExitResult
 }
 
 export type JobWork<K extends JobKind> = (signal: AbortSignal, onProgress: (p: Progress) => void) => Promise<JobValues[K]>

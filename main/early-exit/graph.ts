@@ -8,7 +8,14 @@ import { StudioError } from '../../common/errors.js'
 import type { Dim } from '../../common/types.js'
 import { topoSort } from '../model/graph.js'
 import { nodeMacs } from '../model/macs.js'
-import { graphOf, onnx, type GraphProto, type ModelProto, type NodeProto, type ValueInfoProto } from '../model/proto.js'
+import {
+  graphOf,
+  onnx,
+  type GraphProto,
+  type ModelProto,
+  type NodeProto,
+  type ValueInfoProto,
+} from '../model/proto.js'
 import { declaredShape, inferShapes, type ShapeInference } from '../model/shapes.js'
 
 export interface ExitPlan {
@@ -26,7 +33,8 @@ export interface ExitPlan {
 /** Tensor names a node reads, including names its subgraphs (If, Loop, Scan) take from outside. */
 export function nodeReads(node: NodeProto): string[] {
   const reads = node.input.filter((i) => i)
-  for (const a of node.attribute) for (const g of [a.g, ...(a.graphs ?? [])]) if (g) reads.push(...outerReads(g as GraphProto))
+  for (const a of node.attribute)
+    for (const g of [a.g, ...(a.graphs ?? [])]) if (g) reads.push(...outerReads(g as GraphProto))
   return reads
 }
 
@@ -89,7 +97,10 @@ export function planExits(model: ModelProto, label: string, chosen?: readonly st
   const graph = graphOf(model)
   const outputs = graph.output.map((o) => o.name)
   if (outputs.length < 2) {
-    throw new StudioError('BAD_INPUT', `${label} has one output (${outputs.join(', ')}); early exit needs a model with an exit output besides the final classifier.`)
+    throw new StudioError(
+      'BAD_INPUT',
+      `${label} has one output (${outputs.join(', ')}); early exit needs a model with an exit output besides the final classifier.`,
+    )
   }
   const shapes = inferShapes(model)
   const index = indexOf(graph)
@@ -97,15 +108,23 @@ export function planExits(model: ModelProto, label: string, chosen?: readonly st
   const cost = (names: readonly string[]): number => macsOf(ancestors(index, names), shapes)
   const finals = outputs.filter((o) => width.get(o) !== null && !isExitName(o) && !chosen?.includes(o))
   const final = finals.sort((a, b) => cost([b]) - cost([a]))[0]
-  if (final === undefined) throw badOutput(label, 'no classifier-shaped [N, classes] output to treat as the final one', outputs)
+  if (final === undefined)
+    throw badOutput(label, 'no classifier-shaped [N, classes] output to treat as the final one', outputs)
   const classes = width.get(final) as number
   for (const name of chosen ?? []) {
     if (!outputs.includes(name)) throw badOutput(label, `has no output named '${name}'`, outputs)
-    if (width.get(name) !== classes) throw badOutput(label, `output '${name}' is not shaped like the classifier [N, ${classes}]`, outputs)
+    if (width.get(name) !== classes)
+      throw badOutput(label, `output '${name}' is not shaped like the classifier [N, ${classes}]`, outputs)
   }
-  const picked = chosen ? [...new Set(chosen)] : outputs.filter((o) => o !== final && isExitName(o) && width.get(o) === classes)
+  const picked = chosen
+    ? [...new Set(chosen)]
+    : outputs.filter((o) => o !== final && isExitName(o) && width.get(o) === classes)
   if (picked.length === 0) {
-    throw badOutput(label, `has no early-exit output (an [N, ${classes}] output named exit*); name one with --exit`, outputs)
+    throw badOutput(
+      label,
+      `has no early-exit output (an [N, ${classes}] output named exit*); name one with --exit`,
+      outputs,
+    )
   }
   const exits = picked.sort((a, b) => cost([a]) - cost([b]))
   const exitMacs = exits.map((_, k) => cost(exits.slice(0, k + 1)))
@@ -165,7 +184,10 @@ export function splitChain(model: ModelProto, plan: Pick<ExitPlan, 'exits' | 'fi
     const needed = ancestors(index, [target])
     const nodes = index.order.filter((n) => needed.has(n) && !taken.has(n))
     if (nodes.length === 0) {
-      throw new StudioError('BAD_INPUT', `Output '${target}' needs no work beyond ${k > 0 ? `'${targets[k - 1]}'` : 'the input'}; it cannot be an exit of its own.`)
+      throw new StudioError(
+        'BAD_INPUT',
+        `Output '${target}' needs no work beyond ${k > 0 ? `'${targets[k - 1]}'` : 'the input'}; it cannot be an exit of its own.`,
+      )
     }
     for (const n of nodes) taken.add(n)
     return nodes
@@ -174,16 +196,22 @@ export function splitChain(model: ModelProto, plan: Pick<ExitPlan, 'exits' | 'fi
   parts.forEach((nodes, k) => nodes.forEach((n) => n.output.forEach((o) => o && producedIn.set(o, k))))
   const readBy = parts.map((nodes) => new Set(nodes.flatMap(nodeReads)))
   return parts.map((nodes, k) => {
-    const reads = [...readBy[k] as Set<string>]
+    const reads = [...(readBy[k] as Set<string>)]
     const inputs = reads.filter((n) => !inits.has(n) && producedIn.get(n) !== k)
     const later = new Set(readBy.slice(k + 1).flatMap((s) => [...s]))
-    const boundary = [...producedIn].filter(([n, seg]) => seg === k && later.has(n) && n !== targets[k]).map(([n]) => n)
+    const boundary = [...producedIn]
+      .filter(([n, seg]) => seg === k && later.has(n) && n !== targets[k])
+      .map(([n]) => n)
     const outputs = [targets[k] as string, ...boundary]
     const info = (name: string): ValueInfoProto => {
       const known = declared.get(name)
       if (known && (graph.input.includes(known) || graph.output.includes(known))) return known
       const dtype = at1.tensors.get(name)?.dtype || known?.type?.tensorType?.elemType || 0
-      if (!dtype) throw new StudioError('MODEL_UNSUPPORTED', `Cannot tell the element type of '${name}', where the graph is cut for early exit.`)
+      if (!dtype)
+        throw new StudioError(
+          'MODEL_UNSUPPORTED',
+          `Cannot tell the element type of '${name}', where the graph is cut for early exit.`,
+        )
       return valueInfo(name, dtype, boundaryShape(name, at1, at2))
     }
     const segmentGraph = onnx.GraphProto.create({

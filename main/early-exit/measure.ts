@@ -106,7 +106,10 @@ function labelsOf(dataset: Dataset, count: number): Uint16Array {
 }
 
 /** Thresholds and rule checked (BAD_INPUT names the bad one), sorted, without repeats. */
-export function sweepSettings(req: Pick<EarlyExitRequest, 'thresholds' | 'rule'>): { thresholds: number[]; rule: ExitRule } {
+export function sweepSettings(req: Pick<EarlyExitRequest, 'thresholds' | 'rule'>): {
+  thresholds: number[]
+  rule: ExitRule
+} {
   const rule = req.rule ?? 'maxprob'
   const thresholds = [...new Set(req.thresholds ?? DEFAULT_THRESHOLDS)].sort((a, b) => a - b)
   checkThresholds(thresholds, rule)
@@ -136,34 +139,67 @@ export async function measureEarlyExit(
   }
   const plan = planExits(decodeModel(await readModelFile(model.path), model.name), model.name, req.exits)
   const card = host.cardOf(model)
-  const dataset = await resolveDataset(req.dataset ?? host.deviceDataset(req.deviceName) ?? card?.dataset ?? 'fashion-mnist', {
-    split: req.split ?? card?.split ?? 'test',
-  })
+  const dataset = await resolveDataset(
+    req.dataset ?? host.deviceDataset(req.deviceName) ?? card?.dataset ?? 'fashion-mnist',
+    {
+      split: req.split ?? card?.split ?? 'test',
+    },
+  )
   const chain = await writeChain(model, plan, host.dataDir)
   const session = sessionFrom(req.session)
   const latency = latencyFrom(req.latency)
   const env = await device.probe(hooks.signal)
   hooks.onProgress?.({ phase: 'prepare', done: 0, total: 1, fraction: 0, message: `loading ${model.name}` })
-  const dep = await device.prepare({ name: model.name, path: model.path, sha256: model.sha256 }, session, hooks.signal)
+  const dep = await device.prepare(
+    { name: model.name, path: model.path, sha256: model.sha256 },
+    session,
+    hooks.signal,
+  )
   const input = dep.inputs[0]
   const output = dep.outputs.find((o) => o.name === plan.final)
-  if (!input || !output) throw new StudioError('MODEL_INVALID', `${model.name} has no input or no output '${plan.final}'.`)
+  if (!input || !output)
+    throw new StudioError('MODEL_INVALID', `${model.name} has no input or no output '${plan.final}'.`)
   const pre = preprocessSpecFor(card?.preprocessing ?? input)
   checkCompatibility({ input, output, dataset, spec: pre })
   const total = evaluatedCount(dataset, req.limit)
-  const stream = batches(dataset, pre, chooseBatchSize(input.shape), { limit: total, ...(hooks.signal ? { signal: hooks.signal } : {}) })
-  const raw = await device.earlyExit(dep, chain, stream, total, { rule, thresholds, latency, seed: SEED }, hooks)
+  const stream = batches(dataset, pre, chooseBatchSize(input.shape), {
+    limit: total,
+    ...(hooks.signal ? { signal: hooks.signal } : {}),
+  })
+  const raw = await device.earlyExit(
+    dep,
+    chain,
+    stream,
+    total,
+    { rule, thresholds, latency, seed: SEED },
+    hooks,
+  )
   checkVerified(raw, model.name)
   const labels = labelsOf(dataset, total)
   const exitScores = raw.chainScores.slice(0, plan.exits.length)
   const finalScores = raw.chainScores[plan.exits.length] as Float32Array
   const exits = plan.exits.map((name, k) => ({ name, macs: plan.exitMacs[k] as number }))
-  const swept = sweepPoints({ exits, fullMacs: plan.fullMacs, classes: raw.classes, labels, exitScores, finalScores, thresholds, rule, classNames: dataset.classes })
+  const swept = sweepPoints({
+    exits,
+    fullMacs: plan.fullMacs,
+    classes: raw.classes,
+    labels,
+    exitScores,
+    finalScores,
+    thresholds,
+    rule,
+    classNames: dataset.classes,
+  })
   const full = brief(raw.samplesUs[0] ?? [])
   const points: EarlyExitPoint[] = swept.map((p, i) => {
     const timed = raw.samplesUs[i + 1]?.length ?? 0
     const stopped = (raw.reply.timedExits[i + 1] ?? []).reduce((a, b) => a + b, 0)
-    return { ...p, latencyUs: brief(raw.samplesUs[i + 1] ?? []), timedCount: timed, timedExitRate: timed > 0 ? stopped / timed : 0 }
+    return {
+      ...p,
+      latencyUs: brief(raw.samplesUs[i + 1] ?? []),
+      timedCount: timed,
+      timedExitRate: timed > 0 ? stopped / timed : 0,
+    }
   })
   const fullTop1 = accuracyMetrics(finalScores, raw.classes, labels, dataset.classes).top1
   const best = operatingPoint(points, fullTop1)
@@ -176,7 +212,10 @@ export async function measureEarlyExit(
     count: total,
     rule,
     final: plan.final,
-    exits: exits.map((e, k) => ({ ...e, top1: accuracyMetrics(exitScores[k] as Float32Array, raw.classes, labels, dataset.classes).top1 })),
+    exits: exits.map((e, k) => ({
+      ...e,
+      top1: accuracyMetrics(exitScores[k] as Float32Array, raw.classes, labels, dataset.classes).top1,
+    })),
     fullMacs: plan.fullMacs,
     fullTop1,
     full: { latencyUs: full, timedCount: raw.samplesUs[0]?.length ?? 0 },
@@ -184,7 +223,12 @@ export async function measureEarlyExit(
     verify: { samples: raw.reply.verified, maxAbsDiff: raw.reply.maxAbsDiff },
     syncRuns: raw.reply.syncRuns,
     operatingPoint: best
-      ? { threshold: best.threshold, top1: best.top1, macsSaving: 1 - best.avgMacs / plan.fullMacs, latencySaving: 1 - best.latencyUs.mean / full.mean }
+      ? {
+          threshold: best.threshold,
+          top1: best.top1,
+          macsSaving: 1 - best.avgMacs / plan.fullMacs,
+          latencySaving: 1 - best.latencyUs.mean / full.mean,
+        }
       : null,
     env,
     session,

@@ -32,7 +32,13 @@ export function operatingPointName(model: string, rule: EarlyExitResult['rule'],
   return `${model} @ ${rule === 'maxprob' ? `t=${t}` : `entropy≤${t}`}`
 }
 
-async function writeVariantFile(parent: ModelRow, r: EarlyExitResult, p: EarlyExitPoint, dir: string, name: string): Promise<string> {
+async function writeVariantFile(
+  parent: ModelRow,
+  r: EarlyExitResult,
+  p: EarlyExitPoint,
+  dir: string,
+  name: string,
+): Promise<string> {
   const model = decodeModel(await readModelFile(parent.path), parent.name)
   const point = { threshold: p.threshold, rule: r.rule, exits: r.exits.map((e) => e.name), final: r.final }
   model.metadataProps = [
@@ -45,7 +51,13 @@ async function writeVariantFile(parent: ModelRow, r: EarlyExitResult, p: EarlyEx
   return path
 }
 
-function benchOf(r: EarlyExitResult, p: EarlyExitPoint, samples: Float32Array, runId: number, name: string): BenchResult {
+function benchOf(
+  r: EarlyExitResult,
+  p: EarlyExitPoint,
+  samples: Float32Array,
+  runId: number,
+  name: string,
+): BenchResult {
   const stats = summarize(samples)
   return {
     model: name,
@@ -54,8 +66,20 @@ function benchOf(r: EarlyExitResult, p: EarlyExitPoint, samples: Float32Array, r
     firstInferenceUs: 0,
     sessionCreateMs: 0,
     memory: { peakRssBytes: null, sessionRssBytes: null },
-    warnings: noiseWarnings({ stats, firstInferenceUs: 0, loadAverage: r.env.loadAverage, cores: r.env.cores, governor: r.env.governor }),
-    env: { ...r.env, extra: { ...r.env.extra, earlyExit: { sweepId: r.id, threshold: p.threshold, rule: r.rule, timedExitRate: p.timedExitRate } } },
+    warnings: noiseWarnings({
+      stats,
+      firstInferenceUs: 0,
+      loadAverage: r.env.loadAverage,
+      cores: r.env.cores,
+      governor: r.env.governor,
+    }),
+    env: {
+      ...r.env,
+      extra: {
+        ...r.env.extra,
+        earlyExit: { sweepId: r.id, threshold: p.threshold, rule: r.rule, timedExitRate: p.timedExitRate },
+      },
+    },
     session: r.session,
     spec: r.latency,
     runId,
@@ -78,21 +102,53 @@ function evalOf(r: EarlyExitResult, p: EarlyExitPoint, runId: number, name: stri
 }
 
 /** Stores the runs of one operating point under `model`, as measured by the sweep. */
-function storeRuns(store: Store, r: EarlyExitResult, p: EarlyExitPoint, samples: Float32Array, model: ModelRow): void {
+function storeRuns(
+  store: Store,
+  r: EarlyExitResult,
+  p: EarlyExitPoint,
+  samples: Float32Array,
+  model: ModelRow,
+): void {
   const device = store.getDevice(r.device)
-  if (!device) throw new StudioError('NOT_FOUND', `The device '${r.device}' of this sweep was removed; its points cannot be added.`)
-  const spec = { source: EARLY_EXIT_METHOD, sweepId: r.id, threshold: p.threshold, rule: r.rule, deviceName: r.device, session: r.session }
-  const bench = store.createRun({ kind: 'bench', modelId: model.id, deviceId: device.id, spec: { ...spec, kind: 'bench', latency: r.latency } })
+  if (!device)
+    throw new StudioError(
+      'NOT_FOUND',
+      `The device '${r.device}' of this sweep was removed; its points cannot be added.`,
+    )
+  const spec = {
+    source: EARLY_EXIT_METHOD,
+    sweepId: r.id,
+    threshold: p.threshold,
+    rule: r.rule,
+    deviceName: r.device,
+    session: r.session,
+  }
+  const bench = store.createRun({
+    kind: 'bench',
+    modelId: model.id,
+    deviceId: device.id,
+    spec: { ...spec, kind: 'bench', latency: r.latency },
+  })
   store.startRun(bench, r.env)
-  for (let i = 0; i < samples.length; i += 1000) store.appendSamples(bench, Array.from(samples.subarray(i, i + 1000)))
+  for (let i = 0; i < samples.length; i += 1000)
+    store.appendSamples(bench, Array.from(samples.subarray(i, i + 1000)))
   store.finishRun(bench, benchOf(r, p, samples, bench, model.name))
-  const ev = store.createRun({ kind: 'eval', modelId: model.id, deviceId: device.id, spec: { ...spec, kind: 'eval', dataset: r.dataset, split: r.split, limit: r.count } })
+  const ev = store.createRun({
+    kind: 'eval',
+    modelId: model.id,
+    deviceId: device.id,
+    spec: { ...spec, kind: 'eval', dataset: r.dataset, split: r.split, limit: r.count },
+  })
   store.startRun(ev, r.env)
   store.finishRun(ev, evalOf(r, p, ev, model.name))
 }
 
 /** The chosen thresholds of sweep `sweepId` as variants of its model, each with its two runs. */
-export async function addOperatingPoints(host: OperatingPointHost, sweepId: number, thresholds: number[]): Promise<ModelRow[]> {
+export async function addOperatingPoints(
+  host: OperatingPointHost,
+  sweepId: number,
+  thresholds: number[],
+): Promise<ModelRow[]> {
   const stored = host.store.getEarlyExit(sweepId)
   if (!stored) throw new StudioError('NOT_FOUND', `No early-exit sweep with id ${sweepId}.`)
   const r = stored.result
@@ -104,7 +160,10 @@ export async function addOperatingPoints(host: OperatingPointHost, sweepId: numb
     const i = r.points.findIndex((p) => p.threshold === t)
     const p = r.points[i]
     if (!p) {
-      throw new StudioError('BAD_INPUT', `Threshold ${t} is not in sweep ${sweepId} (it has ${r.points.map((x) => x.threshold).join(', ')}).`)
+      throw new StudioError(
+        'BAD_INPUT',
+        `Threshold ${t} is not in sweep ${sweepId} (it has ${r.points.map((x) => x.threshold).join(', ')}).`,
+      )
     }
     const name = operatingPointName(parent.name, r.rule, t)
     const path = await writeVariantFile(parent, r, p, join(host.dataDir, 'variants'), name)
@@ -115,8 +174,27 @@ export async function addOperatingPoints(host: OperatingPointHost, sweepId: numb
       family: parent.family,
       kind: EARLY_EXIT_METHOD,
       parentId: parent.id,
-      recipe: { method: EARLY_EXIT_METHOD, params: { threshold: t, rule: r.rule, exits: r.exits.map((e) => e.name), avgMacs: p.avgMacs, sweepId, device: r.device } },
-      card: card ? { name, derivedFrom: parent.name, dataset: card.dataset, split: card.split, preprocessing: card.preprocessing, macs: Math.round(p.avgMacs) } : { name, macs: Math.round(p.avgMacs) },
+      recipe: {
+        method: EARLY_EXIT_METHOD,
+        params: {
+          threshold: t,
+          rule: r.rule,
+          exits: r.exits.map((e) => e.name),
+          avgMacs: p.avgMacs,
+          sweepId,
+          device: r.device,
+        },
+      },
+      card: card
+        ? {
+            name,
+            derivedFrom: parent.name,
+            dataset: card.dataset,
+            split: card.split,
+            preprocessing: card.preprocessing,
+            macs: Math.round(p.avgMacs),
+          }
+        : { name, macs: Math.round(p.avgMacs) },
     })
     storeRuns(host.store, r, p, stored.samplesUs[i + 1] ?? new Float32Array(0), model)
     out.push(model)

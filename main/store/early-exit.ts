@@ -36,18 +36,35 @@ export function saveSweep(ctx: RunContext, result: EarlyExitResult, samplesUs: r
   }
   const flat = Float32Array.from(samplesUs.flat())
   const info = ctx.db
-    .prepare('INSERT INTO early_exit_sweeps (model_id, device_name, result, samples, created_at) VALUES (?, ?, ?, ?, ?)')
-    .run(result.modelId, result.device, JSON.stringify({ ...result, id: undefined }), Buffer.from(flat.buffer), result.createdAt)
+    .prepare(
+      'INSERT INTO early_exit_sweeps (model_id, device_name, result, samples, created_at) VALUES (?, ?, ?, ?, ?)',
+    )
+    .run(
+      result.modelId,
+      result.device,
+      JSON.stringify({ ...result, id: undefined }),
+      Buffer.from(flat.buffer),
+      result.createdAt,
+    )
   return Number(info.lastInsertRowid)
 }
 
 export function getSweep(ctx: RunContext, id: number): StoredSweep | null {
-  const row = ctx.db.prepare('SELECT id, result, samples, created_at FROM early_exit_sweeps WHERE id = ?').get(id) as Row | undefined
+  const row = ctx.db
+    .prepare('SELECT id, result, samples, created_at FROM early_exit_sweeps WHERE id = ?')
+    .get(id) as Row | undefined
   if (!row) return null
   const result = parse(row)
-  const all = new Float32Array(row.samples.buffer.slice(row.samples.byteOffset, row.samples.byteOffset + row.samples.byteLength))
+  const all = new Float32Array(
+    row.samples.buffer.slice(row.samples.byteOffset, row.samples.byteOffset + row.samples.byteLength),
+  )
   const counts = [result.full.timedCount, ...result.points.map((p) => p.timedCount)]
-  if (counts.reduce((a, b) => a + b, 0) !== all.length) throw damagedCell(`early-exit sweep ${id}`, 'samples', `${all.length} samples for ${counts.join('+')} timed runs`)
+  if (counts.reduce((a, b) => a + b, 0) !== all.length)
+    throw damagedCell(
+      `early-exit sweep ${id}`,
+      'samples',
+      `${all.length} samples for ${counts.join('+')} timed runs`,
+    )
   let at = 0
   const samplesUs = counts.map((n) => all.subarray(at, (at += n)))
   return { result, samplesUs }
@@ -58,7 +75,9 @@ export function listSweeps(ctx: RunContext, modelId?: number): EarlyExitResult[]
   const rows = (
     modelId === undefined
       ? ctx.db.prepare('SELECT id, result, created_at FROM early_exit_sweeps ORDER BY id DESC').all()
-      : ctx.db.prepare('SELECT id, result, created_at FROM early_exit_sweeps WHERE model_id = ? ORDER BY id DESC').all(modelId)
+      : ctx.db
+          .prepare('SELECT id, result, created_at FROM early_exit_sweeps WHERE model_id = ? ORDER BY id DESC')
+          .all(modelId)
   ) as Row[]
   return rows.map(parse)
 }

@@ -27,12 +27,30 @@ beforeAll(() => {
 
 describe('edgebench early-exit', { timeout: 300_000 }, () => {
   it('--json gives exits with MACs, fullMacs and one point per threshold (fractions 0–1)', () => {
-    const r = cli('early-exit', ee, '--dataset', 'fashion-mnist', '--limit', '200', '--thresholds', '0.6,0.9,1', '--json', ...quick)
+    const r = cli(
+      'early-exit',
+      ee,
+      '--dataset',
+      'fashion-mnist',
+      '--limit',
+      '200',
+      '--thresholds',
+      '0.6,0.9,1',
+      '--json',
+      ...quick,
+    )
     expect(r.status, r.stderr).toBe(0)
     const out = JSON.parse(r.stdout) as {
       exits: { name: string; macs: number }[]
       fullMacs: number
-      points: { threshold: number; top1: number; exitRate: number; exitRates: Record<string, number>; avgMacs: number; latencyUs: { mean: number; p50: number; p90: number } }[]
+      points: {
+        threshold: number
+        top1: number
+        exitRate: number
+        exitRates: Record<string, number>
+        avgMacs: number
+        latencyUs: { mean: number; p50: number; p90: number }
+      }[]
     }
     expect(out.exits).toEqual([{ name: 'exit1', macs: 3854464, top1: expect.any(Number) }])
     expect(out.fullMacs).toBe(9474816)
@@ -57,7 +75,11 @@ describe('edgebench early-exit', { timeout: 300_000 }, () => {
   })
 
   for (const [what, args, pattern] of [
-    ['a model with one output', [join(root, 'resources/models/resnet8.onnx')], /resnet8 has one output \(logits\)/],
+    [
+      'a model with one output',
+      [join(root, 'resources/models/resnet8.onnx')],
+      /resnet8 has one output \(logits\)/,
+    ],
     ['an exit that does not exist', [ee, '--exit', 'exit7'], /no output named 'exit7'/],
     ['a threshold above 1', [ee, '--thresholds', '0.5,1.2'], /Threshold 1\.2 is outside \[0, 1\]/],
     ['a threshold below 0', [ee, '--thresholds', '-0.5'], /Threshold -0\.5 is outside \[0, 1\]/],

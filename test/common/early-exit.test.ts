@@ -87,7 +87,13 @@ describe('threshold sweep', () => {
       [0, 2],
     ])
     // t = 1: the full model: final says 1, 1, 1.
-    expect(t1).toMatchObject({ threshold: 1, top1: 2 / 3, exitRate: 0, exitRates: { a: 0, b: 0 }, avgMacs: 100 })
+    expect(t1).toMatchObject({
+      threshold: 1,
+      top1: 2 / 3,
+      exitRate: 0,
+      exitRates: { a: 0, b: 0 },
+      avgMacs: 100,
+    })
   })
 
   it('refuses scores that do not cover every sample', () => {

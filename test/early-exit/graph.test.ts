@@ -33,7 +33,12 @@ function failure(fn: () => unknown): StudioError {
 }
 
 /** Runs the unsplit model and the chain (all segments) on the same batch; returns both per output. */
-async function runBoth(model: ModelProto, exits: string[], final: string, x: ort.Tensor): Promise<[ort.InferenceSession.ReturnType, Map<string, ort.Tensor>]> {
+async function runBoth(
+  model: ModelProto,
+  exits: string[],
+  final: string,
+  x: ort.Tensor,
+): Promise<[ort.InferenceSession.ReturnType, Map<string, ort.Tensor>]> {
   const opts: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', intraOpNumThreads: 1 }
   const full = await ort.InferenceSession.create(encodeModel(model), opts)
   const want = await full.run({ input: x }, [...exits, final])
@@ -106,7 +111,8 @@ describe('splitChain', () => {
         const b = have.get(name)?.data as Float32Array
         expect(b.length, name).toBe(a.length)
         let diff = 0
-        for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs((a[i] as number) - (b[i] as number)))
+        for (let i = 0; i < a.length; i++)
+          diff = Math.max(diff, Math.abs((a[i] as number) - (b[i] as number)))
         expect(diff, name).toBeLessThanOrEqual(1e-5)
       }
       expect(Buffer.from(encodeModel(model)).equals(before)).toBe(true)

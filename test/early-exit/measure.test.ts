@@ -39,13 +39,20 @@ afterAll(async () => {
 function testSet(n: number, card: boolean): { x: Float32Array; labels: number[] } {
   const data = join(ROOT, 'resources/datasets/fashion-mnist')
   const images = gunzipSync(readFileSync(join(data, 't10k-images-idx3-ubyte.gz'))).subarray(16, 16 + n * 784)
-  const labels = Array.from(gunzipSync(readFileSync(join(data, 't10k-labels-idx1-ubyte.gz'))).subarray(8, 8 + n))
+  const labels = Array.from(
+    gunzipSync(readFileSync(join(data, 't10k-labels-idx1-ubyte.gz'))).subarray(8, 8 + n),
+  )
   const x = Float32Array.from(images, (p) => (card ? (p / 255 - 0.286) / 0.353 : p / 255))
   return { x, labels }
 }
 
 /** Independent of common/early-exit.ts: max softmax in float64, the first confident exit wins. */
-function expected(outs: Float32Array[], final: Float32Array, labels: number[], t: number): { top1: number; rates: number[] } {
+function expected(
+  outs: Float32Array[],
+  final: Float32Array,
+  labels: number[],
+  t: number,
+): { top1: number; rates: number[] } {
   const n = labels.length
   const rates = outs.map(() => 0)
   let right = 0
@@ -84,7 +91,13 @@ describe('early exit on the local device', { timeout: 300_000 }, () => {
 
   beforeAll(async () => {
     const model = await studio.importModel(EE)
-    r = await studio.earlyExit({ modelId: model.id, deviceName: 'local', limit: N, thresholds, latency: quick })
+    r = await studio.earlyExit({
+      modelId: model.id,
+      deviceName: 'local',
+      limit: N,
+      thresholds,
+      latency: quick,
+    })
   })
 
   it('top-1 and exit rate at every threshold equal an evaluation of the unsplit model’s two outputs', async () => {
@@ -104,8 +117,20 @@ describe('early exit on the local device', { timeout: 300_000 }, () => {
   it('t = 1 never exits and is the full model; t = 0 always exits; MACs follow p·exit + (1 − p)·full', () => {
     const t1 = r.points.at(-1)
     const t0 = r.points[0]
-    expect(t1).toMatchObject({ threshold: 1, exitRate: 0, top1: r.fullTop1, avgMacs: r.fullMacs, timedExitRate: 0 })
-    expect(t0).toMatchObject({ threshold: 0, exitRate: 1, top1: r.exits[0]?.top1, avgMacs: r.exits[0]?.macs, timedExitRate: 1 })
+    expect(t1).toMatchObject({
+      threshold: 1,
+      exitRate: 0,
+      top1: r.fullTop1,
+      avgMacs: r.fullMacs,
+      timedExitRate: 0,
+    })
+    expect(t0).toMatchObject({
+      threshold: 0,
+      exitRate: 1,
+      top1: r.exits[0]?.top1,
+      avgMacs: r.exits[0]?.macs,
+      timedExitRate: 1,
+    })
     for (const p of r.points) {
       const macs = p.exitRate * (r.exits[0]?.macs as number) + (1 - p.exitRate) * r.fullMacs
       expect(p.avgMacs).toBeCloseTo(macs, 3)
@@ -128,7 +153,10 @@ describe('early exit on the local device', { timeout: 300_000 }, () => {
   it('stores the sweep with its samples, and adds an operating point to Explore as a variant', async () => {
     const stored = studio.store.getEarlyExit(r.id as number)
     expect(stored?.result.points).toEqual(r.points)
-    expect(stored?.samplesUs.map((s) => s.length)).toEqual([r.full.timedCount, ...r.points.map((p) => p.timedCount)])
+    expect(stored?.samplesUs.map((s) => s.length)).toEqual([
+      r.full.timedCount,
+      ...r.points.map((p) => p.timedCount),
+    ])
     expect(studio.store.listEarlyExits(r.modelId).map((s) => s.id)).toContain(r.id)
 
     const [variant] = await studio.addEarlyExitPoints(r.id as number, [0.8])
@@ -141,13 +169,22 @@ describe('early exit on the local device', { timeout: 300_000 }, () => {
     ])
     const bench = runs.find((x) => x.kind === 'bench')
     expect(studio.store.getSamples(bench?.id as number).length).toBe(point?.timedCount)
-    const explore = explorePoints(studio.store.listRuns({ status: 'finished' }), (id) => studio.store.getModel(id))
+    const explore = explorePoints(studio.store.listRuns({ status: 'finished' }), (id) =>
+      studio.store.getModel(id),
+    )
     const onChart = explore.find((e) => e.modelId === variant?.id)
-    expect(onChart).toMatchObject({ variant: 'early-exit', top1: point?.top1, macs: Math.round(point?.avgMacs as number), count: N })
+    expect(onChart).toMatchObject({
+      variant: 'early-exit',
+      top1: point?.top1,
+      macs: Math.round(point?.avgMacs as number),
+      count: N,
+    })
     expect(onChart?.latencyP50Us).toBeCloseTo(point?.latencyUs.p50 as number, 0)
 
     // Its cost depends on the inputs: a plain benchmark of the operating point is refused.
-    const run = await studio.runAndWait(runSpec({ kind: 'bench', modelId: variant?.id as number, deviceName: 'local' }))
+    const run = await studio.runAndWait(
+      runSpec({ kind: 'bench', modelId: variant?.id as number, deviceName: 'local' }),
+    )
     expect(run.status).toBe('failed')
     expect(run.error).toMatch(/early-exit operating point/)
   })
@@ -157,12 +194,24 @@ describe('early exit with two exits (branchy2, a PyTorch export)', { timeout: 30
   it('cascades: each sample stops at its first confident exit, as the unsplit outputs say', async () => {
     const model = await studio.importModel(BRANCHY)
     const thresholds = [0.24, 0.56, 0.6]
-    const r = await studio.earlyExit({ modelId: model.id, deviceName: 'local', limit: 200, thresholds, latency: quick, dataset: 'fashion-mnist' })
+    const r = await studio.earlyExit({
+      modelId: model.id,
+      deviceName: 'local',
+      limit: 200,
+      thresholds,
+      latency: quick,
+      dataset: 'fashion-mnist',
+    })
     expect(r.exits.map((e) => e.name)).toEqual(['exit_a', 'exit_b'])
     const { x, labels } = testSet(200, false)
     const [a, b, logits] = await unsplit(BRANCHY, x, ['exit_a', 'exit_b', 'logits'])
     for (const p of r.points) {
-      const want = expected([a as Float32Array, b as Float32Array], logits as Float32Array, labels, p.threshold)
+      const want = expected(
+        [a as Float32Array, b as Float32Array],
+        logits as Float32Array,
+        labels,
+        p.threshold,
+      )
       expect(p.top1).toBe(want.top1)
       expect(p.exitRates).toEqual({ exit_a: want.rates[0], exit_b: want.rates[1] })
     }
@@ -184,8 +233,13 @@ describe('early exit with two exits (branchy2, a PyTorch export)', { timeout: 30
       }
       throw new Error('expected a failure')
     }
-    const range = await fail(studio.earlyExit({ modelId: model.id, deviceName: 'local', thresholds: [0.5, 2] }))
-    expect([range.code, range.message]).toEqual(['BAD_INPUT', expect.stringMatching(/Threshold 2 is outside \[0, 1\]/)])
+    const range = await fail(
+      studio.earlyExit({ modelId: model.id, deviceName: 'local', thresholds: [0.5, 2] }),
+    )
+    expect([range.code, range.message]).toEqual([
+      'BAD_INPUT',
+      expect.stringMatching(/Threshold 2 is outside \[0, 1\]/),
+    ])
     const exit = await fail(studio.earlyExit({ modelId: model.id, deviceName: 'local', exits: ['nope'] }))
     expect(exit.code).toBe('BAD_INPUT')
     studio.store.upsertDevice({ name: 'nucleo', kind: 'serial', config: { path: '/dev/null' } })

@@ -46,17 +46,30 @@ function roundRatios(a: Float32Array, b: Float32Array): number[] {
 
 async function benchModel(studio: Studio, name: string, path: string): Promise<Record<string, unknown>> {
   const model = await studio.importModel(path)
-  const sweep = await studio.earlyExit({ modelId: model.id, deviceName: 'local', latency: { minRuns: 200, minMs: 1000 } })
+  const sweep = await studio.earlyExit({
+    modelId: model.id,
+    deviceName: 'local',
+    latency: { minRuns: 200, minMs: 1000 },
+  })
   const op = sweep.operatingPoint
-  log(`\n${name}: ${sweep.count} samples, full top-1 ${pct(sweep.fullTop1)}, exits ${sweep.exits.map((e) => `${e.name} ${pct(e.top1)} at ${(e.macs / 1e6).toFixed(2)} M MACs`).join(', ')} of ${(sweep.fullMacs / 1e6).toFixed(2)} M`)
+  log(
+    `\n${name}: ${sweep.count} samples, full top-1 ${pct(sweep.fullTop1)}, exits ${sweep.exits.map((e) => `${e.name} ${pct(e.top1)} at ${(e.macs / 1e6).toFixed(2)} M MACs`).join(', ')} of ${(sweep.fullMacs / 1e6).toFixed(2)} M`,
+  )
   for (const p of sweep.points) {
-    log(`  t=${p.threshold.toFixed(2)}  top-1 ${pct(p.top1)}  exit ${pct(p.exitRate)}  avg MACs ${(p.avgMacs / 1e6).toFixed(2)} M  mean ${p.latencyUs.mean.toFixed(0)} µs  p50 ${p.latencyUs.p50.toFixed(0)} µs`)
+    log(
+      `  t=${p.threshold.toFixed(2)}  top-1 ${pct(p.top1)}  exit ${pct(p.exitRate)}  avg MACs ${(p.avgMacs / 1e6).toFixed(2)} M  mean ${p.latencyUs.mean.toFixed(0)} µs  p50 ${p.latencyUs.p50.toFixed(0)} µs`,
+    )
   }
   if (!op) {
     log('  no threshold within 1 point of the full model')
     return { model: name, sweep: sweep.points, operatingPoint: null }
   }
-  const ab = await studio.earlyExit({ modelId: model.id, deviceName: 'local', thresholds: [0, op.threshold, 1], latency: { minRuns: 2000, minMs } })
+  const ab = await studio.earlyExit({
+    modelId: model.id,
+    deviceName: 'local',
+    thresholds: [0, op.threshold, 1],
+    latency: { minRuns: 2000, minMs },
+  })
   const stored = studio.store.getEarlyExit(ab.id as number)
   if (!stored) throw new Error('the A/B sweep was not stored')
   const [full, t0, tStar, t1] = stored.samplesUs as [Float32Array, Float32Array, Float32Array, Float32Array]
@@ -92,12 +105,22 @@ async function benchModel(studio: Studio, name: string, path: string): Promise<R
     fullMeanUs: mean(full),
     verifyMaxAbsDiff: ab.verify.maxAbsDiff,
   }
-  log(`  t* = ${op.threshold}: top-1 ${pct(point?.top1 ?? 0)} (full ${pct(ab.fullTop1)}), exit rate ${pct(point?.exitRate ?? 0)}`)
+  log(
+    `  t* = ${op.threshold}: top-1 ${pct(point?.top1 ?? 0)} (full ${pct(ab.fullTop1)}), exit rate ${pct(point?.exitRate ?? 0)}`,
+  )
   log(`  MACs saving ${pct(macsSaving)} (T-RecX paper average: 31.58 %)`)
-  log(`  mean-latency saving ${pct(meanSaving)} over ${tStar.length} samples; per-round ${pct(roundSaving)} (IQR ${pct(result.roundSavingIqr[0] as number)} … ${pct(result.roundSavingIqr[1] as number)}, ${ratios.length} rounds)`)
-  log(`  latency saving / MACs saving = ${(meanSaving / macsSaving).toFixed(2)} (target ≥ 0.70): ${result.target}`)
-  log(`  robust estimate (path medians: full ${p50(full).toFixed(0)} µs, prefix only ${p50(t0).toFixed(0)} µs, never exiting ${p50(t1).toFixed(0)} µs, mixed at the exit rate): saving ${pct(robustSaving)}, ${(robustSaving / macsSaving).toFixed(2)} of the MACs saving`)
-  log(`  where time goes: prefix only (t=0) ${pct(result.prefixOnly.latency)} of the full model's time for ${pct(result.prefixOnly.macs)} of its MACs; never exiting (t=1) ${pct(result.neverExit.latency)}`)
+  log(
+    `  mean-latency saving ${pct(meanSaving)} over ${tStar.length} samples; per-round ${pct(roundSaving)} (IQR ${pct(result.roundSavingIqr[0] as number)} … ${pct(result.roundSavingIqr[1] as number)}, ${ratios.length} rounds)`,
+  )
+  log(
+    `  latency saving / MACs saving = ${(meanSaving / macsSaving).toFixed(2)} (target ≥ 0.70): ${result.target}`,
+  )
+  log(
+    `  robust estimate (path medians: full ${p50(full).toFixed(0)} µs, prefix only ${p50(t0).toFixed(0)} µs, never exiting ${p50(t1).toFixed(0)} µs, mixed at the exit rate): saving ${pct(robustSaving)}, ${(robustSaving / macsSaving).toFixed(2)} of the MACs saving`,
+  )
+  log(
+    `  where time goes: prefix only (t=0) ${pct(result.prefixOnly.latency)} of the full model's time for ${pct(result.prefixOnly.macs)} of its MACs; never exiting (t=1) ${pct(result.neverExit.latency)}`,
+  )
   return result
 }
 
@@ -106,9 +129,18 @@ async function main(): Promise<void> {
   const studio = Studio.open({ dbPath: join(dir, 'studio.db') })
   try {
     const cards = (await listCards(join(resourcesDir(), 'models'))).filter(
-      ({ card }) => (wanted.length === 0 && (card as { earlyExit?: unknown }).earlyExit !== undefined) || wanted.includes(card.name),
+      ({ card }) =>
+        (wanted.length === 0 && (card as { earlyExit?: unknown }).earlyExit !== undefined) ||
+        wanted.includes(card.name),
     )
-    log(`bench:early-exit — local device, 1 thread, A/B ${minMs} ms per configuration; load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`)
+    log(
+      `bench:early-exit — local device, 1 thread, A/B ${minMs} ms per configuration; load average ${(
+        await import('node:os')
+      )
+        .loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')}`,
+    )
     const results = []
     for (const { card, modelPath } of cards) results.push(await benchModel(studio, card.name, modelPath))
     if (json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`)

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { JobFinished, JobKind, StartSweepRequest } from '../../../common/api.js'
+import type { JobFinished, JobKind, StartEarlyExitRequest, StartSweepRequest } from '../../../common/api.js'
 import type { RecipeInput } from '../../../common/recipe.js'
 import type { Progress } from '../../../common/types.js'
 import { onEvent, request } from '../api/index.js'
@@ -50,6 +50,13 @@ export const useCompressStore = defineStore('compress', () => {
     return jobId
   }
 
+  /** Starts an early-exit sweep; throws ApiError when the engine refuses it. */
+  async function earlyExit(req: StartEarlyExitRequest): Promise<number> {
+    const { jobId } = await request('earlyExit:start', req)
+    track(jobId, 'early-exit', req.modelId)
+    return jobId
+  }
+
   /** Starts a sweep; throws ApiError when the engine refuses it. */
   async function sweep(req: StartSweepRequest): Promise<number> {
     const { jobId } = await request('sweeps:start', req)
@@ -90,5 +97,5 @@ export const useCompressStore = defineStore('compress', () => {
     return () => offs.forEach((off) => off())
   }
 
-  return { jobs, derive, sweep, cancel, activeFor, subscribe }
+  return { jobs, derive, sweep, earlyExit, cancel, activeFor, subscribe }
 })

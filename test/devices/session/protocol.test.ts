@@ -53,7 +53,9 @@ describe('session protocol', () => {
     const back = parse(line.trim())
     expect(back?.kind).toBe('event')
     const event = back?.kind === 'event' ? back.event : null
-    expect(event?.event === 'chainScores' && event.scores.map((a) => Array.from(a))).toEqual(scores.map((a) => Array.from(a)))
+    expect(event?.event === 'chainScores' && event.scores.map((a) => Array.from(a))).toEqual(
+      scores.map((a) => Array.from(a)),
+    )
     // An object that only looks like a payload by having more keys stays an object.
     expect(decodeLine('{"a":{"$f32":"AAAAAA==","x":1}}')).toEqual({ a: { $f32: 'AAAAAA==', x: 1 } })
   })

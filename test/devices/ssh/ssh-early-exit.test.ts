@@ -28,7 +28,14 @@ let chain: ChainSpec
 async function measure(device: Device): Promise<RawEarlyExit> {
   const dep = await device.prepare({ name: 'resnet8-ee', path: MODEL }, DEFAULT_SESSION_OPTIONS)
   const opts = { rule: 'maxprob' as const, thresholds: [0.5, 0.9, 1], latency, seed: 1 }
-  return (device.earlyExit as NonNullable<Device['earlyExit']>).call(device, dep, chain, batchesOf(fashionImages(N), 50), N, opts)
+  return (device.earlyExit as NonNullable<Device['earlyExit']>).call(
+    device,
+    dep,
+    chain,
+    batchesOf(fashionImages(N), 50),
+    N,
+    opts,
+  )
 }
 
 describe.skipIf(!hasSshd)('early exit on an SSH board (real sshd)', { timeout: 240_000 }, () => {
@@ -48,7 +55,14 @@ describe.skipIf(!hasSshd)('early exit on an SSH board (real sshd)', { timeout: 2
     chain = { segments, exits: plan.exits, final: plan.final }
     board = new SshDevice({
       name: 'board',
-      config: { host: '127.0.0.1', port: server.port, user: server.user, auth: 'key', keyPath: server.clientKey, remoteDir: join(server.dir, 'board') },
+      config: {
+        host: '127.0.0.1',
+        port: server.port,
+        user: server.user,
+        auth: 'key',
+        keyPath: server.clientKey,
+        remoteDir: join(server.dir, 'board'),
+      },
       knownHostsPath: join(server.dir, 'kh'),
       trustNewHostKey: true,
     })
