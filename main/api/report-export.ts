@@ -3,6 +3,7 @@ import type { ReportFile, ReportFormat } from '../../common/api.js'
 import { StudioError } from '../../common/errors.js'
 import type { RunRecord } from '../../common/types.js'
 import { rowsForRuns } from '../report/report-items.js'
+import { sweepsForRuns } from '../report/early-exit.js'
 import { toCSV, toHTML, toJSON } from '../report/index.js'
 import type { Studio } from '../studio.js'
 
@@ -30,7 +31,7 @@ export async function exportReport(
     return run
   })
   const rows = await rowsForRuns(studio, runs)
-  const meta = { title: 'EdgeBench report', generatedAt: now.toISOString() }
+  const meta = { title: 'EdgeBench report', generatedAt: now.toISOString(), earlyExit: sweepsForRuns(studio.store, runs) }
   const content = format === 'json' ? toJSON(rows, meta) : format === 'csv' ? toCSV(rows) : await toHTML(rows, meta)
   return { fileName: reportFileName(format, now), mimeType: MIME[format], content }
 }

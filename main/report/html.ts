@@ -12,6 +12,8 @@ import { escapeHtml, inlineScriptSafe, jsonForScript } from './html-escape.js'
 import { REPORT_SCRIPT } from './html-script.js'
 import { REPORT_CSS } from './html-style.js'
 import { renderEnv, renderTable } from './html-table.js'
+import { renderEarlyExitSection } from './early-exit.js'
+import type { EarlyExitResult } from '../../common/early-exit.js'
 import type { ReportRow } from './rows.js'
 import { toolVersion } from './tool-version.js'
 
@@ -23,6 +25,8 @@ export interface HtmlMeta {
   env?: DeviceInfo
   /** The studio's version; read from package.json when absent. */
   version?: string
+  /** Early-exit sweeps of the report's models (main/report/early-exit.ts). */
+  earlyExit?: readonly EarlyExitResult[]
 }
 
 /** The data block embedded in the report (`<script type="application/json" id="report-data">`). */
@@ -116,6 +120,7 @@ export async function toHTML(rows: readonly ReportRow[], meta: HtmlMeta): Promis
     header(rows, { ...meta, version }),
     renderChart(chart),
     `<section><h2>Results</h2>${renderTable(rows, deviceColors(rows))}</section>`,
+    renderEarlyExitSection(meta.earlyExit ?? []),
     renderEnv(meta.env),
     '<footer>Latency: batch 1, median (p50) with p90 in brackets; ± is half the bootstrap 95 % CI of the median. Peak RSS is measured; sizes use 1024 steps. Definitions: docs/measurement.md.</footer>',
     `<script type="application/json" id="report-data">${jsonForScript(data)}</script>`,

@@ -1,4 +1,5 @@
 /** JSON export: the rows with enough context to tell later when, with what and where they were made. */
+import type { EarlyExitResult } from '../../common/early-exit.js'
 import type { DeviceInfo } from '../../common/types.js'
 import type { ReportRow } from './rows.js'
 import { toolVersion } from './tool-version.js'
@@ -12,6 +13,8 @@ export interface ReportMeta {
   version?: string
   /** The machine that made the report (each row's own device is in the row). */
   env?: DeviceInfo
+  /** Early-exit sweeps of the report's models. */
+  earlyExit?: readonly EarlyExitResult[]
 }
 
 /** The shape of results.json. */
@@ -22,6 +25,7 @@ export interface ReportDocument {
   title?: string
   env?: DeviceInfo
   rows: ReportRow[]
+  earlyExit?: EarlyExitResult[]
 }
 
 /** Pretty-printed `{ generatedAt, tool, version, env?, rows }`; NaN/Infinity become null. */
@@ -36,6 +40,7 @@ export function toJSON(
     ...(meta.title !== undefined ? { title: meta.title } : {}),
     ...(meta.env ? { env: meta.env } : {}),
     rows: [...rows],
+    ...(meta.earlyExit && meta.earlyExit.length > 0 ? { earlyExit: [...meta.earlyExit] } : {}),
   }
   return `${JSON.stringify(doc, null, 2)}\n`
 }

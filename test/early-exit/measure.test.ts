@@ -12,6 +12,7 @@ import * as ort from 'onnxruntime-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EarlyExitResult } from '../../common/early-exit.js'
 import { StudioError } from '../../common/errors.js'
+import { exportReport } from '../../main/api/report-export.js'
 import { explorePoints } from '../../main/api/views.js'
 import { runSpec } from '../../main/bench/run-spec.js'
 import { Studio } from '../../main/studio.js'
@@ -187,6 +188,17 @@ describe('early exit on the local device', { timeout: 300_000 }, () => {
     )
     expect(run.status).toBe('failed')
     expect(run.error).toMatch(/early-exit operating point/)
+  })
+
+  it('reports carry an Early exit section for the operating point’s parent sweep (HTML and JSON)', async () => {
+    const variant = studio.store.listModels().find((m) => m.name === 'resnet8-ee @ t=0.8')
+    const runIds = studio.store.listRuns({ modelId: variant?.id as number }).map((x) => x.id)
+    const html = (await exportReport(studio, runIds, 'html')).content
+    expect(html).toContain('<h2>Early exit</h2>')
+    expect(html).toContain('<h3>resnet8-ee on local</h3>')
+    expect(html.match(/<table class="early-exit">[\s\S]*?<\/table>/)?.[0].match(/<tr>/g)).toHaveLength(thresholds.length + 1)
+    const json = JSON.parse((await exportReport(studio, runIds, 'json')).content) as { earlyExit?: EarlyExitResult[] }
+    expect(json.earlyExit?.map((x) => x.id)).toContain(r.id)
   })
 })
 
