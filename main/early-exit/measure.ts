@@ -21,8 +21,15 @@ import {
 import { StudioError } from '../../common/errors.js'
 import { accuracyMetrics } from '../../common/metrics.js'
 import { summarize } from '../../common/stats.js'
-import type { LatencySpec, Progress, SessionOptions } from '../../common/types.js'
-import type { ChainSpec, RawEarlyExit } from '../../devices/device.js'
+import type {
+  DeviceInfo,
+  LatencySpec,
+  PreprocessSpec,
+  Progress,
+  SessionOptions,
+  TensorInfo,
+} from '../../common/types.js'
+import type { ChainSpec, Deployment, Device, RawEarlyExit } from '../../devices/device.js'
 import type { DeviceRegistry } from '../bench/device-registry.js'
 import { latencyFrom, sessionFrom } from '../bench/run-spec.js'
 import { batches, chooseBatchSize, evaluatedCount } from '../data/batches.js'
@@ -122,62 +129,61 @@ export interface EarlyExitMeasurement {
   samplesUs: number[][]
 }
 
-/** Measures the early exit of a stored model on a device; see the module comment. */
-export async function measureEarlyExit(
+/** What the device needs and what the figures are computed against. */
+interface Setup {
+  plan: ExitPlan
+  dataset: Dataset
+  pre: PreprocessSpec
+  total: number
+  env: DeviceInfo
+  session: SessionOptions
+  latency: LatencySpec
+}
+
+/** Exits, dataset, preprocessing and deployment, checked before anything is measured. */
+async function setUp(
   host: EarlyExitHost,
   model: ModelRow,
   req: EarlyExitRequest,
-  hooks: EarlyExitHooks = {},
-): Promise<EarlyExitMeasurement> {
-  const { thresholds, rule } = sweepSettings(req)
-  const device = host.devices.get(req.deviceName)
-  if (!device.earlyExit) {
-    throw new StudioError(
-      'BAD_INPUT',
-      `${req.deviceName} is a ${device.kind} board: it runs its firmware's own logic (and its own early exit, if any), so the studio cannot split the model there. Measure early exit on this computer (local) or an SSH board.`,
-    )
-  }
+  device: Device,
+  signal?: AbortSignal,
+): Promise<Setup & { dep: Deployment; input: TensorInfo }> {
   const plan = planExits(decodeModel(await readModelFile(model.path), model.name), model.name, req.exits)
   const card = host.cardOf(model)
-  const dataset = await resolveDataset(
-    req.dataset ?? host.deviceDataset(req.deviceName) ?? card?.dataset ?? 'fashion-mnist',
-    {
-      split: req.split ?? card?.split ?? 'test',
-    },
-  )
-  const chain = await writeChain(model, plan, host.dataDir)
+  const name = req.dataset ?? host.deviceDataset(req.deviceName) ?? card?.dataset ?? 'fashion-mnist'
+  const dataset = await resolveDataset(name, { split: req.split ?? card?.split ?? 'test' })
   const session = sessionFrom(req.session)
-  const latency = latencyFrom(req.latency)
-  const env = await device.probe(hooks.signal)
-  hooks.onProgress?.({ phase: 'prepare', done: 0, total: 1, fraction: 0, message: `loading ${model.name}` })
+  const env = await device.probe(signal)
   const dep = await device.prepare(
     { name: model.name, path: model.path, sha256: model.sha256 },
     session,
-    hooks.signal,
+    signal,
   )
   const input = dep.inputs[0]
   const output = dep.outputs.find((o) => o.name === plan.final)
-  if (!input || !output)
+  if (!input || !output) {
     throw new StudioError('MODEL_INVALID', `${model.name} has no input or no output '${plan.final}'.`)
+  }
   const pre = preprocessSpecFor(card?.preprocessing ?? input)
   checkCompatibility({ input, output, dataset, spec: pre })
   const total = evaluatedCount(dataset, req.limit)
-  const stream = batches(dataset, pre, chooseBatchSize(input.shape), {
-    limit: total,
-    ...(hooks.signal ? { signal: hooks.signal } : {}),
-  })
-  const raw = await device.earlyExit(
-    dep,
-    chain,
-    stream,
-    total,
-    { rule, thresholds, latency, seed: SEED },
-    hooks,
-  )
-  checkVerified(raw, model.name)
-  const labels = labelsOf(dataset, total)
+  return { plan, dataset, pre, total, env, session, latency: latencyFrom(req.latency), dep, input }
+}
+
+/** The figures of every threshold from the chain's outputs and timed samples on the device. */
+function figures(
+  s: Setup,
+  model: ModelRow,
+  deviceName: string,
+  raw: RawEarlyExit,
+  settings: { thresholds: number[]; rule: ExitRule },
+): EarlyExitResult {
+  const { plan, dataset } = s
+  const labels = labelsOf(dataset, s.total)
   const exitScores = raw.chainScores.slice(0, plan.exits.length)
   const finalScores = raw.chainScores[plan.exits.length] as Float32Array
+  const top1 = (scores: Float32Array): number =>
+    accuracyMetrics(scores, raw.classes, labels, dataset.classes).top1
   const exits = plan.exits.map((name, k) => ({ name, macs: plan.exitMacs[k] as number }))
   const swept = sweepPoints({
     exits,
@@ -186,8 +192,7 @@ export async function measureEarlyExit(
     labels,
     exitScores,
     finalScores,
-    thresholds,
-    rule,
+    ...settings,
     classNames: dataset.classes,
   })
   const full = brief(raw.samplesUs[0] ?? [])
@@ -201,21 +206,18 @@ export async function measureEarlyExit(
       timedExitRate: timed > 0 ? stopped / timed : 0,
     }
   })
-  const fullTop1 = accuracyMetrics(finalScores, raw.classes, labels, dataset.classes).top1
+  const fullTop1 = top1(finalScores)
   const best = operatingPoint(points, fullTop1)
-  const result: EarlyExitResult = {
+  return {
     modelId: model.id,
     model: model.name,
-    device: req.deviceName,
+    device: deviceName,
     dataset: dataset.name,
     split: dataset.split,
-    count: total,
-    rule,
+    count: s.total,
+    rule: settings.rule,
     final: plan.final,
-    exits: exits.map((e, k) => ({
-      ...e,
-      top1: accuracyMetrics(exitScores[k] as Float32Array, raw.classes, labels, dataset.classes).top1,
-    })),
+    exits: exits.map((e, k) => ({ ...e, top1: top1(exitScores[k] as Float32Array) })),
     fullMacs: plan.fullMacs,
     fullTop1,
     full: { latencyUs: full, timedCount: raw.samplesUs[0]?.length ?? 0 },
@@ -230,11 +232,44 @@ export async function measureEarlyExit(
           latencySaving: 1 - best.latencyUs.mean / full.mean,
         }
       : null,
-    env,
-    session,
-    latency,
-    preprocessing: pre,
+    env: s.env,
+    session: s.session,
+    latency: s.latency,
+    preprocessing: s.pre,
     createdAt: new Date().toISOString(),
   }
-  return { result, samplesUs: raw.samplesUs }
+}
+
+/** Measures the early exit of a stored model on a device; see the module comment. */
+export async function measureEarlyExit(
+  host: EarlyExitHost,
+  model: ModelRow,
+  req: EarlyExitRequest,
+  hooks: EarlyExitHooks = {},
+): Promise<EarlyExitMeasurement> {
+  const settings = sweepSettings(req)
+  const device = host.devices.get(req.deviceName)
+  if (!device.earlyExit) {
+    throw new StudioError(
+      'BAD_INPUT',
+      `${req.deviceName} is a ${device.kind} board: it runs its firmware's own logic (and its own early exit, if any), so the studio cannot split the model there. Measure early exit on this computer (local) or an SSH board.`,
+    )
+  }
+  hooks.onProgress?.({ phase: 'prepare', done: 0, total: 1, fraction: 0, message: `loading ${model.name}` })
+  const s = await setUp(host, model, req, device, hooks.signal)
+  const chain = await writeChain(model, s.plan, host.dataDir)
+  const stream = batches(s.dataset, s.pre, chooseBatchSize(s.input.shape), {
+    limit: s.total,
+    ...(hooks.signal ? { signal: hooks.signal } : {}),
+  })
+  const raw = await device.earlyExit(
+    s.dep,
+    chain,
+    stream,
+    s.total,
+    { ...settings, latency: s.latency, seed: SEED },
+    hooks,
+  )
+  checkVerified(raw, model.name)
+  return { result: figures(s, model, req.deviceName, raw, settings), samplesUs: raw.samplesUs }
 }
