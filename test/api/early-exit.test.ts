@@ -59,13 +59,13 @@ describe('early exit over the API', { timeout: 300_000 }, () => {
   it('plans exits: resnet8-ee has exit1, resnet8 has none (null, not an error)', async () => {
     const ee = await studio.importModel(join(root, 'resources/models/resnet8-ee.onnx'))
     const plain = await studio.importModel(join(root, 'resources/models/resnet8.onnx'))
-    expect(value(await api.call('earlyExit:plan', { modelId: ee.id }))).toEqual({
+    expect(value(await api.invoke('earlyExit:plan', { modelId: ee.id }))).toEqual({
       final: 'logits',
       exits: [{ name: 'exit1', macs: 3854464 }],
       fullMacs: 9474816,
       classes: 10,
     })
-    expect(value(await api.call('earlyExit:plan', { modelId: plain.id }))).toBeNull()
+    expect(value(await api.invoke('earlyExit:plan', { modelId: plain.id }))).toBeNull()
     expect(error(await api.call('earlyExit:plan', { modelId: 9999 })).code).toBe('NOT_FOUND')
   })
 
@@ -87,7 +87,7 @@ describe('early exit over the API', { timeout: 300_000 }, () => {
   it('measures a sweep as a job, stores it, and adds a threshold to Explore', async () => {
     const modelId = studio.store.listModels().find((m) => m.name === 'resnet8-ee')?.id as number
     const { jobId } = value(
-      await api.call('earlyExit:start', {
+      await api.invoke('earlyExit:start', {
         modelId,
         device: 'local',
         limit: 100,
@@ -100,15 +100,15 @@ describe('early exit over the API', { timeout: 300_000 }, () => {
     expect(end.value.points.map((p) => p.threshold)).toEqual([0.5, 1])
     const progress = events.filter((e) => e.event === 'job:progress' && e.payload.jobId === jobId)
     expect(progress.length).toBeGreaterThan(0)
-    const listed = value(await api.call('earlyExit:list', { modelId }))
+    const listed = value(await api.invoke('earlyExit:list', { modelId }))
     expect(listed[0]?.id).toBe(end.value.id)
     const added = value(
-      await api.call('earlyExit:addToExplore', { sweepId: end.value.id as number, thresholds: [0.5] }),
+      await api.invoke('earlyExit:addToExplore', { sweepId: end.value.id as number, thresholds: [0.5] }),
     )
     expect(added.map((m) => [m.name, m.kind, m.parentId, m.macs])).toEqual([
       ['resnet8-ee @ t=0.5', 'early-exit', modelId, Math.round(end.value.points[0]?.avgMacs as number)],
     ])
-    const points = value(await api.call('explore:points', undefined))
+    const points = value(await api.invoke('explore:points', undefined))
     expect(points.find((p) => p.modelId === added[0]?.id)).toMatchObject({
       variant: 'early-exit',
       top1: end.value.points[0]?.top1,
