@@ -196,9 +196,55 @@ describe('early exit on the local device', { timeout: 300_000 }, () => {
     const html = (await exportReport(studio, runIds, 'html')).content
     expect(html).toContain('<h2>Early exit</h2>')
     expect(html).toContain('<h3>resnet8-ee on local</h3>')
-    expect(html.match(/<table class="early-exit">[\s\S]*?<\/table>/)?.[0].match(/<tr>/g)).toHaveLength(thresholds.length + 1)
-    const json = JSON.parse((await exportReport(studio, runIds, 'json')).content) as { earlyExit?: EarlyExitResult[] }
+    expect(html.match(/<table class="early-exit">[\s\S]*?<\/table>/)?.[0].match(/<tr>/g)).toHaveLength(
+      thresholds.length + 1,
+    )
+    const json = JSON.parse((await exportReport(studio, runIds, 'json')).content) as {
+      earlyExit?: EarlyExitResult[]
+    }
     expect(json.earlyExit?.map((x) => x.id)).toContain(r.id)
+  })
+})
+
+describe('early exit: the entropy rule and cancelling', { timeout: 300_000 }, () => {
+  it('entropy ≤ t: t = 0 never stops (the full model), t = 1 always stops at the exit', async () => {
+    const model = await studio.importModel(EE)
+    const r = await studio.earlyExit({
+      modelId: model.id,
+      deviceName: 'local',
+      limit: 100,
+      thresholds: [0, 0.2, 1],
+      rule: 'entropy',
+      latency: quick,
+    })
+    const [t0, mid, t1] = r.points
+    expect(t0).toMatchObject({ exitRate: 0, top1: r.fullTop1, timedExitRate: 0 })
+    expect(t1).toMatchObject({ exitRate: 1, top1: r.exits[0]?.top1, timedExitRate: 1 })
+    expect(mid?.exitRate).toBeGreaterThan(0)
+    expect(mid?.exitRate).toBeLessThan(1)
+    expect(r.rule).toBe('entropy')
+  })
+
+  it('a cancel while the thresholds are timed ends with CANCELLED and stores nothing', async () => {
+    const model = await studio.importModel(EE)
+    const before = studio.store.listEarlyExits(model.id).length
+    const controller = new AbortController()
+    const slow = { ...quick, minRuns: 100_000, minMs: 60_000, maxMs: 120_000 }
+    const run = studio.earlyExit(
+      { modelId: model.id, deviceName: 'local', limit: 50, thresholds: [0.5], latency: slow },
+      { signal: controller.signal, onProgress: (p) => p.phase === 'latency' && controller.abort() },
+    )
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' })
+    expect(studio.store.listEarlyExits(model.id)).toHaveLength(before)
+    // The device still works afterwards.
+    const again = await studio.earlyExit({
+      modelId: model.id,
+      deviceName: 'local',
+      limit: 20,
+      thresholds: [1],
+      latency: quick,
+    })
+    expect(again.points[0]?.exitRate).toBe(0)
   })
 })
 
