@@ -12,7 +12,7 @@ import type {
   TensorInfo,
 } from '../common/types.js'
 import type { EarlyExitProgress, RawEarlyExit } from './session/early-exit-client.js'
-import type { ChainSpec, EarlyExitSpec } from './session/protocol.js'
+import type { BenchReply, ChainSpec, EarlyExitSpec, LoadReply } from './session/protocol.js'
 
 export type { EarlyExitProgress, RawEarlyExit } from './session/early-exit-client.js'
 export type { ChainSpec } from './session/protocol.js'
@@ -41,21 +41,13 @@ export interface Deployment {
   sessionRssBytes: number | null
 }
 
-/** What a runner reports after loading a model into a session. */
-export interface LoadedSession {
-  inputs: TensorInfo[]
-  outputs: TensorInfo[]
-  sessionCreateMs: number
-  sessionRssBytes: number | null
-}
-
 /** The Deployment of `model` (hashed `sha256`) loaded into a session on `deviceName`. */
 export function deploymentOf(
   deviceName: string,
   model: ModelRef,
   sha256: string,
   session: SessionOptions,
-  loaded: LoadedSession,
+  loaded: LoadReply,
 ): Deployment {
   return {
     deviceName,
@@ -81,18 +73,10 @@ export interface RawLatency {
   extra?: Record<string, unknown>
 }
 
-/** What a session benchmark (the local runner or the SSH agent) reports when it finishes. */
-export interface BenchDone {
-  firstInferenceUs: number
-  sessionCreateMs: number
-  memory: MemoryResult
-  profile?: NodeProfile[]
-}
-
 /** The RawLatency of a finished session benchmark, after reporting its 'done' progress. */
 export function rawLatencyOf(
   samplesUs: number[],
-  done: BenchDone,
+  done: Omit<BenchReply, 'sampleCount'>,
   sessionRssBytes: number | null,
   hooks: BenchmarkHooks,
 ): RawLatency {
