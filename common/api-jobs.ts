@@ -6,16 +6,17 @@ import type { ModelInfo } from './api.js'
 import type { FilledRecommendation } from './api-recommend.js'
 import type { SweepResult, VariantReport } from './compress.js'
 import type { DetectionResult } from './detect.js'
+import type { EarlyExitResult } from './early-exit.js'
 import type { ErrorInfo } from './errors.js'
 import type { RecipeInput } from './recipe.js'
 import type { LatencySpec, Progress, SessionOptions } from './types.js'
 
 /**
  * What a job id stands for: deriving one variant, a sweep (derive a grid, then measure it),
- * filling the gaps of a recommendation (derive and measure what is missing, then rank), or
- * Auto-detect of a model's preprocessing.
+ * filling the gaps of a recommendation (derive and measure what is missing, then rank),
+ * Auto-detect of a model's preprocessing, or an early-exit threshold sweep (common/api-early-exit.ts).
  */
-export type JobKind = 'derive' | 'sweep' | 'fill' | 'detect'
+export type JobKind = 'derive' | 'sweep' | 'fill' | 'detect' | 'early-exit'
 
 /** A derived variant: its stored record (with lineage) and the derivation's figures. */
 export interface DerivedVariant {
@@ -43,6 +44,7 @@ export type JobFinished =
   | { jobId: number; kind: 'sweep'; ok: true; value: SweepResult }
   | { jobId: number; kind: 'fill'; ok: true; value: FilledRecommendation }
   | { jobId: number; kind: 'detect'; ok: true; value: DetectionResult }
+  | { jobId: number; kind: 'early-exit'; ok: true; value: EarlyExitResult }
   | { jobId: number; kind: JobKind; ok: false; error: ErrorInfo }
 
 /**

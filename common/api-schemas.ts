@@ -4,7 +4,7 @@
  * Objects are strict so a typo in a field name is an error, not a silently ignored setting.
  */
 import { z } from 'zod'
-import { REPORT_FORMATS, type ApiChannel, type ApiPayload, type JobRequests, type RecommendRequests } from './api.js'
+import { REPORT_FORMATS, type ApiChannel, type ApiPayload, type EarlyExitRequests, type JobRequests, type RecommendRequests } from './api.js'
 import { StudioError } from './errors.js'
 import { settingsShape } from './preprocess-spec.js'
 import { recipeSchema } from './recipe.js'
@@ -134,6 +134,27 @@ const recommendSchemas = {
   'recommend:query': recommendRequest,
   'recommend:fill': recommendRequest,
 } satisfies { [C in keyof RecommendRequests]: z.ZodType<ApiPayload<C>> }
+// ---- early exit ----------------------------------------------------------------------------
+
+const fraction = z.number().min(0, 'thresholds are fractions in [0, 1]').max(1, 'thresholds are fractions in [0, 1]')
+
+const earlyExitSchemas = {
+  'earlyExit:plan': z.strictObject({ modelId: id }),
+  'earlyExit:start': z.strictObject({
+    modelId: id,
+    device: name,
+    dataset: z.string().min(1).max(4096).optional(),
+    split: z.string().min(1).max(64).optional(),
+    limit: z.number().int().positive().optional(),
+    exits: z.array(name).min(1).max(16).optional(),
+    thresholds: z.array(fraction).min(1).max(101).optional(),
+    rule: z.enum(['maxprob', 'entropy']).optional(),
+    session: session.optional(),
+    latency: latency.optional(),
+  }),
+  'earlyExit:list': z.strictObject({ modelId: id }),
+  'earlyExit:addToExplore': z.strictObject({ sweepId: id, thresholds: z.array(fraction).min(1).max(101) }),
+} satisfies { [C in keyof EarlyExitRequests]: z.ZodType<ApiPayload<C>> }
 
 /** A schema per channel whose output is exactly the contract's payload type. */
 export type ApiSchemas = { [C in ApiChannel]: z.ZodType<ApiPayload<C>> }
@@ -154,6 +175,7 @@ export const apiSchemas: ApiSchemas = {
   'models:variants': z.strictObject({ modelId: id }),
   'models:openDialog': none,
   ...jobSchemas,
+  ...earlyExitSchemas,
   'devices:list': none,
   'devices:probe': z.strictObject({ name }),
   'ports:list': none,

@@ -29,11 +29,13 @@ import type {
   AddSshDeviceResult,
   PortListing,
 } from './api-boards.js'
+import { EARLY_EXIT_CHANNELS, type EarlyExitRequests } from './api-early-exit.js'
 import { JOB_CHANNELS, type JobEvents, type JobRequests } from './api-jobs.js'
 import { RECOMMEND_CHANNELS, type RecommendRequests } from './api-recommend.js'
 
 export * from './api-boards.js'
 export * from './api-compare.js'
+export * from './api-early-exit.js'
 export * from './api-jobs.js'
 export * from './api-recommend.js'
 
@@ -213,7 +215,7 @@ export interface ReportFile {
  * Every request channel: `payload` is what the UI sends (validated in api-schemas.ts), `result`
  * the value of a successful {@link ApiResult}. A channel without a payload takes `undefined`.
  */
-export interface ApiRequests extends JobRequests, RecommendRequests {
+export interface ApiRequests extends JobRequests, RecommendRequests, EarlyExitRequests {
   /** Name, version, host mode and database of the running studio. */
   'app:info': { payload: undefined; result: AppInfo }
   /** Every stored model and variant, oldest first. */
@@ -307,6 +309,7 @@ export const API_CHANNELS = [
   'models:variants',
   'models:openDialog',
   ...JOB_CHANNELS,
+  ...EARLY_EXIT_CHANNELS,
   'devices:list',
   'devices:probe',
   'ports:list',

@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander'
 import { exitCodeFor, StudioError, toStudioError } from '../common/errors.js'
 import { registerCompress } from './cli/commands-compress.js'
 import { registerDemo } from './cli/commands-demo.js'
+import { registerEarlyExit } from './cli/commands-early-exit.js'
 import { registerDevice } from './cli/commands-device.js'
 import { registerSerial } from './cli/commands-device-serial.js'
 import { registerDeviceSsh } from './cli/commands-device-ssh.js'
@@ -32,6 +33,7 @@ function buildProgram(): Command {
     .exitOverride()
   registerMeasure(program)
   registerModels(program)
+  registerEarlyExit(program)
   registerDevice(program)
   registerSerial(program)
   registerDeviceSsh(program)

@@ -21,6 +21,9 @@ import { runSweep, type SweepOptions, type SweepResult } from './compress/sweep.
 import type { VariantReport } from './compress/derive.js'
 import type { Recipe } from './compress/recipe.js'
 import { defaultDbPath, resourcesDir } from './paths.js'
+import type { EarlyExitResult } from '../common/early-exit.js'
+import { measureEarlyExit, sweepSettings, type EarlyExitHooks, type EarlyExitRequest } from './early-exit/measure.js'
+import { addOperatingPoints } from './early-exit/variants.js'
 import { Store, type DeviceKind, type ModelRow } from './store/store.js'
 
 export interface StudioOptions {
@@ -170,6 +173,35 @@ export class Studio {
     // The sweep's signal also cancels the run in progress, not only the steps after it.
     const host = { store: this.store, dataDir: this.dataDir, runAndWait: (spec: RunSpec) => this.runAndWait(spec, opts.signal) }
     return runSweep(host, this.store.getModel(parentId) ?? parent, opts)
+  }
+
+  /**
+   * Early exit of a stored model on a device (main/early-exit): queued with the device's runs so
+   * nothing else disturbs its timing, then stored. Bad settings fail before anything is queued.
+   */
+  async earlyExit(req: EarlyExitRequest, hooks: EarlyExitHooks = {}): Promise<EarlyExitResult> {
+    const model = this.store.getModel(req.modelId)
+    if (!model) throw new StudioError('NOT_FOUND', `No model with id ${req.modelId}.`)
+    sweepSettings(req)
+    if (!this.store.getDevice(req.deviceName)) {
+      throw new StudioError('NOT_FOUND', `No device named '${req.deviceName}'. See 'edgebench device list'.`)
+    }
+    const host = {
+      devices: this.devices,
+      dataDir: this.dataDir,
+      feedOf: (m: ModelRow) => feedOf(this.store, m),
+      deviceDataset: (name: string) => {
+        const d = this.store.getDevice(name)?.config.dataset
+        return typeof d === 'string' ? d : undefined
+      },
+    }
+    const m = await this.runs.exclusive(req.deviceName, () => measureEarlyExit(host, model, req, hooks))
+    return { ...m.result, id: this.store.saveEarlyExit(m.result, m.samplesUs) }
+  }
+
+  /** Chosen thresholds of a stored early-exit sweep as variants with their measured runs (Explore). */
+  async addEarlyExitPoints(sweepId: number, thresholds: number[]): Promise<ModelRow[]> {
+    return addOperatingPoints({ store: this.store, dataDir: this.dataDir }, sweepId, thresholds)
   }
 
   async close(): Promise<void> {

@@ -28,6 +28,7 @@ import { toolVersion } from '../report/tool-version.js'
 import type { ModelRow } from '../store/store.js'
 import type { Studio } from '../studio.js'
 import { compressImpls } from './compress.js'
+import { earlyExitImpls } from './early-exit.js'
 import { createEventHub, type EventHub, type EventListener } from './events.js'
 import { createJobRunner, type JobRunner } from './jobs.js'
 import { explorePoints, newestTop1, toDeviceSummary, toModelInfo, toRunSummary } from './views.js'
@@ -111,6 +112,7 @@ function buildImpls(studio: Studio, opts: HandlerOptions, hub: EventHub, jobs: J
     },
     'models:openDialog': opts.desktop?.['models:openDialog'] ?? (async () => desktopOnly('models:openDialog')),
     ...compressImpls(studio, jobs, withFigures),
+    ...earlyExitImpls(studio, jobs, async (row) => toModelInfo(row)),
     'devices:list': async () => studio.store.listDevices().map((d) => toDeviceSummary(d, hub.statusOf(d.name, d.kind))),
     'devices:probe': async ({ name }) => {
       try {

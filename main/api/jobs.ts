@@ -7,6 +7,7 @@
 import type { DerivedVariant, FilledRecommendation, JobFinished, JobKind } from '../../common/api.js'
 import type { SweepResult } from '../../common/compress.js'
 import type { DetectionResult } from '../../common/detect.js'
+import type { EarlyExitResult } from '../../common/early-exit.js'
 import { StudioError, toStudioError } from '../../common/errors.js'
 import type { Progress } from '../../common/types.js'
 import { throttle } from '../bench/throttle.js'
@@ -18,6 +19,7 @@ export interface JobValues {
   sweep: SweepResult
   fill: FilledRecommendation
   detect: DetectionResult
+  'early-exit': EarlyExitResult
 }
 
 export type JobWork<K extends JobKind> = (signal: AbortSignal, onProgress: (p: Progress) => void) => Promise<JobValues[K]>

@@ -4,6 +4,7 @@ import { StudioError } from '../../common/errors.js'
 import type { RunRecord } from '../../common/types.js'
 import { envsForRuns, rowsForRuns } from '../report/report-items.js'
 import { latencySamplesFor } from '../report/samples.js'
+import { sweepsForRuns } from '../report/early-exit.js'
 import { MIME_TYPES, renderReport, type PdfRenderer } from '../report/index.js'
 import type { Studio } from '../studio.js'
 
@@ -36,6 +37,7 @@ export async function exportReport(
     title: 'EdgeBench report',
     generatedAt: now.toISOString(),
     envs: envsForRuns(runs),
+    earlyExit: sweepsForRuns(studio.store, runs),
     // results.json carries the samples, so `edgebench check` can judge a later run against it.
     ...(format === 'json' ? { latencySamplesUs: latencySamplesFor(studio.store, rows) } : {}),
   }

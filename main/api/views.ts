@@ -16,6 +16,12 @@ function cardNumber(card: Record<string, unknown> | null, key: string): number |
   return typeof v === 'number' && Number.isFinite(v) ? v : null
 }
 
+/** An early-exit operating point costs its expected MACs, not those of the whole graph it holds. */
+function expectedMacs(row: ModelRow): number | null {
+  const v = row.recipe?.method === 'early-exit' ? row.recipe.params.avgMacs : null
+  return typeof v === 'number' && Number.isFinite(v) ? Math.round(v) : null
+}
+
 /** A stored model for the API; with the store, also how it is fed (walking to its ancestors). */
 export function toModelInfo(row: ModelRow, store?: Pick<Store, 'getModel'>): ModelInfo {
   return {
@@ -30,7 +36,7 @@ export function toModelInfo(row: ModelRow, store?: Pick<Store, 'getModel'>): Mod
     card: row.card,
     createdAt: row.createdAt,
     params: row.inspect?.params ?? cardNumber(row.card, 'params'),
-    macs: row.inspect?.macs ?? cardNumber(row.card, 'macs'),
+    macs: expectedMacs(row) ?? row.inspect?.macs ?? cardNumber(row.card, 'macs'),
     fileBytes: row.inspect?.fileBytes ?? cardNumber(row.card, 'fileBytes'),
     ...(store ? { preprocessing: preprocessingInfo(store, row) } : {}),
     ...(row.inspect ? { inputs: row.inspect.inputs, outputs: row.inspect.outputs } : {}),

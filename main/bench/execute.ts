@@ -21,6 +21,12 @@ import type { RunContext, RunSpec } from './run-spec.js'
 export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<BenchResult | EvalResult> {
   const model = ctx.store.getModel(spec.modelId)
   if (!model) throw new StudioError('NOT_FOUND', `No model with id ${spec.modelId} in the store.`)
+  if (model.recipe?.method === 'early-exit') {
+    throw new StudioError(
+      'BAD_INPUT',
+      `${model.name} is an early-exit operating point: what it costs depends on which inputs stop early, so it is measured by 'edgebench early-exit' on its parent (or the Early-exit panel), not by a plain ${spec.kind} run.`,
+    )
+  }
   const device = ctx.devices.get(spec.deviceName)
   const env = await device.probe(ctx.signal)
   ctx.store.startRun(ctx.runId, env)

@@ -64,6 +64,20 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     return id
   }
 
+  /**
+   * Runs `work` in a device's queue: after the runs queued there before it, and before those
+   * queued after, so nothing else disturbs it (an early-exit measurement times the device too).
+   */
+  exclusive<T>(deviceName: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(deviceName) ?? Promise.resolve()
+    const done = previous.then(work)
+    this.tails.set(
+      deviceName,
+      done.catch(() => undefined),
+    )
+    return done
+  }
+
   /** Cancels a queued or running run; what it measured so far stays stored. */
   cancel(runId: number): boolean {
     const job = this.jobs.get(runId)

@@ -14,6 +14,8 @@ import { escapeHtml, inlineScriptSafe, jsonForScript } from './html-escape.js'
 import { REPORT_SCRIPT } from './html-script.js'
 import { REPORT_CSS } from './html-style.js'
 import { renderEnvs, renderTable, renderWarnings } from './html-table.js'
+import { renderEarlyExitSection } from './early-exit.js'
+import type { EarlyExitResult } from '../../common/early-exit.js'
 import { orderByLineage, type ReportRow } from './rows.js'
 import { toolVersion } from './tool-version.js'
 
@@ -30,6 +32,8 @@ export interface HtmlMeta {
   version?: string
   /** IANA zone for the times shown; default: this machine's. */
   timeZone?: string
+  /** Early-exit sweeps of the report's models (main/report/early-exit.ts). */
+  earlyExit?: readonly EarlyExitResult[]
 }
 
 /** The data block embedded in the report (`<script type="application/json" id="report-data">`). */
@@ -138,6 +142,7 @@ export async function toHTML(given: readonly ReportRow[], meta: HtmlMeta): Promi
     `<section class="tradeoffs"><h2>Trade-offs</h2>${charts}</section>`,
     `<section class="results"><h2>Results</h2>${measuredSpan(rows, meta.timeZone)}${renderTable(rows, deviceColors(rows))}</section>`,
     renderWarnings(rows),
+    renderEarlyExitSection(meta.earlyExit ?? []),
     renderEnvs(allEnvs(meta)),
     '<footer>Latency: batch 1, median (p50) with p90 in brackets; ± is half the bootstrap 95 % CI of the median. Speed-up, Δ top-1 and size ratio compare a variant with the model it was derived from (latency on the same device). Sizes use 1024 steps. Definitions: docs/measurement.md.</footer>',
     '</main>',

@@ -1,4 +1,5 @@
 /** JSON export: the rows with enough context to tell later when, with what and where they were made. */
+import type { EarlyExitResult } from '../../common/early-exit.js'
 import type { DeviceInfo } from '../../common/types.js'
 import type { ReportRow } from './rows.js'
 import { toolVersion } from './tool-version.js'
@@ -18,6 +19,8 @@ export interface ReportMeta {
   envs?: DeviceInfo[]
   /** IANA zone for times shown to people; default: this machine's. */
   timeZone?: string
+  /** Early-exit sweeps of the report's models. */
+  earlyExit?: readonly EarlyExitResult[]
 }
 
 /** The shape of results.json. */
@@ -34,6 +37,7 @@ export interface ReportDocument {
    * file with the same bootstrap verdict as Compare. Optional: older files have only each row's CI.
    */
   latencySamplesUs?: Record<string, number[]>
+  earlyExit?: EarlyExitResult[]
 }
 
 /** Pretty-printed `{ generatedAt, tool, version, env?, rows, latencySamplesUs? }`; NaN/Infinity become null. */
@@ -50,6 +54,7 @@ export function toJSON(
     ...(meta.envs && meta.envs.length > 0 ? { envs: meta.envs } : {}),
     rows: [...rows],
     ...(meta.latencySamplesUs ? { latencySamplesUs: meta.latencySamplesUs } : {}),
+    ...(meta.earlyExit && meta.earlyExit.length > 0 ? { earlyExit: [...meta.earlyExit] } : {}),
   }
   return `${JSON.stringify(doc, null, 2)}\n`
 }

@@ -98,6 +98,19 @@ export const MIGRATIONS: readonly string[] = [
   WHERE card IS NOT NULL AND json_valid(card) AND json_type(card, '$.preprocessing') = 'object'
     AND json_type(card, '$.derivedFrom') IS NULL;
   `,
+  // Early-exit sweeps (main/early-exit): the result as JSON, the timed samples of every
+  // configuration as one float32 blob. IF NOT EXISTS: tolerant of a database that has the table.
+  `
+  CREATE TABLE IF NOT EXISTS early_exit_sweeps (
+    id          INTEGER PRIMARY KEY,
+    model_id    INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+    device_name TEXT NOT NULL,
+    result      TEXT NOT NULL,
+    samples     BLOB NOT NULL,
+    created_at  TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS early_exit_sweeps_model ON early_exit_sweeps(model_id);
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

@@ -11,6 +11,7 @@ import Database from 'better-sqlite3'
 import { StudioError } from '../../common/errors.js'
 import type { StoredLabels, StoredPreprocess } from '../../common/preprocessing.js'
 import type { BenchResult, DeviceInfo, EvalResult, InspectResult, RunRecord } from '../../common/types.js'
+import type { EarlyExitResult } from '../../common/early-exit.js'
 import {
   type DeviceKind,
   type DeviceRow,
@@ -23,6 +24,7 @@ import {
 } from './rows.js'
 import * as runs from './runs.js'
 import * as measured from './measured.js'
+import * as sweeps from './early-exit.js'
 import { checkIdentity, migrate } from './schema.js'
 import { sqliteBindingOptions } from './sqlite-binding.js'
 import { storeError } from './store-errors.js'
@@ -354,6 +356,22 @@ export class Store {
   /** These model ids and every variant derived from them, at any depth. */
   withDescendants(rootIds: readonly number[]): number[] {
     return this.guard(() => measured.withDescendants(this.db, rootIds))
+  }
+
+  // ---- early-exit sweeps ---------------------------------------------------------------------
+
+  /** Stores a sweep with its timed samples (per configuration); returns its id. */
+  saveEarlyExit(result: EarlyExitResult, samplesUs: readonly number[][]): number {
+    return this.guard(() => sweeps.saveSweep(this.ctx, result, samplesUs))
+  }
+
+  getEarlyExit(id: number): sweeps.StoredSweep | null {
+    return this.guard(() => sweeps.getSweep(this.ctx, id))
+  }
+
+  /** Sweeps of a model (or every model), newest first, without samples. */
+  listEarlyExits(modelId?: number): EarlyExitResult[] {
+    return this.guard(() => sweeps.listSweeps(this.ctx, modelId))
   }
 
   // ---- helpers -------------------------------------------------------------------------------

@@ -6,7 +6,6 @@
  */
 import type { ErrorInfo } from '../../common/errors.js'
 import type { Dim, Progress } from '../../common/types.js'
-import type { ReadyMessage } from '../../devices/local/runner-process.js'
 import type { CalibrationFeed, DerivedFile } from '../compress/derive.js'
 import type { Recipe } from '../compress/recipe.js'
 import type { RuntimeShape } from '../model/runtime-shapes.js'
@@ -23,6 +22,14 @@ export type ToEngine =
       dtypes: Map<string, number>
     }
 
+/** The first message of a worker, once ONNX Runtime is loaded. */
+export interface ReadyMessage {
+  type: 'ready'
+  pid: number
+  ortVersion: string
+  executionProviders: string[]
+}
+
 export type EngineEvent = { type: 'progress'; id: number; progress: Progress }
 
 export type EngineTerminal =
@@ -37,6 +44,9 @@ const TYPES = new Set(['ready', 'progress', 'derived', 'shapes', 'error'])
 export function isFromEngine(m: unknown): m is FromEngine {
   return typeof m === 'object' && m !== null && TYPES.has(String((m as { type?: unknown }).type))
 }
+
+/** Drops the id from each member of a union (the process numbers requests itself). */
+export type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never
 
 export function isEngineTerminal(m: EngineEvent | EngineTerminal): m is EngineTerminal {
   return m.type !== 'progress'

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { JobFinished, JobKind, StartSweepRequest } from '../../../common/api.js'
+import type { JobFinished, JobKind, StartEarlyExitRequest, StartSweepRequest } from '../../../common/api.js'
 import type { RecipeInput } from '../../../common/recipe.js'
 import type { Progress } from '../../../common/types.js'
 import { onEvent, request } from '../api/index.js'
@@ -47,6 +47,13 @@ export const useCompressStore = defineStore('compress', () => {
   async function derive(modelId: number, recipe: RecipeInput): Promise<number> {
     const { jobId } = await request('variants:derive', { modelId, recipe })
     track(jobId, 'derive', modelId)
+    return jobId
+  }
+
+  /** Starts an early-exit sweep; throws ApiError when the engine refuses it. */
+  async function earlyExit(req: StartEarlyExitRequest): Promise<number> {
+    const { jobId } = await request('earlyExit:start', req)
+    track(jobId, 'early-exit', req.modelId)
     return jobId
   }
 
@@ -97,5 +104,5 @@ export const useCompressStore = defineStore('compress', () => {
     return () => offs.forEach((off) => off())
   }
 
-  return { jobs, derive, sweep, detect, cancel, activeFor, subscribe }
+  return { jobs, derive, sweep, detect, earlyExit, cancel, activeFor, subscribe }
 })

@@ -1,7 +1,7 @@
 /**
- * What the local runner and the SSH agent do with a loaded ONNX Runtime session: load (timed),
- * benchmark (measure.ts's timed loop + the optional profile pass) and evaluate one batch. Both
- * wrap these in their own message loops, so latency is measured the same way on every device.
+ * What a session server (server.ts) does with a loaded ONNX Runtime session: load (timed),
+ * benchmark (measure.ts's timed loop + the optional profile pass) and evaluate one batch — the
+ * same code in the local runner and the SSH agent, so latency is measured alike on every device.
  *
  * Like measure.ts, this depends only on onnxruntime-node, Node builtins and pure code: the SSH
  * agent bundles it.
@@ -26,8 +26,9 @@ import {
   readPeakRssBytes,
   readRssBytes,
   type MeasureHooks,
-} from './measure.js'
-import { profileNodes } from './measure-profile.js'
+} from '../local/measure.js'
+import { profileNodes } from '../local/measure-profile.js'
+import type { BenchReply, LoadReply } from './protocol.js'
 
 export interface LoadedSession {
   session: ort.InferenceSession
@@ -37,21 +38,6 @@ export interface LoadedSession {
   sessionCreateMs: number
   /** VmHWM before the session was created: the zero of peakRssBytes. */
   basePeakRss: number
-}
-
-export interface LoadInfo {
-  inputs: TensorInfo[]
-  outputs: TensorInfo[]
-  sessionCreateMs: number
-  sessionRssBytes: number | null
-}
-
-export interface BenchInfo {
-  firstInferenceUs: number
-  sessionCreateMs: number
-  memory: MemoryResult
-  sampleCount: number
-  profile?: NodeProfile[]
 }
 
 export interface EvalBatchResult {
@@ -113,7 +99,7 @@ export async function loadSession(
   previous: LoadedSession | null,
   modelPath: string,
   options: SessionOptions,
-): Promise<{ loaded: LoadedSession; info: LoadInfo }> {
+): Promise<{ loaded: LoadedSession; info: LoadReply }> {
   if (previous) await previous.session.release()
   const basePeakRss = readPeakRssBytes()
   const rss0 = readRssBytes()
@@ -139,7 +125,7 @@ export async function benchSession(
   l: LoadedSession,
   spec: LatencySpec,
   hooks: BenchHooks,
-): Promise<BenchInfo> {
+): Promise<BenchReply> {
   l.feeds ??= makeFeeds(l.session)
   const r = await measureLatency(l.session, l.feeds, spec, hooks)
   // Peak before the profiling pass: its second session must not count against this model.
@@ -175,7 +161,7 @@ export async function benchSession(
   }
 }
 
-function batchTensor(
+export function batchTensor(
   l: LoadedSession,
   data: Float32Array,
   dims: number[],
@@ -212,7 +198,7 @@ function batchTensor(
   )
 }
 
-function toFloat32(t: ort.Tensor): Float32Array {
+export function toFloat32(t: ort.Tensor): Float32Array {
   const d = t.data
   if (d instanceof Float32Array) return d.byteLength === d.buffer.byteLength ? d : d.slice()
   if (t.type === 'float16' && d instanceof Uint16Array) return Float32Array.from(d, f16ToF32)
