@@ -141,6 +141,8 @@ describe('the packaged app (electron-builder --dir, Linux)', () => {
   })
 
   it('resolves the forked scripts from the packaged main bundle to app.asar.unpacked', () => {
+    // The packaged app knows no prebuilt-children folder (the suite's global setup sets one).
+    delete process.env.EDGEBENCH_CHILD_DIR
     const bundle = pathToFileURL(join(res, 'app.asar', 'out', 'main', 'index.js'))
     for (const name of ['runner', 'engine-worker']) {
       // What runner-process.ts / engine.ts compute inside the bundle (their .ts sources are not there).

@@ -1,6 +1,6 @@
 /**
  * Accessibility and layout in a real browser: axe-core (injected into each page) finds no serious or
- * critical violation on any view, dialog or drawer; every dialog fits its frame at 1280 and 1440 px
+ * critical violation on any view (Recommend and the early-exit panel included), dialog or drawer; every dialog fits its frame at 1280 and 1440 px
  * (screenshots in test-results/screenshots/); a finished run opens from the keyboard.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
@@ -114,6 +114,7 @@ describe.skipIf(policy !== 'ok')('accessibility and dialog layout (Chromium, axe
       ['/explore', 'Explore'],
       ['/compare', 'Compare'],
       ['/reports', 'Reports'],
+      ['/recommend', 'Recommend'],
     ]
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme })
@@ -133,6 +134,22 @@ describe.skipIf(policy !== 'ok')('accessibility and dialog layout (Chromium, axe
     await go('/compare', 'Compare')
     await page.getByTestId('compare-table').waitFor()
     found.push(...(await axe('Compare table')))
+    expect(found).toEqual([])
+  }, 300_000)
+
+  it('the early-exit panel passes axe, empty and with a measured sweep', async () => {
+    await go('/models', 'Models')
+    await page.getByTestId('model-tree').getByText('resnet8-ee', { exact: true }).first().click()
+    const panel = page.getByTestId('early-exit-panel')
+    await panel.getByText('No early-exit sweep yet').waitFor()
+    const found = await axe('Early-exit panel (empty)')
+    await page.locator('#ee-thresholds').fill('0.5, 0.9')
+    await page.locator('#ee-limit').fill('100')
+    await page.locator('#ee-limit').press('Tab')
+    await page.getByTestId('ee-measure').click()
+    await expect.poll(() => page.getByTestId('ee-table').locator('tbody tr').count(), { timeout: 180_000 }).toBe(2)
+    await page.getByTestId('ee-chart-latency').locator('canvas').waitFor()
+    found.push(...(await axe('Early-exit panel (sweep)')))
     expect(found).toEqual([])
   }, 300_000)
 
