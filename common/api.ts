@@ -325,6 +325,11 @@ export type PayloadArgs<C extends ApiChannel> = undefined extends ApiPayload<C>
 export interface StudioBridge {
   readonly mode: HostMode
   invoke<C extends ApiChannel>(channel: C, ...args: PayloadArgs<C>): Promise<ApiResult<ApiValue<C>>>
+  /**
+   * Browser mode: imports a dropped model by streaming its bytes (no base64 copy on either side).
+   * Absent in the desktop app, which sends 'models:importBytes'.
+   */
+  importModelFile?(file: Blob, fileName: string): Promise<ApiResult<ModelInfo>>
   /** Subscribes to a pushed event; returns the unsubscribe function. */
   on<E extends ApiEventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void
 }
@@ -335,6 +340,13 @@ export interface StudioBridge {
 export type IpcEventChannel = 'studio:event'
 
 // ---- browser transport -----------------------------------------------------------------------
+
+/**
+ * HTTP upload of a model ('models:importBytes' without base64): `POST ${API_HTTP_PREFIX}models:importBytes`
+ * with `Content-Type: application/octet-stream`, the file's bytes as the body and its name,
+ * URI-encoded, in this header. The server streams the body to disk; answers an ApiResult<ModelInfo>.
+ */
+export const API_UPLOAD_NAME_HEADER = 'x-edgebench-file-name'
 
 /** HTTP: `POST ${API_HTTP_PREFIX}<channel>` with the JSON payload as the body, answers an ApiResult. */
 export const API_HTTP_PREFIX = '/api/'

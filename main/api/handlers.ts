@@ -5,6 +5,7 @@
  * process or network boundary. Events from the orchestrator (already throttled to ≤ 10/s per run)
  * fan out to every subscriber.
  */
+import { z } from 'zod'
 import { isApiChannel, parsePayload } from '../../common/api-schemas.js'
 import type {
   ApiChannel,
@@ -31,7 +32,7 @@ import { createEventHub, type EventHub, type EventListener } from './events.js'
 import { createJobRunner, type JobRunner } from './jobs.js'
 import { explorePoints, toDeviceSummary, toModelInfo, toRunSummary } from './views.js'
 import { compareRuns } from './compare-runs.js'
-import { defaultImportDir, importModelBytes } from './import-bytes.js'
+import { defaultImportDir, importModelBytes, importModelStream } from './import-bytes.js'
 import { exportReport } from './report-export.js'
 
 import type { ChannelImpl, ChannelImpls } from './channel.js'
@@ -55,6 +56,11 @@ export interface ApiHandlers {
   call(channel: unknown, payload: unknown): Promise<ApiResult<unknown>>
   /** The same, typed, for callers inside main. */
   invoke<C extends ApiChannel>(channel: C, payload: ApiPayload<C>): Promise<ApiResult<ApiValue<C>>>
+  /**
+   * 'models:importBytes' with the bytes as a stream (an HTTP upload body), spooled to disk rather
+   * than held in memory. Never throws.
+   */
+  importStream(fileName: unknown, chunks: AsyncIterable<Uint8Array>): Promise<ApiResult<ModelInfo>>
   /** Subscribes to every pushed event; returns the unsubscribe function. */
   subscribe(listener: EventListener): () => void
   /** Stops listening to the studio (the studio itself stays open). */
@@ -65,6 +71,22 @@ export function errorInfo(e: unknown): ErrorInfo {
   const err = toStudioError(e)
   return { code: err.code, message: err.message }
 }
+
+/** An imported model is inspected at once, so lists show its params, MACs and size. */
+async function inspected(studio: Studio, row: ModelRow): Promise<ModelInfo> {
+  if (!row.inspect) {
+    try {
+      await studio.inspect(row.id)
+    } catch (e) {
+      // The model is stored either way; 'models:inspect' will say what is wrong with it.
+      studio.logger.warn(`inspect ${row.name}: ${errorInfo(e).message}`)
+    }
+  }
+  return toModelInfo(studio.store.getModel(row.id) ?? row)
+}
+
+/** A dropped file's name as an upload carries it (the JSON form's schema says the same). */
+const uploadName = z.string().min(1).max(255)
 
 function desktopOnly(channel: string): never {
   throw new StudioError('BAD_INPUT', `${channel} needs the desktop app; in a browser, drop the file on the window or use Export.`)
@@ -78,18 +100,7 @@ function buildImpls(studio: Studio, opts: HandlerOptions, hub: EventHub, jobs: J
     return run
   }
 
-  /** An imported model is inspected at once, so lists show its params, MACs and size. */
-  const withFigures = async (row: ModelRow): Promise<ModelInfo> => {
-    if (!row.inspect) {
-      try {
-        await studio.inspect(row.id)
-      } catch (e) {
-        // The model is stored either way; 'models:inspect' will say what is wrong with it.
-        studio.logger.warn(`inspect ${row.name}: ${errorInfo(e).message}`)
-      }
-    }
-    return toModelInfo(studio.store.getModel(row.id) ?? row)
-  }
+  const withFigures = (row: ModelRow): Promise<ModelInfo> => inspected(studio, row)
 
   const impl: ChannelImpls = {
     'app:info': async () => ({
@@ -198,6 +209,17 @@ export function createHandlers(studio: Studio, opts: HandlerOptions): ApiHandler
       return run(channel, payload)
     },
     invoke: (channel, payload) => run(channel, payload),
+    async importStream(fileName, chunks) {
+      try {
+        const parsed = uploadName.safeParse(fileName)
+        if (!parsed.success) throw new StudioError('BAD_INPUT', 'Name the uploaded file (1–255 characters) in the X-EdgeBench-File-Name header.')
+        const name = parsed.data
+        const row = await importModelStream(studio, name, chunks, opts.importDir ?? defaultImportDir(studio.store.path))
+        return { ok: true, value: await inspected(studio, row) }
+      } catch (e) {
+        return { ok: false, error: errorInfo(e) }
+      }
+    },
     subscribe: (listener) => hub.subscribe(listener),
     dispose: () => {
       jobs.dispose()

@@ -8,6 +8,7 @@ import type {
   ApiEventName,
   ApiEvents,
   ApiValue,
+  ModelInfo,
   PayloadArgs,
   StudioBridge,
 } from '../../../common/api.js'
@@ -70,6 +71,16 @@ export function downloadText(fileName: string, mimeType: string, content: string
   a.click()
   a.remove()
   setTimeout(() => URL.revokeObjectURL(url), 10_000)
+}
+
+/** Imports a dropped model file: streamed in browser mode, as base64 'models:importBytes' over IPC. */
+export async function importModelFile(file: File): Promise<ModelInfo> {
+  const b = getBridge()
+  const result = b.importModelFile
+    ? await b.importModelFile(file, file.name)
+    : await b.invoke('models:importBytes', { fileName: file.name, dataBase64: await fileToBase64(file) })
+  if (!result.ok) throw new ApiError(result.error)
+  return result.value
 }
 
 /** File bytes as base64 for 'models:importBytes', in chunks (String.fromCharCode has an arg limit). */

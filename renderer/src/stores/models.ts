@@ -3,7 +3,7 @@ import { computed, ref, shallowRef } from 'vue'
 import type { ModelInfo } from '../../../common/api.js'
 import type { ErrorInfo } from '../../../common/errors.js'
 import type { InspectResult } from '../../../common/types.js'
-import { fileToBase64, request, toErrorInfo } from '../api/index.js'
+import { importModelFile, request, toErrorInfo } from '../api/index.js'
 
 /** A model with its variants beneath it (UI: variants as a tree under their parent). */
 export interface ModelNode {
@@ -70,10 +70,7 @@ export const useModelsStore = defineStore('models', () => {
           if (!f.name.toLowerCase().endsWith('.onnx')) {
             throw new Error(`${f.name} is not an .onnx file. Export the model to ONNX first.`)
           }
-          const m = await request('models:importBytes', {
-            fileName: f.name,
-            dataBase64: await fileToBase64(f),
-          })
+          const m = await importModelFile(f)
           upsert(m)
           added.push(m)
         } catch (e) {
