@@ -2,6 +2,7 @@
  * Result shapes shared by the engine, the CLI (`--json`), the store and the UI.
  * Definitions of every figure: docs/measurement.md.
  */
+import type { ErrorInfo } from './errors.js'
 
 export type Dim = number | string
 export type DType =
@@ -202,7 +203,8 @@ export interface RunRecord {
   status: RunStatus
   spec: Record<string, unknown>
   env: DeviceInfo | null
-  error: string | null
+  /** Why the run did not finish (null when it did); the code tells the kind, the message what to do. */
+  error: ErrorInfo | null
   createdAt: string
   startedAt: string | null
   finishedAt: string | null

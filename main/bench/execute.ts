@@ -98,13 +98,18 @@ async function evaluate(
     })
     return { ...result, model: dep.model.name, runId: ctx.runId }
   } catch (e) {
-    throw keepPartial(e, ctx, dep, dataset, pre, total)
+    const kept = keepPartial(e, ctx, dep, dataset, pre, total)
+    if (kept instanceof StudioError) throw kept
+    // Every prediction is stored: the evaluation is complete whatever failed after it.
+    ctx.logger.warn(`run ${ctx.runId}: ${toStudioError(e).message} (after all ${total} predictions were stored)`)
+    return kept
   }
 }
 
 /**
  * After a failed evaluation: the accuracy of the predictions stored so far (a contiguous prefix of
- * the samples) becomes the run's partial result, and the error says how much was kept.
+ * the samples) becomes the run's partial result, and the error says how much was kept. When all
+ * of them were stored, the complete result is returned instead of an error.
  */
 function keepPartial(
   e: unknown,
@@ -113,7 +118,7 @@ function keepPartial(
   dataset: Dataset,
   pre: PreprocessSpec,
   total: number,
-): StudioError {
+): StudioError | EvalResult {
   const err = toStudioError(e)
   let kept = 0
   try {
@@ -122,6 +127,7 @@ function keepPartial(
     kept = Math.min(kept, total)
     if (kept === 0 || stored.classes !== dataset.classes.length) return err
     const partial = summarise(dep, dataset, pre, stored.scores.subarray(0, kept * stored.classes), stored.classes)
+    if (kept === total && err.code !== 'CANCELLED') return { ...partial, model: dep.model.name, runId: ctx.runId }
     ctx.setPartial?.({ ...partial, partialOf: total, runId: ctx.runId })
     return new StudioError(
       err.code,

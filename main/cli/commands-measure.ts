@@ -4,10 +4,10 @@ import { formatBytes, formatCount, formatDuration, formatPercent } from '../../c
 import type { InspectResult } from '../../common/types.js'
 import { LOCAL_DEVICE } from '../bench/device-registry.js'
 import { inspectModel } from '../model/inspect.js'
-import { StudioError } from '../../common/errors.js'
+import { StudioError, toStudioError } from '../../common/errors.js'
 import { boardDataset, boardModelFor } from '../serial-setup.js'
 import { interruptSignal, openStudio } from './context.js'
-import { printJson, printLine, table } from './output.js'
+import { printError, printJson, printLine, table } from './output.js'
 import { runSpec } from '../bench/run-spec.js'
 import { benchOf, evalOf, intOption, runWithBar, sessionFromFlags, type LatencyFlags, type SessionFlags } from './run-helpers.js'
 
@@ -47,17 +47,29 @@ export function registerMeasure(program: Command): void {
         const results = []
         const rows = models.length > 0 ? [] : [await boardModelFor(studio, opts.device, interruptSignal())]
         for (const path of models) rows.push(await studio.importModel(path))
+        // One model failing does not stop the others (a pipeline wants every figure it can get);
+        // the command still fails, with the first failure's status. Cancelling stops at once.
+        let failed: StudioError | null = null
         for (const model of rows) {
-          const run = await runWithBar(
-            studio,
-            runSpec({ kind: 'bench', modelId: model.id, deviceName: opts.device, session, latency: opts }),
-            model.name,
-          )
-          const r = benchOf(run)
-          results.push(r)
-          if (!opts.json) printBench(r)
+          try {
+            const run = await runWithBar(
+              studio,
+              runSpec({ kind: 'bench', modelId: model.id, deviceName: opts.device, session, latency: opts }),
+              model.name,
+            )
+            const r = benchOf(run)
+            results.push(r)
+            if (!opts.json) printBench(r)
+          } catch (e) {
+            const err = toStudioError(e)
+            if (err.code === 'CANCELLED' || rows.length === 1) throw err
+            // The first failure is the command's error (printed last); any later one is printed here.
+            if (failed) printError(`${err.code}: ${model.name}: ${err.message}`)
+            else failed = new StudioError(err.code, `${model.name}: ${err.message}`, { cause: err })
+          }
         }
-        if (opts.json) printJson(results.length === 1 ? results[0] : results)
+        if (opts.json && results.length > 0) printJson(results.length === 1 && rows.length === 1 ? results[0] : results)
+        if (failed) throw failed
       },
     )
 

@@ -37,7 +37,7 @@ export function registerRuns(program: Command): void {
       if (!run) throw new StudioError('NOT_FOUND', `No run with id ${id}. See 'edgebench runs list'.`)
       if (opts.json) return printJson(run)
       printLine(table(['id', 'kind', 'model', 'device', 'status', 'figure', 'created'], [summaryRow(run)]))
-      if (run.error) printLine(`error: ${run.error}`)
+      if (run.error) printLine(`error: ${run.error.code}: ${run.error.message}`)
       printLine(JSON.stringify(run.result, null, 2))
     })
   runs

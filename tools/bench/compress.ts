@@ -58,7 +58,7 @@ try {
   const measure = async (modelId: number): Promise<{ p50: number; top1: number }> => {
     const bench = await studio.runAndWait({ kind: 'bench', modelId, deviceName: 'local', session: DEFAULT_SESSION_OPTIONS })
     const ev = await studio.runAndWait({ kind: 'eval', modelId, deviceName: 'local', session: DEFAULT_SESSION_OPTIONS, dataset: 'fashion-mnist' })
-    if (bench.status !== 'finished' || ev.status !== 'finished') throw new Error(`run failed: ${bench.error ?? ev.error}`)
+    if (bench.status !== 'finished' || ev.status !== 'finished') throw new Error(`run failed: ${(bench.error ?? ev.error)?.message}`)
     return { p50: (bench.result as BenchResult).latencyUs.p50, top1: (ev.result as EvalResult).top1 }
   }
   out('INT8 static, per-channel, MinMax, uint8 activations, 500 calibration samples; latency p50 on this computer, 1 thread')
