@@ -16,9 +16,9 @@ import type {
   BenchmarkHooks,
   Deployment,
   Device,
+  EvaluateHooks,
   ModelRef,
   Predictions,
-  ProgressCallback,
   RawLatency,
 } from '../device.js'
 import { deploymentOf, rawLatencyOf } from '../device.js'
@@ -185,7 +185,7 @@ export class SshDevice implements Device {
     dep: Deployment,
     batches: AsyncIterable<Batch>,
     total: number,
-    hooks: { onProgress?: ProgressCallback; signal?: AbortSignal } = {},
+    hooks: EvaluateHooks = {},
   ): Promise<Predictions> {
     const file = await writeEvalFile(batches, total, hooks.signal)
     try {
@@ -201,7 +201,7 @@ export class SshDevice implements Device {
         remotePath,
         hooks.signal,
       )
-      const collector = scoreCollector(total, hooks.onProgress)
+      const collector = scoreCollector(total, hooks)
       await agent.request(
         { op: 'eval', path: remotePath, batches: file.batches },
         collector.onEvent,
