@@ -34,6 +34,8 @@ export interface LayerInfo {
   params: number
   /** Shape of the node's first output; `null` when it could not be inferred. */
   outputShape: Dim[] | null
+  /** Set when the layer's MACs could not be counted (an unknown op, unknown shapes): `macs` is 0. */
+  uncounted?: true
 }
 
 /** `edgebench inspect --json`. */
@@ -56,6 +58,14 @@ export interface InspectResult {
   layers: LayerInfo[]
   /** How intermediate shapes were found: all static, or with a runtime pass for the rest. */
   shapeSource: 'static' | 'static+runtime'
+  /**
+   * What makes a figure above less than exact, one line each: unknown operators, layers whose MACs
+   * could not be counted, impossible shapes, a very large activation peak. Absent on inspections
+   * stored by older versions.
+   */
+  warnings?: string[]
+  /** True when `macs` leaves out layers it could not count: the real figure is at least this. */
+  macsLowerBound?: boolean
 }
 
 /** ONNX Runtime session options; every run records the values it used. */

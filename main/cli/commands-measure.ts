@@ -3,7 +3,9 @@ import type { Command } from 'commander'
 import { formatBytes, formatCount, formatDuration, formatPercent } from '../../common/format.js'
 import type { InspectResult } from '../../common/types.js'
 import { LOCAL_DEVICE } from '../bench/device-registry.js'
+import { memoryWarning } from '../model/checks.js'
 import { inspectModel } from '../model/inspect.js'
+import type { Studio } from '../studio.js'
 import { StudioError, toStudioError } from '../../common/errors.js'
 import { boardDataset, boardModelFor } from '../serial-setup.js'
 import { interruptSignal, openStudio } from './context.js'
@@ -51,6 +53,7 @@ export function registerMeasure(program: Command): void {
         // the command still fails, with the first failure's status. Cancelling stops at once.
         let failed: StudioError | null = null
         for (const model of rows) {
+          await warnBeforeBench(studio, model.id)
           try {
             const run = await runWithBar(
               studio,
@@ -125,9 +128,16 @@ export function registerMeasure(program: Command): void {
     )
 }
 
+/** A model whose activations need gigabytes gets its warning before the run starts (inspection is cached). */
+async function warnBeforeBench(studio: Studio, modelId: number): Promise<void> {
+  const figures = await studio.inspect(modelId).catch(() => null)
+  const warning = figures ? memoryWarning(figures.peakActivationBytes) : null
+  if (warning) printError(`warning: ${warning}`)
+}
+
 function printInspect(model: string, r: InspectResult): void {
   printLine(
-    `${model}: opset ${r.opset}, ${formatCount(r.params)} params (${formatBytes(r.weightsBytes)}), ${formatCount(r.macs)} MACs`,
+    `${model}: opset ${r.opset}, ${formatCount(r.params)} params (${formatBytes(r.weightsBytes)}), ${r.macsLowerBound ? '≥ ' : ''}${formatCount(r.macs)} MACs`,
   )
   printLine(
     `file ${formatBytes(r.fileBytes)}, gzip ${formatBytes(r.gzipBytes)}, peak activations ${formatBytes(r.peakActivationBytes)}`,
@@ -140,12 +150,13 @@ function printInspect(model: string, r: InspectResult): void {
       r.layers.map((l) => [
         l.name,
         l.op,
-        formatCount(l.macs),
+        l.uncounted ? '?' : formatCount(l.macs),
         formatCount(l.params),
         l.outputShape ? l.outputShape.join('×') : '?',
       ]),
     ),
   )
+  for (const w of r.warnings ?? []) printLine(`warning: ${w}`)
 }
 
 function printBench(r: ReturnType<typeof benchOf>): void {
