@@ -230,5 +230,14 @@ describe('edgebench CLI', () => {
     conn.close()
     expect(last.status).toBe('cancelled')
     expect(n.n).toBeGreaterThan(0)
+    // `runs show` gives the sample count and statistics of what was measured, labelled partial.
+    const shown = cli('runs', 'show', String(last.id), '--json')
+    expect(shown.status, shown.stderr).toBe(0)
+    const partial = (JSON.parse(shown.stdout) as { partial: { partial: boolean; status: string; samples: number; latencyUs: { count: number; p50: number } } }).partial
+    expect(partial).toMatchObject({ partial: true, status: 'cancelled', samples: n.n })
+    expect(partial.latencyUs.count).toBe(n.n)
+    expect(partial.latencyUs.p50).toBeGreaterThan(0)
+    const text = cli('runs', 'show', String(last.id))
+    expect(text.stdout).toMatch(new RegExp(`partial \\(cancelled\\): ${n.n.toLocaleString('en-US')} samples measured — p50 `))
   })
 })
