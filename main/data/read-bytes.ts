@@ -18,6 +18,11 @@ export function maxInflatedBytes(): number {
   return Math.min(maxFileBytes(), MAX_INFLATED_BYTES)
 }
 
+/** A declared size for a message: damaged headers declare sizes no disk holds. */
+function sizeOf(bytes: number): string {
+  return Number.isFinite(bytes) && bytes < 2 ** 53 ? `${formatBytes(bytes)} (${bytes} bytes)` : 'an impossible size'
+}
+
 function invalid(path: string, problem: string, cause?: unknown): StudioError {
   return new StudioError('DATASET_INVALID', `${path} ${problem}`, cause === undefined ? undefined : { cause })
 }
@@ -33,7 +38,7 @@ async function readPlain(fh: FileHandle, size: number, path: string, declared?: 
       throw invalid(path, `is not a valid dataset file: ${(e as Error).message}.`, e)
     }
     if (want !== null && want !== size) {
-      throw invalid(path, `is ${formatBytes(size)} but its header declares ${formatBytes(want)} (${want} bytes); the file is damaged or not this kind of dataset.`)
+      throw invalid(path, `is ${formatBytes(size)} but its header declares ${sizeOf(want)}; the file is damaged or not this kind of dataset.`)
     }
   }
   const raw = await readAll(fh, size)
@@ -79,7 +84,7 @@ function inflate(fh: FileHandle, path: string, declared?: DeclaredSize): Promise
         return fail(invalid(path, `is not a valid dataset file: ${(e as Error).message}.`, e))
       }
       if (want === null) return
-      if (want > cap) return fail(invalid(path, `declares ${formatBytes(want)} of data, above the ${formatBytes(cap)} limit.`))
+      if (want > cap) return fail(invalid(path, `declares ${sizeOf(want)} of data, above the ${formatBytes(cap)} limit.`))
       if (want < total) return fail(invalid(path, `inflates to more than the ${formatBytes(want)} its header declares; the file is damaged.`))
       limit = want
       out = Buffer.allocUnsafe(want)
