@@ -38,7 +38,7 @@ function raw(bytes: Buffer | string, ms = 3000): Promise<string> {
   })
 }
 
-async function post<T>(channel: string, body: BodyInit, contentType = 'application/json', headers: Record<string, string> = {}): Promise<{ status: number; result: ApiResult<T> }> {
+async function post<T>(channel: string, body: string | Uint8Array, contentType = 'application/json', headers: Record<string, string> = {}): Promise<{ status: number; result: ApiResult<T> }> {
   const res = await fetch(`http://127.0.0.1:${server.port}/api/${channel}`, {
     method: 'POST',
     headers: { 'content-type': contentType, authorization: `Bearer ${server.token}`, ...headers },
@@ -75,6 +75,17 @@ describe('browser mode under hostile input', () => {
     const info = await post<{ name: string }>('app:info', 'null')
     expect(info.result.ok && info.result.value.name).toBe('EdgeBench Studio')
   }, 120_000)
+
+  it('refuses devices and pipes as models at once; eight FIFO imports do not stall the server', async () => {
+    const fifo = join(dir, 'pipe2.onnx')
+    execFileSync('mkfifo', [fifo])
+    const answers = await Promise.all(Array.from({ length: 8 }, () => post('models:import', JSON.stringify({ path: fifo }))))
+    for (const a of answers) expect(a.result.ok ? '' : a.result.error.message).toMatch(/is a named pipe \(FIFO\), not a regular file/)
+    const zero = await post('models:import', JSON.stringify({ path: '/dev/zero' }))
+    expect(zero.result.ok ? '' : zero.result.error.message).toMatch(/\/dev\/zero is a device, not a regular file/)
+    const page = await fetch(`http://127.0.0.1:${server.port}/`, { headers: { authorization: `Bearer ${server.token}` }, signal: AbortSignal.timeout(5000) })
+    expect(page.status).toBe(200)
+  })
 
   it('redirects the token swap only to a path on this origin', async () => {
     for (const path of ['/.//evil.com/', '///evil.com/x', '/\\evil.com/']) {
