@@ -138,6 +138,27 @@ function disagreement(studio: Studio, run: RunRecord): string | null {
   return null
 }
 
+/** One bench or eval run on the simulated board, judged; a run that ended is added to `ended`. */
+async function oneRun(studio: Studio, modelId: number, kind: 'bench' | 'eval', what: string, ended: RunRecord[]): Promise<CaseResult> {
+  const id = studio.startRun({ kind, modelId, deviceName: 'sim', session: DEFAULT_SESSION_OPTIONS, ...(kind === 'eval' ? { dataset: 'fashion-mnist', limit: EVAL_SAMPLES } : {}) })
+  const timer = new Promise<'hang'>((res) => setTimeout(() => res('hang'), CASE_LIMIT_MS).unref())
+  const outcome = await Promise.race([studio.runs.wait(id), timer])
+  if (outcome === 'hang') {
+    studio.runs.cancel(id)
+    await studio.runs.wait(id)
+    return { what, verdict: 'hang', detail: `still active after ${CASE_LIMIT_MS / 1000} s` }
+  }
+  const run = studio.store.getRun(id) as RunRecord
+  ended.push(run)
+  const lost = disagreement(studio, run)
+  const err = run.error
+  if (lost) return { what, verdict: 'lost', detail: lost }
+  if (err && (err.code === 'INTERNAL' || err.message.includes('\n') || err.message === '')) {
+    return { what, verdict: err.code === 'INTERNAL' ? 'crash' : 'bad-refusal', detail: `${err.code}: ${err.message}` }
+  }
+  return { what, verdict: run.status === 'finished' ? 'accepted' : 'refused', ...(err ? { detail: `${err.code}: ${err.message.slice(0, 200)}` } : {}) }
+}
+
 export async function serialPart(dir: string, r: Rng, runs: number, log: (line: string) => void): Promise<CaseResult[]> {
   const model = await loadSimModel(RESNET8)
   let transport: () => HostTransport = () => simTransport(model, [], wireFaults(r), r)
@@ -168,25 +189,10 @@ export async function serialPart(dir: string, r: Rng, runs: number, log: (line: 
     for (let i = 0; i < runs; i++) {
       const faults = simFaults(r)
       const wire = wireFaults(r)
+      transport = () => simTransport(model, faults, wire, r)
       const kind = r() < 0.5 ? 'bench' : 'eval'
       const what = `serial ${i}: ${kind}, sim [${faults.join(' ')}], wire ${JSON.stringify(Object.fromEntries(Object.entries(wire).filter(([, v]) => v !== 0 && v !== null)))}`
-      transport = () => simTransport(model, faults, wire, r)
-      const id = studio.startRun({ kind, modelId, deviceName: 'sim', session: DEFAULT_SESSION_OPTIONS, ...(kind === 'eval' ? { dataset: 'fashion-mnist', limit: EVAL_SAMPLES } : {}) })
-      const timer = new Promise<'hang'>((res) => setTimeout(() => res('hang'), CASE_LIMIT_MS).unref())
-      const outcome = await Promise.race([studio.runs.wait(id), timer])
-      if (outcome === 'hang') {
-        studio.runs.cancel(id)
-        await studio.runs.wait(id)
-        results.push({ what, verdict: 'hang', detail: `still active after ${CASE_LIMIT_MS / 1000} s` })
-      } else {
-        const run = studio.store.getRun(id) as RunRecord
-        ended.push(run)
-        const lost = disagreement(studio, run)
-        const err = run.error
-        if (lost) results.push({ what, verdict: 'lost', detail: lost })
-        else if (err && (err.code === 'INTERNAL' || err.message.includes('\n') || err.message === '')) results.push({ what, verdict: err.code === 'INTERNAL' ? 'crash' : 'bad-refusal', detail: `${err.code}: ${err.message}` })
-        else results.push({ what, verdict: run.status === 'finished' ? 'accepted' : 'refused', ...(err ? { detail: `${err.code}: ${err.message.slice(0, 200)}` } : {}) })
-      }
+      results.push(await oneRun(studio, modelId, kind, what, ended))
       await studio.devices.drop('sim')
       if ((i + 1) % 100 === 0) log(`  serial: ${i + 1} of ${runs} runs`)
     }
