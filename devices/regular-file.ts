@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto'
 import { constants } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 import { StudioError, type ErrorCode } from '../common/errors.js'
-import { formatBytes } from '../common/format.js'
+import { formatBytes, printable } from '../common/format.js'
 
 /** Default largest model or dataset file read: well above any sensible edge model. */
 export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 ** 3
@@ -51,6 +51,7 @@ function kindOf(st: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevi
 
 /** Opens `path` for reading if it is a regular file within the size limit; else one clear StudioError. */
 export async function openRegularFile(path: string, o: RegularFileOptions): Promise<OpenedFile> {
+  const shown = printable(path, 500)
   let fh: FileHandle
   try {
     // O_NONBLOCK: opening a FIFO must not wait for a writer; it has no effect on regular files.
@@ -58,22 +59,22 @@ export async function openRegularFile(path: string, o: RegularFileOptions): Prom
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
     if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new StudioError('FILE_NOT_FOUND', `${o.what} ${path} does not exist. Check the path and try again.`, { cause: e })
+      throw new StudioError('FILE_NOT_FOUND', `${o.what} ${shown} does not exist. Check the path and try again.`, { cause: e })
     }
-    if (code === 'EISDIR') throw new StudioError(o.code, `${o.what} ${path} is a folder, not a file. Give the path of the file itself.`, { cause: e })
+    if (code === 'EISDIR') throw new StudioError(o.code, `${o.what} ${shown} is a folder, not a file. Give the path of the file itself.`, { cause: e })
     const why = e instanceof Error ? e.message : String(e)
-    throw new StudioError('FILE_NOT_FOUND', `${o.what} ${path} cannot be opened (${why}). Check its permissions.`, { cause: e })
+    throw new StudioError('FILE_NOT_FOUND', `${o.what} ${shown} cannot be opened (${why}). Check its permissions.`, { cause: e })
   }
   try {
     const st = await fh.stat()
     if (!st.isFile()) {
-      throw new StudioError(o.code, `${o.what} ${path} is ${kindOf(st)}, not a regular file; give the path of a file.`)
+      throw new StudioError(o.code, `${o.what} ${shown} is ${kindOf(st)}, not a regular file; give the path of a file.`)
     }
     const max = o.maxBytes ?? maxFileBytes()
     if (st.size > max) {
       throw new StudioError(
         o.code,
-        `${o.what} ${path} is ${formatBytes(st.size)}, above the ${formatBytes(max)} limit; ` +
+        `${o.what} ${shown} is ${formatBytes(st.size)}, above the ${formatBytes(max)} limit; ` +
           'set EDGEBENCH_MAX_FILE_BYTES to allow larger files.',
       )
     }
@@ -122,7 +123,7 @@ export async function hashRegularFile(path: string, o: RegularFileOptions, signa
       if (bytesRead === 0) break
       hash.update(buf.subarray(0, bytesRead))
       size += bytesRead
-      if (size > max) throw new StudioError(o.code, `${o.what} ${path} grew past the ${formatBytes(max)} limit while it was read.`)
+      if (size > max) throw new StudioError(o.code, `${o.what} ${printable(path, 500)} grew past the ${formatBytes(max)} limit while it was read.`)
     }
   } finally {
     await fh.close()

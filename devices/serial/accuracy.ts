@@ -9,6 +9,8 @@ import { withRecovery, type Board } from './board.js'
 
 export interface AccuracyOptions {
   commandTimeoutMs: number
+  /** How long the first (cold) sample may take; default the reference host's 30 s. */
+  lineTimeoutMs?: number
 }
 
 export async function runAccuracy(
@@ -34,7 +36,7 @@ export async function runAccuracy(
       if (sig?.aborted) throw new StudioError('CANCELLED', 'Evaluation cancelled.')
       const bytes = raw[i] as Uint8Array
       const index = batch.offset + i
-      const timeoutMs = slowestUs > 0 ? Math.ceil((slowestUs * 20) / 1000) + o.commandTimeoutMs : 30_000
+      const timeoutMs = slowestUs > 0 ? Math.ceil((slowestUs * 20) / 1000) + o.commandTimeoutMs : (o.lineTimeoutMs ?? 30_000)
       const r = await withRecovery(
         board,
         `Sample ${index}`,

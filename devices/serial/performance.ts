@@ -48,6 +48,8 @@ export interface PerformanceOptions {
   windowSeconds: number
   warmup: number
   commandTimeoutMs: number
+  /** How long the cold probe inference may take; default the reference host's 30 s. */
+  lineTimeoutMs?: number
   signal?: AbortSignal
   onProgress?: (p: Progress) => void
   onWindow?: (w: WindowFigures) => void
@@ -75,7 +77,7 @@ export async function runPerformance(board: Board, o: PerformanceOptions): Promi
   progress(0, 0, 'probe run')
   await withRecovery(board, 'Loading the probe input', () => board.loadInput(first, sig), sig)
   const cold = timed(
-    await withRecovery(board, 'The probe run', () => board.infer(1, 0, LINE_TIMEOUT_US / 1000 + o.commandTimeoutMs, sig), sig),
+    await withRecovery(board, 'The probe run', () => board.infer(1, 0, (o.lineTimeoutMs ?? LINE_TIMEOUT_US / 1000) + o.commandTimeoutMs, sig), sig),
     'The probe run',
   )
   let per = Math.max(1, cold.elapsedUs)

@@ -198,6 +198,7 @@ export class SerialDevice implements Device {
           windowSeconds: c.windowSeconds,
           warmup: Math.min(spec.warmupRuns, 10),
           commandTimeoutMs: c.commandTimeoutMs,
+          lineTimeoutMs: c.lineTimeoutMs,
           ...(hooks.signal ? { signal: hooks.signal } : {}),
           ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
           onWindow: (w: WindowFigures) => hooks.onSamples?.([w.latencyUs]),
@@ -231,7 +232,7 @@ export class SerialDevice implements Device {
   ): Promise<Predictions> {
     this.inputBytes(dep)
     return this.use(
-      (b) => runAccuracy(b, batches, total, hooks, { commandTimeoutMs: this.o.config.commandTimeoutMs }),
+      (b) => runAccuracy(b, batches, total, hooks, { commandTimeoutMs: this.o.config.commandTimeoutMs, lineTimeoutMs: this.o.config.lineTimeoutMs }),
       hooks.signal,
     )
   }

@@ -1,7 +1,7 @@
 import type { FileHandle } from 'node:fs/promises'
 import { createGunzip } from 'node:zlib'
 import { StudioError } from '../../common/errors.js'
-import { formatBytes } from '../../common/format.js'
+import { formatBytes, printable } from '../../common/format.js'
 import { maxFileBytes, openRegularFile, readAll, readRegularFile } from '../../devices/regular-file.js'
 
 /** Inflated dataset bytes never exceed this (nor the file limit): EMNIST's largest split is 547 MB. */
@@ -24,7 +24,7 @@ function sizeOf(bytes: number): string {
 }
 
 function invalid(path: string, problem: string, cause?: unknown): StudioError {
-  return new StudioError('DATASET_INVALID', `${path} ${problem}`, cause === undefined ? undefined : { cause })
+  return new StudioError('DATASET_INVALID', `${printable(path, 500)} ${problem}`, cause === undefined ? undefined : { cause })
 }
 
 /** The content as declared, checked against the file size before the whole file is read. */

@@ -5,7 +5,7 @@
  * uncountable layers are named in warnings and make the MAC total a lower bound.
  */
 import { StudioError } from '../../common/errors.js'
-import { formatBytes } from '../../common/format.js'
+import { formatBytes, printable } from '../../common/format.js'
 import { attrInt, attrInts } from './graph.js'
 import type { NodeProto } from './proto.js'
 import type { TensorMeta } from './shape-util.js'
@@ -19,7 +19,7 @@ const WINDOW_OPS = new Set([
 /** Above this, a batch-1 inference's activations alone may not fit a board, or this machine. */
 export const LARGE_ACTIVATION_BYTES = 1024 ** 3
 
-const label = (n: NodeProto): string => `${n.opType} '${n.name || n.output[0] || '?'}'`
+const label = (n: NodeProto): string => `${printable(n.opType, 60)} '${printable(n.name || n.output[0] || '?', 80)}'`
 
 function invalid(problem: string): never {
   throw new StudioError('MODEL_INVALID', `${problem}; no runtime can execute it. Re-export the model.`)
@@ -60,7 +60,7 @@ export function dropImpossibleShapes(order: readonly NodeProto[], tensors: Map<s
       const nums = shape.filter((d): d is number => typeof d === 'number')
       const count = nums.reduce((a, b) => a * b, 1)
       if (nums.every(possible) && Number.isSafeInteger(count)) continue
-      bad.push(`${label(n)} → [${shape.join(', ')}]`)
+      bad.push(`${label(n)} → [${printable(shape.join(', '), 120)}]`)
       tensors.set(name as string, { ...meta, shape: null, value: undefined })
     }
   }
@@ -72,7 +72,7 @@ export function dropImpossibleShapes(order: readonly NodeProto[], tensors: Map<s
 export function inputWarnings(inputs: readonly { name: string; shape: readonly (number | string)[] }[]): string[] {
   return inputs
     .filter((i) => i.shape.some((d) => d === 0))
-    .map((i) => `Input '${i.name}' has a dimension of size 0 ([${i.shape.join(', ')}]): it holds no data. Re-export the model with the real input size.`)
+      .map((i) => `Input '${printable(i.name, 80)}' has a dimension of size 0 ([${printable(i.shape.join(', '), 120)}]): it holds no data. Re-export the model with the real input size.`)
 }
 
 export interface MacTally {
@@ -86,12 +86,12 @@ export interface MacTally {
 export function macWarnings(t: MacTally): string[] {
   const out: string[] = []
   if (t.unknownOps.size > 0) {
-    const ops = [...t.unknownOps].map(([op, k]) => `${op} ×${k}`)
+    const ops = [...t.unknownOps].map(([op, k]) => `${printable(op, 60)} ×${k}`)
     const total = [...t.unknownOps.values()].reduce((a, b) => a + b, 0)
     out.push(`${total} operator(s) the studio does not know (${listed(ops)}) are counted as 0 MACs: the MAC total is a lower bound.`)
   }
   if (t.uncounted.length > 0) {
-    out.push(`MACs of ${t.uncounted.length} layer(s) could not be counted (${listed(t.uncounted)}): their shapes are unknown, so the MAC total is a lower bound.`)
+    out.push(`MACs of ${t.uncounted.length} layer(s) could not be counted (${listed(t.uncounted.map((n) => printable(n, 80)))}): their shapes are unknown, so the MAC total is a lower bound.`)
   }
   return out
 }

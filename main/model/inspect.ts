@@ -8,6 +8,7 @@ import { promisify } from 'node:util'
 import { gzip } from 'node:zlib'
 import type { Dim, InspectResult, LayerInfo, Progress, TensorInfo } from '../../common/types.js'
 import { StudioError } from '../../common/errors.js'
+import { printable } from '../../common/format.js'
 import { defaultOpset } from './graph.js'
 import { checkWindowAttributes, dropImpossibleShapes, inputWarnings, macWarnings, memoryWarning, type MacTally } from './checks.js'
 import { macsByOutput, macsCountable, nodeMacs } from './macs.js'
@@ -173,7 +174,7 @@ async function named<T>(label: string, work: Promise<T>): Promise<T> {
     return await work
   } catch (e) {
     if (e instanceof StudioError && e.code === 'MODEL_INVALID' && !e.message.startsWith('Error loading')) {
-      throw new StudioError(e.code, `ONNX model ${label}: ${e.message}`, { cause: e })
+      throw new StudioError(e.code, `ONNX model ${printable(label)}: ${e.message}`, { cause: e })
     }
     throw e
   }

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { open, rename, rm } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { StudioError } from '../../common/errors.js'
+import { printable } from '../../common/format.js'
 import { openRegularFile, readAll } from '../../devices/regular-file.js'
 import { checkModelFraming } from './framing.js'
 import { onnx, type IModelProto, type ModelProto } from './proto.js'
@@ -19,7 +20,8 @@ const REEXPORT =
   'Re-export the model (e.g. torch.onnx.export or onnx.save_model) and import the complete .onnx file.'
 
 function invalid(label: string, problem: string, cause?: unknown): StudioError {
-  return new StudioError('MODEL_INVALID', `Error loading ONNX model ${label}: ${problem}. ${REEXPORT}`, { cause })
+  // Names inside `problem` come from the file: escaped, so the message stays one line.
+  return new StudioError('MODEL_INVALID', `Error loading ONNX model ${printable(label)}: ${printable(problem, 600)}. ${REEXPORT}`, { cause })
 }
 
 function describe(e: unknown): string {

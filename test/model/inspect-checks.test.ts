@@ -53,6 +53,13 @@ describe('inspect validation', () => {
     expect(g.message).toMatch(/group 0/)
   })
 
+  it('keeps a refusal one line when the names in the file hold line breaks', async () => {
+    const spec = conv(28)
+    const e = await refusal({ ...spec, nodes: spec.nodes.map((n) => ({ ...n, inputs: ['x', 'w\nevil\r\n'] })) })
+    expect(e.message).toMatch(/reads tensor 'w\\nevil\\r\\n', which nothing produces/)
+    expect(e.message).not.toMatch(/[\n\r]/)
+  })
+
   it('refuses an input dimension below -1 when the model is read', async () => {
     const e = await refusal({ ...conv(28), inputs: [{ name: 'x', elemType: 1, dims: [1, 1, -28, 28] }] })
     expect(e.code).toBe('MODEL_INVALID')

@@ -22,14 +22,15 @@ import type { CaseResult } from './outcome.js'
 const ROOT = join(import.meta.dirname, '..', '..')
 const RESNET8 = join(ROOT, 'resources', 'models', 'resnet8.onnx')
 const EVAL_SAMPLES = 8
-const CASE_LIMIT_MS = 60_000
+/** Far beyond any wait the protocol allows (two cold-inference timeouts of 2 s, recoveries): a hang. */
+const CASE_LIMIT_MS = 120_000
 
 type Rng = () => number
 const int = (r: Rng, n: number): number => Math.floor(r() * n)
 const pick = <T>(r: Rng, xs: readonly T[]): T => xs[int(r, xs.length)] as T
 
 /** What the wire does to bytes, on top of the simulator's own faults. */
-interface WireFaults {
+export interface WireFaults {
   corruptToHost: number
   corruptToBoard: number
   /** Bytes per chunk delivered to the host (0: whole writes). */
@@ -56,11 +57,12 @@ function wireFaults(r: Rng): WireFaults {
 }
 
 /** The simulator behind a faulty wire, as the host's transport. */
-function simTransport(model: DutModel, faults: string[], w: WireFaults, r: Rng): HostTransport {
+export function simTransport(model: DutModel, faults: string[], w: WireFaults, r: Rng): HostTransport {
   let toHost: ((chunk: Uint8Array) => void) | null = null
   let closeHost: ((err: Error | null) => void) | null = null
   let sent = 0
   let writes = 0
+  let silent = false
   const mangle = (bytes: Buffer, p: number): Buffer => {
     if (p > 0) for (let i = 0; i < bytes.length; i++) if (r() < p) bytes[i] = int(r, 256)
     return bytes
@@ -76,7 +78,11 @@ function simTransport(model: DutModel, faults: string[], w: WireFaults, r: Rng):
       setImmediate(() => cut?.(new Error('the board was unplugged')))
       return
     }
-    if (w.silenceAfter !== null && sent + bytes.length > w.silenceAfter) return
+    // A board that goes quiet stays quiet (it answers neither the command nor a resync).
+    if (silent || (w.silenceAfter !== null && sent + bytes.length > w.silenceAfter)) {
+      silent = true
+      return
+    }
     sent += bytes.length
     const step = w.split > 0 ? w.split : bytes.length
     for (let i = 0; i < bytes.length; i += step) {
@@ -184,7 +190,7 @@ export async function serialPart(dir: string, r: Rng, runs: number, log: (line: 
     studio.store.upsertDevice({
       name: 'sim',
       kind: 'serial',
-      config: { path: 'fuzz-sim', studioModelId: modelId, boardModel: 'resnet8', dataset: 'fashion-mnist', windowSeconds: 0.02, commandTimeoutMs: 150, bannerMs: 300 },
+      config: { path: 'fuzz-sim', studioModelId: modelId, boardModel: 'resnet8', dataset: 'fashion-mnist', windowSeconds: 0.02, commandTimeoutMs: 150, bannerMs: 300, lineTimeoutMs: 2000 },
     })
     for (let i = 0; i < runs; i++) {
       const faults = simFaults(r)
