@@ -7,7 +7,8 @@
  * Types only (plus a few constant lists); no Node, no DOM.
  */
 import type { ErrorInfo } from './errors.js'
-import type { Verdict } from './stats.js'
+import type { RunSummary } from './run-summary.js'
+import type { CompareRequest, RunComparison } from './api-compare.js'
 import type {
   DeviceInfo,
   InspectResult,
@@ -17,7 +18,9 @@ import type {
   RunRecord,
   RunStatus,
   SessionOptions,
+  TensorInfo,
 } from './types.js'
+import type { ModelPreprocessing, PreprocessingRequest } from './preprocessing.js'
 
 import type {
   AddSerialRequest,
@@ -26,10 +29,15 @@ import type {
   AddSshDeviceResult,
   PortListing,
 } from './api-boards.js'
+import { EARLY_EXIT_CHANNELS, type EarlyExitRequests } from './api-early-exit.js'
 import { JOB_CHANNELS, type JobEvents, type JobRequests } from './api-jobs.js'
+import { RECOMMEND_CHANNELS, type RecommendRequests } from './api-recommend.js'
 
 export * from './api-boards.js'
+export * from './api-compare.js'
+export * from './api-early-exit.js'
 export * from './api-jobs.js'
+export * from './api-recommend.js'
 
 /** What every request answers: a value, or an error with a code and a message a user can act on. */
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo }
@@ -47,6 +55,8 @@ export interface AppInfo {
   dbPath: string
   /** process.platform of the engine side ('linux', 'darwin', 'win32'). */
   platform: string
+  /** The installed onnxruntime-node version (the About box). */
+  onnxRuntime: string
 }
 
 /** How a variant was derived from its parent. */
@@ -73,6 +83,13 @@ export interface ModelInfo {
   params: number | null
   macs: number | null
   fileBytes: number | null
+  /** How it is fed: preprocessing (with its source), labels, dataset. Always set by this engine. */
+  preprocessing?: ModelPreprocessing
+  /** Its input and output tensors (from the inspection), for the preprocessing editor. */
+  inputs?: TensorInfo[]
+  outputs?: TensorInfo[]
+  /** Outputs a Softmax produces (probabilities rather than logits). */
+  softmaxOutputs?: string[]
 }
 
 /**
@@ -113,13 +130,17 @@ export interface DatasetInfo {
   citation?: string
 }
 
-/** A stored run without its full result (no confusion matrix, no profile), for lists. */
-export type RunSummary = Omit<RunRecord, 'result'> & {
-  /** Median and p90 latency, µs (finished bench runs). */
-  p50Us: number | null
-  p90Us: number | null
-  /** Top-1 accuracy, a fraction (finished eval runs). */
-  top1: number | null
+export type { RunSummary } from './run-summary.js'
+
+export interface ImportExtras {
+  /** The text of a sidecar model card (`<model>.json`, the zoo's format) imported alongside. */
+  cardJson?: string
+  preprocessing?: PreprocessingRequest
+}
+
+export interface ImportBytesRequest extends ImportExtras {
+  fileName: string
+  dataBase64: string
 }
 
 export interface StartRunRequest {
@@ -135,25 +156,6 @@ export interface StartRunRequest {
   split?: string
   /** Evaluate at most this many samples. */
   limit?: number
-}
-
-/** One candidate run judged against the baseline (the first id of the request). */
-export interface ComparisonRow {
-  runId: number
-  model: string
-  device: string
-  /** median(candidate) / median(baseline); < 1 means faster. */
-  ratio: number
-  /** Bootstrap 95 % CI of the ratio. */
-  ci95: [number, number]
-  verdict: Verdict
-}
-
-export interface RunComparison {
-  baselineRunId: number
-  /** The noise threshold the verdicts used (a fraction, 0.02 = 2 %). */
-  noise: number
-  rows: ComparisonRow[]
 }
 
 /**
@@ -178,21 +180,36 @@ export interface ExplorePoint {
   macs: number | null
   params: number | null
   top1: number | null
+  top5: number | null
+  /** Lineage: the parent model and its point on this device (`${parentId}:${device}`), null for an original. */
+  parentModelId: number | null
+  parentKey: string | null
+  /** top-1 minus the parent's (same device, else any device), a fraction; null without both. */
+  top1Delta: number | null
+  /** How the variant was made: method ('int8-static', …) and one line ("INT8 static · minmax · …"). */
+  method: string | null
+  recipe: string | null
   /** Dataset name ('fashion-mnist') and split ('test') of the accuracy figure. */
   dataset: string | null
   split: string | null
   /** Samples the accuracy was computed over. */
   count: number | null
+  /** How the accuracy's samples were made ("[0, 1] · NCHW · default: nobody set it"); null without one. */
+  preprocessing?: string | null
   benchRunId: number | null
   evalRunId: number | null
 }
 
-export type ReportFormat = 'html' | 'csv' | 'json'
+/** Report formats: a self-contained page, its PDF, paper tables (Markdown, LaTeX booktabs), data. */
+export const REPORT_FORMATS = ['html', 'pdf', 'md', 'tex', 'csv', 'json'] as const
+export type ReportFormat = (typeof REPORT_FORMATS)[number]
 
 export interface ReportFile {
   fileName: string
   mimeType: string
+  /** The file's text, or its bytes in base64 when `encoding` says so (PDF). */
   content: string
+  encoding: 'utf8' | 'base64'
 }
 
 // ---- requests ------------------------------------------------------------------------------
@@ -201,18 +218,28 @@ export interface ReportFile {
  * Every request channel: `payload` is what the UI sends (validated in api-schemas.ts), `result`
  * the value of a successful {@link ApiResult}. A channel without a payload takes `undefined`.
  */
-export interface ApiRequests extends JobRequests {
+export interface ApiRequests extends JobRequests, RecommendRequests, EarlyExitRequests {
   /** Name, version, host mode and database of the running studio. */
   'app:info': { payload: undefined; result: AppInfo }
   /** Every stored model and variant, oldest first. */
   'models:list': { payload: undefined; result: ModelInfo[] }
-  /** Imports an ONNX file by path on the engine's machine (same bytes → same record). */
-  'models:import': { payload: { path: string }; result: ModelInfo }
+  /**
+   * Imports an ONNX file by path on the engine's machine (same bytes → same record), with its
+   * figures; `preprocessing` (checked against the model first: refused = nothing stored) is
+   * stored with it, else its card's or ONNX metadata's.
+   */
+  'models:import': { payload: { path: string; preprocessing?: PreprocessingRequest }; result: ModelInfo }
   /**
    * Imports a model whose bytes the UI holds (browser drag-and-drop). The file is kept in the
-   * studio's data folder under its SHA-256. At most 256 MiB.
+   * studio's data folder under its SHA-256. At most 256 MiB. `cardJson` is a sidecar model card
+   * dropped with it; `preprocessing` as for 'models:import'.
    */
-  'models:importBytes': { payload: { fileName: string; dataBase64: string }; result: ModelInfo }
+  'models:importBytes': { payload: ImportBytesRequest; result: ModelInfo }
+  /**
+   * Changes a model's preprocessing, label file or dataset (its variants inherit them). Checked
+   * against the model's input and outputs first: a mismatch is BAD_INPUT and nothing changes.
+   */
+  'models:setPreprocessing': { payload: { modelId: number; request: PreprocessingRequest }; result: ModelInfo }
   /** Full inspection (params, MACs, shapes, layers, peak activations); cached after the first. */
   'models:inspect': { payload: { modelId: number }; result: InspectResult }
   /** Direct variants (children) of a model, oldest first. */
@@ -234,8 +261,11 @@ export interface ApiRequests extends JobRequests {
   'devices:remove': { payload: { name: string }; result: { removed: string } }
   /** The bundled datasets, for eval pickers. */
   'datasets:list': { payload: undefined; result: DatasetInfo[] }
-  /** Queues a run and answers at once with its id; progress follows as 'run:*' events. */
-  'runs:start': { payload: StartRunRequest; result: { runId: number } }
+  /**
+   * Queues a run and answers at once with its id and list entry (so a UI upserts it instead of
+   * reloading the list); progress follows as 'run:*' events.
+   */
+  'runs:start': { payload: StartRunRequest; result: { runId: number; run: RunSummary } }
   /** Cancels a queued or running run; what it measured stays stored. False if it was not active. */
   'runs:cancel': { payload: { runId: number }; result: { cancelled: boolean } }
   /** Stored runs, newest first. */
@@ -248,13 +278,17 @@ export interface ApiRequests extends JobRequests {
   /** The run's latency samples (µs) in the order measured. */
   'runs:samples': { payload: { runId: number }; result: number[] }
   /**
-   * Latency of each run against the first (the baseline): ratio of medians with a bootstrap CI and
-   * a verdict ('faster' | 'slower' | 'within noise'). Needs at least two finished bench runs.
+   * The selected runs as (model, device) entries judged against the baseline the user picked:
+   * latency (ratio of medians, bootstrap CI, 'faster' | 'slower' | 'within noise'), accuracy, size
+   * and memory, each with its verdict. Needs two entries.
    */
-  'runs:compare': { payload: { runIds: number[]; noise?: number }; result: RunComparison }
-  /** One point per (model, device) pair with a finished run, for the Explore chart. */
-  'explore:points': { payload: undefined; result: ExplorePoint[] }
-  /** A report of the given runs as text (self-contained HTML, CSV or JSON) with a file name. */
+  'runs:compare': { payload: CompareRequest; result: RunComparison }
+  /**
+   * One point per (model, device) pair with a finished run, for the Explore chart; with a model id
+   * and device name, only that pair's point (what a UI refetches after a run, not every point).
+   */
+  'explore:points': { payload: { modelId: number; deviceName: string } | undefined; result: ExplorePoint[] }
+  /** A report of the given runs (self-contained HTML, PDF, Markdown, LaTeX, CSV or JSON) with a file name. */
   'reports:export': { payload: { runIds: number[]; format: ReportFormat }; result: ReportFile }
   /** Desktop only: exports and writes the report where the user picks. null when cancelled. */
   'reports:saveDialog': { payload: { runIds: number[]; format: ReportFormat }; result: { path: string } | null }
@@ -273,10 +307,12 @@ export const API_CHANNELS = [
   'models:list',
   'models:import',
   'models:importBytes',
+  'models:setPreprocessing',
   'models:inspect',
   'models:variants',
   'models:openDialog',
   ...JOB_CHANNELS,
+  ...EARLY_EXIT_CHANNELS,
   'devices:list',
   'devices:probe',
   'ports:list',
@@ -293,6 +329,7 @@ export const API_CHANNELS = [
   'explore:points',
   'reports:export',
   'reports:saveDialog',
+  ...RECOMMEND_CHANNELS,
 ] as const satisfies readonly ApiChannel[]
 
 // ---- events --------------------------------------------------------------------------------
@@ -301,14 +338,25 @@ export const API_CHANNELS = [
 export interface ApiEvents extends JobEvents {
   'run:progress': { runId: number; progress: Progress }
   'run:status': { runId: number; status: RunStatus }
+  /**
+   * Latency samples (µs) as the device measures them, batched to ≤ 10 events a second per run:
+   * `samples` are the run's samples `offset`, `offset + 1`, …, so a UI that loaded the first
+   * `offset` with 'runs:samples' appends without reloading (and notices a gap).
+   */
+  'run:samples': { runId: number; offset: number; samples: number[] }
   /** A run ended (finished, failed, cancelled or interrupted); `run` is the stored record. */
   'run:finished': { run: RunRecord }
   'device:status': { name: string; status: DeviceStatus }
+  /** Desktop only: the application menu asks the page to run one of its own flows. */
+  'app:command': { command: AppCommand }
 }
+
+/** What the desktop menu can ask of the page (the page owns these flows and their errors). */
+export type AppCommand = 'import-model' | 'export-report'
 
 export type ApiEventName = keyof ApiEvents
 
-export const API_EVENTS = ['run:progress', 'run:status', 'run:finished', 'device:status', 'job:progress', 'job:finished'] as const satisfies readonly ApiEventName[]
+export const API_EVENTS = ['run:progress', 'run:status', 'run:samples', 'run:finished', 'device:status', 'job:progress', 'job:finished', 'app:command'] as const satisfies readonly ApiEventName[]
 
 /** A pushed event as it travels over the WebSocket (and as the renderer's bridge hands it on). */
 export type ApiEventMessage = { [E in ApiEventName]: { event: E; payload: ApiEvents[E] } }[ApiEventName]
@@ -329,7 +377,7 @@ export interface StudioBridge {
    * Browser mode: imports a dropped model by streaming its bytes (no base64 copy on either side).
    * Absent in the desktop app, which sends 'models:importBytes'.
    */
-  importModelFile?(file: Blob, fileName: string): Promise<ApiResult<ModelInfo>>
+  importModelFile?(file: Blob, fileName: string, extras?: ImportExtras): Promise<ApiResult<ModelInfo>>
   /** Subscribes to a pushed event; returns the unsubscribe function. */
   on<E extends ApiEventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void
 }
@@ -347,6 +395,10 @@ export type IpcEventChannel = 'studio:event'
  * URI-encoded, in this header. The server streams the body to disk; answers an ApiResult<ModelInfo>.
  */
 export const API_UPLOAD_NAME_HEADER = 'x-edgebench-file-name'
+/** The upload's ImportExtras (card text, preprocessing) as URI-encoded JSON, when it has any. */
+export const API_UPLOAD_EXTRAS_HEADER = 'x-edgebench-import'
+/** Longest extras header a client sends (Node refuses requests whose headers pass 16 KiB); beyond it, the JSON form. */
+export const MAX_UPLOAD_EXTRAS_CHARS = 8 * 1024
 
 /** HTTP: `POST ${API_HTTP_PREFIX}<channel>` with the JSON payload as the body, answers an ApiResult. */
 export const API_HTTP_PREFIX = '/api/'

@@ -19,6 +19,8 @@ export const recipeSchema = z.discriminatedUnion('method', [
     method: z.literal('int8-dynamic'),
     perChannel: z.boolean().default(RECIPE_DEFAULTS.perChannel),
     exclude,
+    /** Samples for the agreement with FP32 (dataset name or folder); default: the model's dataset. */
+    calibration: z.string().min(1).max(4096).optional(),
   }),
   z.strictObject({
     method: z.literal('int8-static'),

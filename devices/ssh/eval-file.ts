@@ -8,7 +8,7 @@ import { mkdtemp, open, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { StudioError, toStudioError } from '../../common/errors.js'
-import { decodeFloat32, type AgentEvent, type EvalBatchRef } from '../agent/protocol.js'
+import type { EvalBatchRef, SessionEvent } from '../session/protocol.js'
 import type { Batch, EvaluateHooks, Predictions } from '../device.js'
 import { checkBatch } from '../local/local-evaluate.js'
 
@@ -61,7 +61,7 @@ export async function writeEvalFile(
 export function scoreCollector(
   total: number,
   hooks: Pick<EvaluateHooks, 'onProgress' | 'onScores'> = {},
-): { onEvent: (e: AgentEvent) => void; finish: () => Predictions } {
+): { onEvent: (e: SessionEvent) => void; finish: () => Predictions } {
   const onProgress = hooks.onProgress
   let scores: Float32Array | null = null
   let classes = 0
@@ -69,9 +69,9 @@ export function scoreCollector(
   let inferUs = 0
   let last = 0
   let problem: StudioError | null = null
-  const onEvent = (e: AgentEvent): void => {
+  const onEvent = (e: SessionEvent): void => {
     if (e.event !== 'result' || problem) return
-    const s = decodeFloat32(e.scores)
+    const s = e.scores
     if (!scores) {
       classes = e.classes
       scores = new Float32Array(total * classes)

@@ -10,6 +10,8 @@ import { mkdir, open, rename, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { MAX_IMPORT_BYTES } from '../../common/api-schemas.js'
+import type { ImportBytesRequest, ImportExtras } from '../../common/api.js'
+import { parseCard } from '../data/feed-sources.js'
 import { StudioError } from '../../common/errors.js'
 import { formatBytes } from '../../common/format.js'
 import { loadModel } from '../model/onnx-io.js'
@@ -61,36 +63,48 @@ export async function importModelStream(
   fileName: string,
   chunks: AsyncIterable<Uint8Array>,
   importDir: string,
+  extras: ImportExtras = {},
 ): Promise<ModelRow> {
   const { tmp, sha256 } = await spool(chunks, importDir, fileName)
   const dir = join(importDir, sha256.slice(0, 16))
   const path = join(dir, safeModelFileName(fileName))
+  let fresh = false
+  let card: Record<string, unknown> | null = null
   try {
     // Refuses anything that is not a loadable ONNX graph before it is kept.
     await loadModel(tmp).catch((e: unknown) => {
       throw e instanceof StudioError ? new StudioError(e.code, e.message.replace(/\.upload-[0-9a-f]+\.part/, fileName), { cause: e }) : e
     })
-    if (!existsSync(path)) {
+    // A card dropped with the model is checked before it is kept, too.
+    if (extras.cardJson !== undefined) card = parseCard(extras.cardJson, sha256, 'The model card', true)?.card ?? null
+    fresh = !existsSync(path)
+    if (fresh) {
       await mkdir(dir, { recursive: true })
       await rename(tmp, path)
     }
   } finally {
     await rm(tmp, { force: true })
   }
-  // No card: a card found beside a dropped file would be one we wrote ourselves.
-  return studio.importModel(path, { card: null })
+  try {
+    // No card unless one came with it: a card found beside a dropped file would be one we wrote ourselves.
+    return await studio.importModel(path, { card, ...(extras.preprocessing ? { set: extras.preprocessing } : {}) })
+  } catch (e) {
+    // Refused (e.g. mean/std count ≠ channels): nothing stays behind, not even the file.
+    if (fresh && !studio.store.getModelBySha(sha256)) await rm(dir, { recursive: true, force: true })
+    throw e
+  }
 }
 
 /** The JSON form ('models:importBytes' over IPC): base64 bytes, imported as above. */
-export async function importModelBytes(
-  studio: Studio,
-  input: { fileName: string; dataBase64: string },
-  importDir: string,
-): Promise<ModelRow> {
+export async function importModelBytes(studio: Studio, input: ImportBytesRequest, importDir: string): Promise<ModelRow> {
   const bytes = Buffer.from(input.dataBase64, 'base64')
   if (bytes.length > MAX_IMPORT_BYTES) throw tooLarge(input.fileName)
   async function* one(): AsyncIterable<Uint8Array> {
     yield bytes
   }
-  return importModelStream(studio, input.fileName, one(), importDir)
+  const { cardJson, preprocessing } = input
+  return importModelStream(studio, input.fileName, one(), importDir, {
+    ...(cardJson !== undefined ? { cardJson } : {}),
+    ...(preprocessing ? { preprocessing } : {}),
+  })
 }

@@ -11,6 +11,8 @@ import { interruptSignal, openStudio } from './context.js'
 import { printJson, printLine, progressBar, table } from './output.js'
 import { latencyFrom } from '../bench/run-spec.js'
 import { intOption, sessionFromFlags, type LatencyFlags, type SessionFlags } from './run-helpers.js'
+import { addPreprocessFlags, preprocessFromFlags, type PreprocessFlags } from './preprocess-flags.js'
+import type { PreprocessingRequest } from '../../common/preprocessing.js'
 
 function ratioOption(name: string) {
   return (value: string): number => {
@@ -75,12 +77,21 @@ function printVariant(r: VariantReport): void {
   for (const n of r.notes) printLine(`  note: ${n}`)
 }
 
-async function derive(cmd: Command, model: string, recipe: RecipeInput, out: string, json: boolean | undefined): Promise<void> {
+async function derive(
+  cmd: Command,
+  model: string,
+  recipe: RecipeInput,
+  out: string,
+  json: boolean | undefined,
+  preprocessing?: PreprocessingRequest,
+): Promise<void> {
   const studio = openStudio(cmd)
   const parent = await studio.importModel(model)
+  if (preprocessing) await studio.checkRunPreprocessing(parent.id, preprocessing)
   const bar = json ? null : progressBar(`${parent.name}`)
   const { model: row, report } = await studio.deriveVariant(parent.id, parseRecipe(recipe), {
     outPath: resolve(out),
+    ...(preprocessing ? { preprocessing } : {}),
     signal: interruptSignal(),
     ...(bar ? { onProgress: (p) => bar.update(p) } : {}),
   })
@@ -90,11 +101,13 @@ async function derive(cmd: Command, model: string, recipe: RecipeInput, out: str
 }
 
 export function registerCompress(program: Command): void {
-  program
-    .command('quantize <model>')
-    .description('an INT8 (static QDQ or dynamic) or FP16 variant of an ONNX model')
+  addPreprocessFlags(
+    program.command('quantize <model>').description('an INT8 (static QDQ or dynamic) or FP16 variant of an ONNX model'),
+    'for calibration',
+    false,
+  )
     .addOption(new Option('--mode <mode>', 'quantization mode').choices(['int8-static', 'int8-dynamic', 'fp16']).makeOptionMandatory())
-    .option('--calibration <dataset|dir>', "calibration data (default: the model card's dataset, calibration split)")
+    .option('--calibration <dataset|dir>', "calibration data (default: the model's dataset, calibration split)")
     .addOption(new Option('--calibrator <name>', 'activation range method').choices(['minmax', 'percentile', 'entropy']).default('minmax'))
     .option('--samples <n>', 'calibration samples (default 500)', intOption('--samples', 1))
     .option('--per-tensor', 'one weight scale per tensor instead of per output channel')
@@ -102,14 +115,14 @@ export function registerCompress(program: Command): void {
     .option('--exclude <nodes>', 'comma-separated node names to keep in float', list)
     .requiredOption('-o, --output <file>', 'where to write the variant (.onnx)')
     .option('--json', 'machine-readable output')
-    .action(async (model: string, o: { mode: string; calibration?: string; calibrator: string; samples?: number; perTensor?: boolean; activationType: string; exclude?: string[]; output: string; json?: boolean }, cmd: Command) => {
+    .action(async (model: string, o: Omit<PreprocessFlags, 'output'> & { mode: string; calibration?: string; calibrator: string; samples?: number; perTensor?: boolean; activationType: string; exclude?: string[]; output: string; json?: boolean }, cmd: Command) => {
       const perChannel = !o.perTensor
       const exclude = o.exclude ?? []
       const recipe: RecipeInput =
         o.mode === 'fp16'
           ? { method: 'fp16' }
           : o.mode === 'int8-dynamic'
-            ? { method: 'int8-dynamic', perChannel, exclude }
+            ? { method: 'int8-dynamic', perChannel, exclude, ...(o.calibration ? { calibration: o.calibration } : {}) }
             : {
                 method: 'int8-static',
                 calibrator: o.calibrator as 'minmax',
@@ -119,7 +132,8 @@ export function registerCompress(program: Command): void {
                 ...(o.calibration ? { calibration: o.calibration } : {}),
                 ...(o.samples ? { samples: o.samples } : {}),
               }
-      await derive(cmd, model, recipe, o.output, o.json)
+      // -o is the variant's file here, so the classifier output is not a flag of quantize.
+      await derive(cmd, model, recipe, o.output, o.json, await preprocessFromFlags({ ...o, output: undefined }))
     })
 
   program
@@ -142,26 +156,29 @@ export function registerCompress(program: Command): void {
       await derive(cmd, model, recipe, o.output, o.json)
     })
 
-  program
-    .command('sweep <model>')
-    .description('derive a grid of variants (fp16, int8, pruned) and measure latency, size and accuracy of all')
+  addPreprocessFlags(
+    program.command('sweep <model>').description('derive a grid of variants (fp16, int8, pruned) and measure latency, size and accuracy of all'),
+    'for this sweep',
+  )
     .option('--device <name>', 'device(s) to run on, comma-separated', list, [LOCAL_DEVICE])
-    .option('--dataset <name>', "accuracy dataset (default: the model card's)")
+    .option('--dataset <name>', "accuracy dataset (default: the model's)")
     .option('--limit <n>', 'evaluate only the first N samples', intOption('--limit', 1))
     .option('--grid <labels>', `variants to make, comma-separated (default all: ${DEFAULT_SWEEP.map((r) => recipeLabel(parseRecipe(r))).join(',')})`, list)
     .option('--threads <n>', 'intra-op threads', intOption('--threads', 1))
     .option('--min-runs <n>', 'minimum timed runs per variant (default 200)', intOption('--min-runs', 1))
     .option('--min-ms <n>', 'minimum measuring time per variant in ms (default 2000)', intOption('--min-ms', 0))
     .option('--json', 'machine-readable output')
-    .action(async (model: string, o: SessionFlags & LatencyFlags & { device: string[]; dataset?: string; limit?: number; grid?: string[]; json?: boolean }, cmd: Command) => {
+    .action(async (model: string, o: SessionFlags & LatencyFlags & PreprocessFlags & { device: string[]; dataset?: string; limit?: number; grid?: string[]; json?: boolean }, cmd: Command) => {
       const byLabel = new Map(DEFAULT_SWEEP.map((r) => [recipeLabel(parseRecipe(r)), r]))
       const unknown = (o.grid ?? []).filter((g) => !byLabel.has(g))
       if (unknown.length > 0) {
         throw new StudioError('BAD_INPUT', `Unknown sweep variant(s) ${unknown.join(', ')}; choose from ${[...byLabel.keys()].join(', ')}.`)
       }
       const recipes = o.grid?.map((g) => byLabel.get(g) as RecipeInput)
+      const preprocessing = await preprocessFromFlags(o)
       const studio = openStudio(cmd)
       const parent = await studio.importModel(model)
+      if (preprocessing) await studio.checkRunPreprocessing(parent.id, preprocessing)
       const bar = o.json ? null : progressBar(`sweep ${parent.name}`)
       const result = await studio.sweep(parent.id, {
         devices: o.device,
@@ -170,6 +187,7 @@ export function registerCompress(program: Command): void {
         ...(o.dataset ? { dataset: o.dataset } : {}),
         ...(o.limit ? { limit: o.limit } : {}),
         ...(recipes ? { recipes } : {}),
+        ...(preprocessing ? { preprocessing } : {}),
         signal: interruptSignal(),
         ...(bar ? { onProgress: (p) => bar.update(p) } : {}),
       })

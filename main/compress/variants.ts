@@ -1,16 +1,19 @@
 /**
  * Variants in the store: derive one from a stored model, write it beside the studio's database
- * (or where asked), and record it with its parent, method and parameters. A variant inherits the
- * parent's dataset and preprocessing, so its accuracy is measured the same way.
+ * (or where asked), and record it with its parent, method and parameters. A variant stores no
+ * preprocessing, labels or dataset of its own: it inherits its parent's, now and after changes,
+ * so its accuracy is measured the same way.
  */
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { PreprocessingRequest } from '../../common/preprocessing.js'
 import { StudioError } from '../../common/errors.js'
 import type { Progress } from '../../common/types.js'
-import type { ModelCard } from '../model-card.js'
-import { sha256File } from '../model-card.js'
+import { feedOf, specFor } from '../model-feed.js'
+import { inspectModel } from '../model/inspect.js'
 import type { ModelRow, Store } from '../store/store.js'
-import { deriveVariant, type VariantReport } from './derive.js'
+import { deriveInEngine } from '../worker/engine.js'
+import type { CalibrationFeed, VariantReport } from './derive.js'
 import { recipeKind, recipeLabel, type Recipe } from './recipe.js'
 
 export interface VariantHost {
@@ -21,18 +24,26 @@ export interface VariantHost {
 export interface DeriveRequest {
   /** Where to write the variant; default `<data dir>/variants/<parent>-<label>.onnx`. */
   outPath?: string
+  /** Calibration preprocessing for this derivation only, over the parent's stored one. */
+  preprocessing?: PreprocessingRequest
   signal?: AbortSignal
   onProgress?: (p: Progress) => void
 }
 
-/** The card that describes how to feed and score the model: its own or its nearest ancestor's. */
-export function cardOf(store: Store, model: ModelRow): Record<string, unknown> | null {
-  let m: ModelRow | null = model
-  for (let i = 0; m && i < 32; i++) {
-    if (m.card) return m.card
-    m = m.parentId === null ? null : store.getModel(m.parentId)
-  }
-  return null
+/** Recipes that read samples (calibration, the INT8 explanation). */
+function readsSamples(recipe: Recipe): boolean {
+  return recipe.method === 'int8-static' || recipe.method === 'int8-dynamic'
+}
+
+/**
+ * The parent's dataset and its preprocessing resolved against its input, here in the studio's
+ * process (where the stored settings are), so the engine worker gets plain data.
+ */
+async function calibrationFeed(store: Store, parent: ModelRow, recipe: Recipe, override?: PreprocessingRequest): Promise<CalibrationFeed | null> {
+  if (!readsSamples(recipe)) return null
+  const feed = feedOf(store, parent)
+  const input = (parent.inspect ?? (await inspectModel(parent.path))).inputs[0]
+  return { dataset: feed.dataset, spec: input ? specFor(input, feed, override) : null }
 }
 
 export async function deriveStored(
@@ -43,7 +54,6 @@ export async function deriveStored(
 ): Promise<{ model: ModelRow; report: VariantReport }> {
   const parent = host.store.getModel(parentId)
   if (!parent) throw new StudioError('NOT_FOUND', `No model with id ${parentId}.`)
-  const card = cardOf(host.store, parent) as ModelCard | null
   const label = recipeLabel(recipe)
   const name = `${parent.name}-${label}`
   let outPath = req.outPath
@@ -52,24 +62,23 @@ export async function deriveStored(
     await mkdir(dir, { recursive: true })
     outPath = join(dir, `${name}.onnx`)
   }
-  const report = await deriveVariant(parent.path, recipe, outPath, {
-    card,
+  const feed = await calibrationFeed(host.store, parent, recipe, req.preprocessing)
+  // In the engine worker: calibration and explanation run ONNX Runtime, never in this process.
+  const { report, inspect } = await deriveInEngine(parent.path, recipe, outPath, {
+    feed,
     ...(req.signal ? { signal: req.signal } : {}),
     ...(req.onProgress ? { onProgress: req.onProgress } : {}),
   })
-  // Only what evaluation needs travels: the parent's accuracy and size figures are not the variant's.
-  const inherited = card
-    ? { name, derivedFrom: parent.name, dataset: card.dataset, split: card.split, preprocessing: card.preprocessing }
-    : null
+  // Figures from the moment it exists (Explore's size and MACs axes, `models list`).
   const model = host.store.upsertModel({
     name,
     path: report.file,
-    sha256: await sha256File(report.file),
+    sha256: inspect.sha256,
     family: parent.family,
     kind: recipeKind(recipe),
     parentId: parent.id,
     recipe: { method: recipe.method, params: { ...recipe } },
-    card: inherited,
+    inspect,
   })
   return { model, report }
 }

@@ -15,8 +15,9 @@ import { macsByOutput, macsCountable, nodeMacs } from './macs.js'
 import { peakActivationBytes } from './memory.js'
 import { decodeModel, readModelFile } from './onnx-io.js'
 import { constantTensors, findParams } from './params.js'
-import { graphOf, type ModelProto, type ValueInfoProto } from './proto.js'
-import { runtimeShapes } from './runtime-shapes.js'
+import { graphOf, type GraphProto, type ModelProto, type NodeProto, type ValueInfoProto } from './proto.js'
+import type { RuntimeShape } from './runtime-shapes.js'
+import { runtimeShapesInEngine } from '../worker/engine.js'
 import { declaredShape, inferShapes, knownOp, type ShapeInference } from './shapes.js'
 import { dtypeName, tensorBytes } from './tensor.js'
 
@@ -30,9 +31,23 @@ export interface InspectOptions {
    * inference cannot resolve; 'always' for every intermediate tensor (a cross-check); 'never'.
    */
   runtime?: 'auto' | 'always' | 'never'
+  /**
+   * Who runs that pass. Default: the engine worker process, so ONNX Runtime never runs in the
+   * process that owns the window; code already in that worker passes runtime-shapes.ts directly.
+   */
+  runtimeShapes?: RuntimeShapesFn
   signal?: AbortSignal
   onProgress?: (p: Progress) => void
 }
+
+/** Shapes of `names` from one ONNX Runtime run on zeros (see runtime-shapes.ts for the arguments). */
+export type RuntimeShapesFn = (
+  model: ModelProto,
+  names: readonly string[],
+  inputs: ReadonlyMap<string, { dtype: number; shape: Dim[] }>,
+  dtypes: Map<string, number>,
+  signal?: AbortSignal,
+) => Promise<Map<string, RuntimeShape>>
 
 function tensorInfo(v: ValueInfoProto, inferred: ShapeInference): TensorInfo {
   const meta = inferred.tensors.get(v.name)
@@ -56,7 +71,7 @@ async function fillFromRuntime(model: ModelProto, inferred: ShapeInference, opts
   }
   const dtypes = new Map(names.map((n) => [n, inferred.tensors.get(n)?.dtype ?? 0]))
   try {
-    const found = await runtimeShapes(model, names, inputs, dtypes, opts.signal)
+    const found = await (opts.runtimeShapes ?? runtimeShapesInEngine)(model, names, inputs, dtypes, opts.signal)
     for (const [name, { dtype, shape }] of found) {
       const meta = inferred.tensors.get(name)
       inferred.tensors.set(name, { dtype: dtype || meta?.dtype || 0, shape, value: meta?.value })
@@ -97,6 +112,35 @@ function layersOf(
       ...(counted ? {} : { uncounted: true as const }),
     }
   })
+}
+
+/** Longest metadata value kept: a label list of 1,000 ImageNet classes is about 20 KB. */
+const MAX_METADATA_CHARS = 256 * 1024
+
+function metadataOf(model: ModelProto): { metadata?: Record<string, string> } {
+  const props = model.metadataProps ?? []
+  if (props.length === 0) return {}
+  const out: Record<string, string> = {}
+  for (const p of props) {
+    if (typeof p.key === 'string' && typeof p.value === 'string' && p.value.length <= MAX_METADATA_CHARS) out[p.key] = p.value
+  }
+  return { metadata: out }
+}
+
+/** Ops that pass their input's values through unchanged (a Softmax behind them still gives probabilities). */
+const PASS_THROUGH = new Set(['Identity', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Cast'])
+
+function softmaxOf(graph: GraphProto): { softmaxOutputs?: string[] } {
+  const producer = new Map<string, NodeProto>()
+  for (const n of graph.node) for (const o of n.output) producer.set(o, n)
+  const found = graph.output
+    .map((o) => o.name)
+    .filter((name) => {
+      let n = producer.get(name)
+      for (let i = 0; n && PASS_THROUGH.has(n.opType) && i < 16; i++) n = producer.get(n.input[0] ?? '')
+      return n?.opType === 'Softmax'
+    })
+  return found.length > 0 ? { softmaxOutputs: found } : {}
 }
 
 /** Inspects an already decoded model; `bytes` are its file's bytes (for size and digests). */
@@ -152,6 +196,8 @@ export async function inspectDecoded(model: ModelProto, bytes: Uint8Array, opts:
     shapeSource: runtimeUsed ? 'static+runtime' : 'static',
     warnings,
     macsLowerBound: tally.unknownOps.size > 0 || tally.uncounted.length > 0,
+    ...metadataOf(model),
+    ...softmaxOf(graph),
   }
   progress(1, 'done')
   return result

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { extname } from 'node:path'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { API_HTTP_PREFIX, API_UPLOAD_NAME_HEADER, API_WS_PATH, type ApiResult } from '../../common/api.js'
+import { API_HTTP_PREFIX, API_UPLOAD_EXTRAS_HEADER, API_UPLOAD_NAME_HEADER, API_WS_PATH, type ApiResult } from '../../common/api.js'
 import { StudioError, type ErrorInfo } from '../../common/errors.js'
 import { silentLogger, type Logger } from '../log.js'
 import type { Studio } from '../studio.js'
@@ -137,6 +137,20 @@ function uploadName(req: IncomingMessage): string | undefined {
   }
 }
 
+/**
+ * The upload's extras header (URI-encoded JSON): {} when absent, null when it is not JSON; the
+ * handler checks its shape.
+ */
+function uploadExtras(req: IncomingMessage): unknown {
+  const raw = req.headers[API_UPLOAD_EXTRAS_HEADER]
+  if (typeof raw !== 'string') return {}
+  try {
+    return JSON.parse(decodeURIComponent(raw)) as unknown
+  } catch {
+    return null
+  }
+}
+
 function decodedChannel(url: URL): string | null {
   try {
     return decodeURIComponent(url.pathname.slice(API_HTTP_PREFIX.length))
@@ -152,7 +166,7 @@ async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, ha
     return fail(res, 405, { code: 'BAD_INPUT', message: `Use POST ${API_HTTP_PREFIX}${channel}.` }, { Allow: 'POST' })
   }
   if (channel === 'models:importBytes' && /^application\/octet-stream\b/i.test(req.headers['content-type'] ?? '')) {
-    return sendJson(res, 200, await handlers.importStream(uploadName(req), req))
+    return sendJson(res, 200, await handlers.importStream(uploadName(req), req, uploadExtras(req)))
   }
   if (!isJsonRequest(req)) {
     return fail(res, 415, { code: 'BAD_INPUT', message: 'Send the payload as Content-Type: application/json.' })

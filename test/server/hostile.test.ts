@@ -116,4 +116,16 @@ describe('browser mode under hostile input', () => {
     const nameless = await post('models:importBytes', readFileSync(TINY), 'application/octet-stream')
     expect(nameless.result.ok ? '' : nameless.result.error.code).toBe('BAD_INPUT')
   })
+
+  it("an upload carries the import dialog's preprocessing in its extras header; a bad header is refused", async () => {
+    const name = { 'x-edgebench-file-name': encodeURIComponent('with-extras.onnx') }
+    const extras = (v: unknown): Record<string, string> => ({ ...name, 'x-edgebench-import': encodeURIComponent(JSON.stringify(v)) })
+    const ok = await post<ModelInfo>('models:importBytes', readFileSync(TINY), 'application/octet-stream', extras({ preprocessing: { preset: 'symmetric' } }))
+    expect(ok.result.ok, JSON.stringify(ok.result)).toBe(true)
+    if (ok.result.ok) expect(ok.result.value.preprocessing?.source).toBe('user')
+    const unknown = await post('models:importBytes', readFileSync(TINY), 'application/octet-stream', extras({ colour: 'red' }))
+    expect(unknown.result.ok ? '' : unknown.result.error.code).toBe('BAD_INPUT')
+    const notJson = await post('models:importBytes', readFileSync(TINY), 'application/octet-stream', { ...name, 'x-edgebench-import': '%7Bnope' })
+    expect(notJson.result.ok ? '' : notJson.result.error.code).toBe('BAD_INPUT')
+  })
 })

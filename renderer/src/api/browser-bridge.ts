@@ -6,6 +6,7 @@
  */
 import {
   API_HTTP_PREFIX,
+  API_UPLOAD_EXTRAS_HEADER,
   API_UPLOAD_NAME_HEADER,
   API_WS_PATH,
   type ApiChannel,
@@ -14,6 +15,7 @@ import {
   type ApiEvents,
   type ApiResult,
   type ApiValue,
+  type ImportExtras,
   type ModelInfo,
   type PayloadArgs,
   type StudioBridge,
@@ -129,10 +131,10 @@ export function createBrowserBridge(
   }
 
   /** The file's bytes as the body: the server streams them to disk (no base64 copy anywhere). */
-  function importModelFile(file: Blob, fileName: string): Promise<ApiResult<ModelInfo>> {
-    return post<ModelInfo>('models:importBytes', 'application/octet-stream', file, {
-      [API_UPLOAD_NAME_HEADER]: encodeURIComponent(fileName),
-    })
+  function importModelFile(file: Blob, fileName: string, extras?: ImportExtras): Promise<ApiResult<ModelInfo>> {
+    const headers: Record<string, string> = { [API_UPLOAD_NAME_HEADER]: encodeURIComponent(fileName) }
+    if (extras && Object.keys(extras).length > 0) headers[API_UPLOAD_EXTRAS_HEADER] = encodeURIComponent(JSON.stringify(extras))
+    return post<ModelInfo>('models:importBytes', 'application/octet-stream', file, headers)
   }
 
   function on<E extends ApiEventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void {

@@ -8,10 +8,13 @@ import type {
   ApiEventName,
   ApiEvents,
   ApiValue,
+  ImportExtras,
   ModelInfo,
   PayloadArgs,
+  ReportFile,
   StudioBridge,
 } from '../../../common/api.js'
+import { MAX_UPLOAD_EXTRAS_CHARS } from '../../../common/api.js'
 import type { ErrorInfo } from '../../../common/errors.js'
 import { createBrowserBridge, takeToken } from './browser-bridge.js'
 
@@ -61,9 +64,17 @@ export function onEvent<E extends ApiEventName>(
   return getBridge().on(event, listener)
 }
 
-/** Hands text to the user as a file: a native dialog in Electron is a separate channel. */
-export function downloadText(fileName: string, mimeType: string, content: string): void {
-  const url = URL.createObjectURL(new Blob([content], { type: mimeType }))
+/** Hands a file the engine made (text, or base64 bytes) to the user as a download; answers its size. */
+export function downloadFile(file: ReportFile): number {
+  const body = file.encoding === 'base64' ? Uint8Array.from(atob(file.content), (c) => c.charCodeAt(0)) : file.content
+  const blob = new Blob([body], { type: file.mimeType })
+  downloadBlob(file.fileName, blob)
+  return blob.size
+}
+
+/** Hands bytes to the user as a file (a browser download; the desktop app has native dialogs). */
+export function downloadBlob(fileName: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob)
   const a = document.createElement('a')
   a.href = url
   a.download = fileName
@@ -73,12 +84,16 @@ export function downloadText(fileName: string, mimeType: string, content: string
   setTimeout(() => URL.revokeObjectURL(url), 10_000)
 }
 
-/** Imports a dropped model file: streamed in browser mode, as base64 'models:importBytes' over IPC. */
-export async function importModelFile(file: File): Promise<ModelInfo> {
+/**
+ * Imports a dropped model file with its card and preprocessing: streamed in browser mode (the
+ * extras in a header, unless too long for one), as base64 'models:importBytes' over IPC.
+ */
+export async function importModelFile(file: File, extras: ImportExtras = {}): Promise<ModelInfo> {
   const b = getBridge()
-  const result = b.importModelFile
-    ? await b.importModelFile(file, file.name)
-    : await b.invoke('models:importBytes', { fileName: file.name, dataBase64: await fileToBase64(file) })
+  const result =
+    b.importModelFile && encodeURIComponent(JSON.stringify(extras)).length <= MAX_UPLOAD_EXTRAS_CHARS
+      ? await b.importModelFile(file, file.name, extras)
+      : await b.invoke('models:importBytes', { fileName: file.name, dataBase64: await fileToBase64(file), ...extras })
   if (!result.ok) throw new ApiError(result.error)
   return result.value
 }
