@@ -157,6 +157,12 @@ const earlyExitSchemas = {
 } satisfies { [C in keyof EarlyExitRequests]: z.ZodType<ApiPayload<C>> }
 
 /** A schema per channel whose output is exactly the contract's payload type. */
+/** What may come with a model's bytes: its card's text, the import dialog's preprocessing (an upload's header too). */
+export const importExtras = z.strictObject({
+  cardJson: z.string().min(2).max(4 * 1024 * 1024).optional(),
+  preprocessing: preprocessing.optional(),
+})
+
 export type ApiSchemas = { [C in ApiChannel]: z.ZodType<ApiPayload<C>> }
 
 /** One schema per channel; the annotation keeps each schema's output equal to the contract's payload. */
@@ -167,8 +173,7 @@ export const apiSchemas: ApiSchemas = {
   'models:importBytes': z.strictObject({
     fileName: z.string().min(1).max(255),
     dataBase64: z.string().min(1).max(MAX_BASE64_CHARS).regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'not base64'),
-    cardJson: z.string().min(2).max(4 * 1024 * 1024).optional(),
-    preprocessing: preprocessing.optional(),
+    ...importExtras.shape,
   }),
   'models:setPreprocessing': z.strictObject({ modelId: id, request: preprocessing }),
   'models:inspect': z.strictObject({ modelId: id }),

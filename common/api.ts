@@ -132,12 +132,15 @@ export interface DatasetInfo {
 
 export type { RunSummary } from './run-summary.js'
 
-export interface ImportBytesRequest {
-  fileName: string
-  dataBase64: string
+export interface ImportExtras {
   /** The text of a sidecar model card (`<model>.json`, the zoo's format) imported alongside. */
   cardJson?: string
   preprocessing?: PreprocessingRequest
+}
+
+export interface ImportBytesRequest extends ImportExtras {
+  fileName: string
+  dataBase64: string
 }
 
 export interface StartRunRequest {
@@ -370,6 +373,11 @@ export type PayloadArgs<C extends ApiChannel> = undefined extends ApiPayload<C>
 export interface StudioBridge {
   readonly mode: HostMode
   invoke<C extends ApiChannel>(channel: C, ...args: PayloadArgs<C>): Promise<ApiResult<ApiValue<C>>>
+  /**
+   * Browser mode: imports a dropped model by streaming its bytes (no base64 copy on either side).
+   * Absent in the desktop app, which sends 'models:importBytes'.
+   */
+  importModelFile?(file: Blob, fileName: string, extras?: ImportExtras): Promise<ApiResult<ModelInfo>>
   /** Subscribes to a pushed event; returns the unsubscribe function. */
   on<E extends ApiEventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void
 }
@@ -380,6 +388,17 @@ export interface StudioBridge {
 export type IpcEventChannel = 'studio:event'
 
 // ---- browser transport -----------------------------------------------------------------------
+
+/**
+ * HTTP upload of a model ('models:importBytes' without base64): `POST ${API_HTTP_PREFIX}models:importBytes`
+ * with `Content-Type: application/octet-stream`, the file's bytes as the body and its name,
+ * URI-encoded, in this header. The server streams the body to disk; answers an ApiResult<ModelInfo>.
+ */
+export const API_UPLOAD_NAME_HEADER = 'x-edgebench-file-name'
+/** The upload's ImportExtras (card text, preprocessing) as URI-encoded JSON, when it has any. */
+export const API_UPLOAD_EXTRAS_HEADER = 'x-edgebench-import'
+/** Longest extras header a client sends (Node refuses requests whose headers pass 16 KiB); beyond it, the JSON form. */
+export const MAX_UPLOAD_EXTRAS_CHARS = 8 * 1024
 
 /** HTTP: `POST ${API_HTTP_PREFIX}<channel>` with the JSON payload as the body, answers an ApiResult. */
 export const API_HTTP_PREFIX = '/api/'

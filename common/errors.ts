@@ -2,25 +2,32 @@
  * The one error type of the studio. Every failure a user can see carries a code from a closed
  * union and a message that says what went wrong and what to do about it.
  */
-export type ErrorCode =
-  | 'MODEL_INVALID'
-  | 'MODEL_UNSUPPORTED'
-  | 'FILE_NOT_FOUND'
-  | 'DATASET_MISMATCH'
-  | 'DATASET_INVALID'
-  | 'DEVICE_UNREACHABLE'
-  | 'DEVICE_BUSY'
-  | 'DEVICE_ERROR'
-  | 'AUTH_FAILED'
-  | 'HOST_KEY_MISMATCH'
-  | 'HOST_KEY_UNKNOWN'
-  | 'TIMEOUT'
-  | 'CANCELLED'
-  | 'INTERRUPTED'
-  | 'STORE_ERROR'
-  | 'BAD_INPUT'
-  | 'NOT_FOUND'
-  | 'INTERNAL'
+export const ERROR_CODES = [
+  'MODEL_INVALID',
+  'MODEL_UNSUPPORTED',
+  'FILE_NOT_FOUND',
+  'DATASET_MISMATCH',
+  'DATASET_INVALID',
+  'DEVICE_UNREACHABLE',
+  'DEVICE_BUSY',
+  'DEVICE_ERROR',
+  'AUTH_FAILED',
+  'HOST_KEY_MISMATCH',
+  'HOST_KEY_UNKNOWN',
+  'TIMEOUT',
+  'CANCELLED',
+  'INTERRUPTED',
+  'STORE_ERROR',
+  'BAD_INPUT',
+  'NOT_FOUND',
+  'INTERNAL',
+] as const
+
+export type ErrorCode = (typeof ERROR_CODES)[number]
+
+export function isErrorCode(value: string): value is ErrorCode {
+  return (ERROR_CODES as readonly string[]).includes(value)
+}
 
 export class StudioError extends Error {
   readonly code: ErrorCode

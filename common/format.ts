@@ -117,6 +117,17 @@ export function formatAccuracy(top1: Maybe, dataset?: string | null, count?: May
 }
 
 /**
+ * Text that came from a file, a device or a user (a node name, a path), made safe inside a one-line
+ * message: control characters and line breaks escaped, very long text cut.
+ */
+export function printable(text: string, max = 200): string {
+  const escaped = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) =>
+    c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  )
+  return escaped.length > max ? `${escaped.slice(0, max)}…` : escaped
+}
+
+/**
  * An ISO time as local wall-clock time with its zone: "2026-01-01 14:05 UTC+01:00". `timeZone`
  * (an IANA name) overrides the machine's zone, so a report can be written for another place and a
  * test can pin it. The offset is written out because zone abbreviations are ambiguous (CST).

@@ -2,6 +2,7 @@
  * Result shapes shared by the engine, the CLI (`--json`), the store and the UI.
  * Definitions of every figure: docs/measurement.md.
  */
+import type { ErrorInfo } from './errors.js'
 import type { ChannelOrder, InputDtype, PreprocessSource, ResizeMethod, ResizeMode } from './preprocessing.js'
 
 export type Dim = number | string
@@ -34,6 +35,8 @@ export interface LayerInfo {
   params: number
   /** Shape of the node's first output; `null` when it could not be inferred. */
   outputShape: Dim[] | null
+  /** Set when the layer's MACs could not be counted (an unknown op, unknown shapes): `macs` is 0. */
+  uncounted?: true
 }
 
 /** `edgebench inspect --json`. */
@@ -56,6 +59,14 @@ export interface InspectResult {
   layers: LayerInfo[]
   /** How intermediate shapes were found: all static, or with a runtime pass for the rest. */
   shapeSource: 'static' | 'static+runtime'
+  /**
+   * What makes a figure above less than exact, one line each: unknown operators, layers whose MACs
+   * could not be counted, impossible shapes, a very large activation peak. Absent on inspections
+   * stored by older versions.
+   */
+  warnings?: string[]
+  /** True when `macs` leaves out layers it could not count: the real figure is at least this. */
+  macsLowerBound?: boolean
   /** The model's ONNX metadata_props (key → value), where it has any (preprocessing keys: docs/preprocessing.md). */
   metadata?: Record<string, string>
   /** Outputs a Softmax produces: they hold probabilities, not logits (top-1 and top-5 read the same). */
@@ -225,7 +236,8 @@ export interface RunRecord {
   status: RunStatus
   spec: Record<string, unknown>
   env: DeviceInfo | null
-  error: string | null
+  /** Why the run did not finish (null when it did); the code tells the kind, the message what to do. */
+  error: ErrorInfo | null
   createdAt: string
   startedAt: string | null
   finishedAt: string | null

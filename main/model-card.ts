@@ -2,12 +2,12 @@
  * Model cards: the JSON beside each bundled model (resources/models/<name>.json) saying what the
  * model is, how it was trained, how to preprocess its input and what it scored.
  */
-import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { readFile, readdir } from 'node:fs/promises'
+import { readdir } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { z } from 'zod'
 import { StudioError } from '../common/errors.js'
+import { hashRegularFile, readRegularFile } from '../devices/regular-file.js'
 
 const tensorSchema = z.object({
   name: z.string(),
@@ -46,17 +46,17 @@ export const modelCardSchema = z
 
 export type ModelCard = z.infer<typeof modelCardSchema>
 
-export async function sha256File(path: string): Promise<string> {
-  return createHash('sha256')
-    .update(await readFile(path))
-    .digest('hex')
+/** SHA-256 of a model file, streamed (a regular file within the size limit, else one clear error). */
+export async function sha256File(path: string, signal?: AbortSignal): Promise<string> {
+  return (await hashRegularFile(path, { what: 'ONNX model', code: 'MODEL_INVALID' }, signal)).sha256
 }
 
 export async function readCard(path: string): Promise<ModelCard> {
   let raw: unknown
   try {
-    raw = JSON.parse(await readFile(path, 'utf8'))
+    raw = JSON.parse((await readRegularFile(path, { what: 'Model card', code: 'BAD_INPUT', maxBytes: 16 * 1024 * 1024 })).toString('utf8'))
   } catch (e) {
+    if (e instanceof StudioError) throw e
     throw new StudioError('BAD_INPUT', `Model card ${path} is not valid JSON: ${(e as Error).message}`, {
       cause: e,
     })

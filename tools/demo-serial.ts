@@ -80,7 +80,7 @@ async function main(): Promise<number> {
       session: DEFAULT_SESSION_OPTIONS,
       latency: DEFAULT_LATENCY_SPEC,
     })
-    if (bench.status !== 'finished') throw new Error(`bench ${bench.status}: ${bench.error ?? ''}`)
+    if (bench.status !== 'finished') throw new Error(`bench ${bench.status}: ${bench.error?.message ?? ''}`)
     const b = bench.result as BenchResult
     const windows = (b.env.extra?.windows ?? []) as {
       n: number
@@ -107,7 +107,7 @@ async function main(): Promise<number> {
       dataset: 'fashion-mnist',
       limit: samples,
     })
-    if (ev.status !== 'finished') throw new Error(`eval ${ev.status}: ${ev.error ?? ''}`)
+    if (ev.status !== 'finished') throw new Error(`eval ${ev.status}: ${ev.error?.message ?? ''}`)
     const e = ev.result as EvalResult
     const secs = (performance.now() - started) / 1000
     out(

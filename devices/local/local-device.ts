@@ -7,8 +7,6 @@
  * that has done nothing since loading, so its peak RSS belongs to the benchmark alone; evaluation
  * reuses whatever runner is alive.
  */
-import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import { resolve } from 'node:path'
 import { StudioError, toStudioError } from '../../common/errors.js'
 import type { DeviceInfo, LatencySpec, Progress, SessionOptions } from '../../common/types.js'
@@ -33,6 +31,7 @@ import { writeEvalFile } from '../ssh/eval-file.js'
 import { probeLocal } from './probe.js'
 import { RunnerProcess } from './runner-process.js'
 import { runEvaluation } from './local-evaluate.js'
+import { hashRegularFile } from '../regular-file.js'
 
 interface Slot {
   proc: RunnerProcess
@@ -47,21 +46,9 @@ export interface LocalDeviceOptions {
   name?: string
 }
 
-/** SHA-256 of a model file; a missing or unreadable file is a StudioError saying so. */
+/** SHA-256 of a model file (a regular file within the size limit), read as a stream. */
 export async function sha256File(path: string, signal?: AbortSignal): Promise<string> {
-  const hash = createHash('sha256')
-  try {
-    for await (const chunk of createReadStream(path, { signal })) hash.update(chunk as Buffer)
-  } catch (e) {
-    if (signal?.aborted) throw new StudioError('CANCELLED', 'Cancelled')
-    const code = (e as NodeJS.ErrnoException).code
-    if (code === 'ENOENT')
-      throw new StudioError('FILE_NOT_FOUND', `Model file not found: ${path}`, { cause: e })
-    throw new StudioError('MODEL_INVALID', `Cannot read model file ${path}: ${(e as Error).message}`, {
-      cause: e,
-    })
-  }
-  return hash.digest('hex')
+  return (await hashRegularFile(path, { what: 'Model file', code: 'MODEL_INVALID' }, signal)).sha256
 }
 
 function slotKey(dep: { sha256: string; model: ModelRef; session: SessionOptions }): string {

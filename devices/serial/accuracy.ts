@@ -9,6 +9,8 @@ import { withRecovery, type Board } from './board.js'
 
 export interface AccuracyOptions {
   commandTimeoutMs: number
+  /** How long the first (cold) sample may take; default the reference host's 30 s. */
+  lineTimeoutMs?: number
 }
 
 export async function runAccuracy(
@@ -34,7 +36,7 @@ export async function runAccuracy(
       if (sig?.aborted) throw new StudioError('CANCELLED', 'Evaluation cancelled.')
       const bytes = raw[i] as Uint8Array
       const index = batch.offset + i
-      const timeoutMs = slowestUs > 0 ? Math.ceil((slowestUs * 20) / 1000) + o.commandTimeoutMs : 30_000
+      const timeoutMs = slowestUs > 0 ? Math.ceil((slowestUs * 20) / 1000) + o.commandTimeoutMs : (o.lineTimeoutMs ?? 30_000)
       const r = await withRecovery(
         board,
         `Sample ${index}`,
@@ -52,8 +54,10 @@ export async function runAccuracy(
         sig,
       )
       const values = r.results as number[]
-      slowestUs = Math.max(slowestUs, r.elapsedUs)
-      boardUs += r.elapsedUs
+      // Accuracy does not need the board's clock; a broken one must not set the timeouts.
+      const us = r.clockProblem === null ? r.elapsedUs : r.wallUs
+      slowestUs = Math.max(slowestUs, us)
+      boardUs += us
       if (scores === null) {
         classes = values.length
         if (classes === 0)

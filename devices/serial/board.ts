@@ -6,7 +6,7 @@
 import { StudioError } from '../../common/errors.js'
 import { LIKELY_CAUSES, SerialHost, type HostTransport, type TranscriptSummary } from './host.js'
 import { SerialLink, type LineSettings } from './link.js'
-import { dbChunkCommands, lapElapsedUs, readInferReply, type SerialEvent } from './protocol.js'
+import { dbChunkCommands, lapElapsedUs, lapProblem, readInferReply, type SerialEvent } from './protocol.js'
 
 export interface BoardIdentity {
   /** The vendor/board string of `m-name-<word>-[…]`. */
@@ -30,6 +30,10 @@ export const DEFAULT_TIMEOUTS: Timeouts = { commandMs: 2000, bannerMs: 2500 }
 /** What one `infer N W` measured on the board's clock. */
 export interface InferOutcome {
   elapsedUs: number
+  /** How long the host waited for the whole reply, microseconds (warm-up and transfer included). */
+  wallUs: number
+  /** Why the two laps cannot time this command (a stopped or backwards timer), else null. */
+  clockProblem: string | null
   results: number[] | null
 }
 
@@ -206,6 +210,7 @@ export class Board {
   /** Runs `infer N W` and returns the board-clock elapsed time and the scores. */
   async infer(n: number, warmup: number, timeoutMs: number, signal?: AbortSignal): Promise<InferOutcome> {
     const cmd = `infer ${n} ${warmup}`
+    const started = performance.now()
     const events = await this.host.command(cmd, {
       timeoutMs,
       what: `the reply to ${cmd}% (${n} inferences)`,
@@ -227,7 +232,14 @@ export class Board {
     }
     const t0 = r.laps[r.laps.length - 2] as number
     const t1 = r.laps[r.laps.length - 1] as number
-    return { elapsedUs: lapElapsedUs(t0, t1), results: r.results }
+    const wallUs = (performance.now() - started) * 1000
+    const problem = lapProblem(t0, t1, wallUs)
+    return {
+      elapsedUs: lapElapsedUs(t0, t1),
+      wallUs,
+      clockProblem: problem === null ? null : `The board on ${this.host.portName} timed ${cmd}% wrongly: ${problem}.`,
+      results: r.results,
+    }
   }
 
   private resetSeen(cmd: string): StudioError {

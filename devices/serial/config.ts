@@ -30,6 +30,8 @@ export const serialConfigSchema = z.looseObject({
   /** Performance-mode window length; MLPerf Tiny asks ≥ 10 s. Shorter only for quick looks. */
   windowSeconds: z.number().positive().max(25).default(10),
   commandTimeoutMs: z.number().int().positive().default(2000),
+  /** The longest a cold first inference may take before the board counts as silent (the MLPerf Tiny host's 30 s line timeout). */
+  lineTimeoutMs: z.number().int().positive().max(300_000).default(30_000),
   bannerMs: z.number().int().positive().default(2500),
 })
 

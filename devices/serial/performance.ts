@@ -6,7 +6,7 @@
  */
 import { StudioError } from '../../common/errors.js'
 import type { Progress } from '../../common/types.js'
-import { withRecovery, type Board } from './board.js'
+import { withRecovery, type Board, type InferOutcome } from './board.js'
 
 /** The reference host gives up on a line after 30 s. */
 export const LINE_TIMEOUT_US = 30e6
@@ -48,6 +48,8 @@ export interface PerformanceOptions {
   windowSeconds: number
   warmup: number
   commandTimeoutMs: number
+  /** How long the cold probe inference may take; default the reference host's 30 s. */
+  lineTimeoutMs?: number
   signal?: AbortSignal
   onProgress?: (p: Progress) => void
   onWindow?: (w: WindowFigures) => void
@@ -55,6 +57,15 @@ export interface PerformanceOptions {
 
 function inferTimeoutMs(n: number, perUs: number, commandMs: number): number {
   return Math.ceil((n * perUs * 2) / 1000) + commandMs
+}
+
+/** A window timed by a stopped or backwards clock is invalid: the run fails rather than report it. */
+function timed(r: InferOutcome, what: string): InferOutcome {
+  if (r.clockProblem === null) return r
+  throw new StudioError(
+    'DEVICE_ERROR',
+    `${what} is invalid. ${r.clockProblem} Check the firmware's timestamp timer (th_timestamp / the µs counter it reads).`,
+  )
 }
 
 export async function runPerformance(board: Board, o: PerformanceOptions): Promise<PerformanceOutcome> {
@@ -65,21 +76,17 @@ export async function runPerformance(board: Board, o: PerformanceOptions): Promi
     o.onProgress?.({ phase: 'latency', done, total: o.inputs.length, fraction, message })
   progress(0, 0, 'probe run')
   await withRecovery(board, 'Loading the probe input', () => board.loadInput(first, sig), sig)
-  const cold = await withRecovery(
-    board,
+  const cold = timed(
+    await withRecovery(board, 'The probe run', () => board.infer(1, 0, (o.lineTimeoutMs ?? LINE_TIMEOUT_US / 1000) + o.commandTimeoutMs, sig), sig),
     'The probe run',
-    () => board.infer(1, 0, LINE_TIMEOUT_US / 1000 + o.commandTimeoutMs, sig),
-    sig,
   )
   let per = Math.max(1, cold.elapsedUs)
   // One inference is too short to time well on a fast board: a second probe of ~0.5 s.
   if (per < 50_000) {
     const k = Math.min(100_000, Math.max(MIN_INFERENCES, Math.ceil(500_000 / per)))
-    const r = await withRecovery(
-      board,
+    const r = timed(
+      await withRecovery(board, 'The probe run', () => board.infer(k, 0, inferTimeoutMs(k, per, o.commandTimeoutMs), sig), sig),
       'The probe run',
-      () => board.infer(k, 0, inferTimeoutMs(k, per, o.commandTimeoutMs), sig),
-      sig,
     )
     per = Math.max(1, r.elapsedUs / k)
   }
@@ -113,6 +120,7 @@ export async function runPerformance(board: Board, o: PerformanceOptions): Promi
     } finally {
       clearInterval(tick)
     }
+    timed(r, `Window ${i + 1}`)
     const w: WindowFigures = {
       input: i,
       n,

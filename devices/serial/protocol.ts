@@ -182,6 +182,21 @@ export function lapElapsedUs(t0: number, t1: number): number {
   return t1 >= t0 ? t1 - t0 : t1 + LAP_WRAP - t0
 }
 
+/**
+ * Why two laps cannot time a window, or null when they can. Equal laps mean a stopped timer (a
+ * 0 µs result); a board clock can only wrap forward, so an elapsed time longer than the host saw
+ * the command take (`wallUs`, with 10 % + 100 ms to spare) means it went backwards or jumped.
+ */
+export function lapProblem(t0: number, t1: number, wallUs: number): string | null {
+  if (t0 === t1) return `both timestamps read ${t0} µs: the board's microsecond timer did not advance`
+  const elapsed = lapElapsedUs(t0, t1)
+  if (elapsed > wallUs * 1.1 + 100_000) {
+    const how = t1 < t0 ? 'went backwards' : 'jumped ahead'
+    return `the timer ${how} (${t0} → ${t1} µs, ${(elapsed / 1e6).toFixed(1)} s) while the command took ${(wallUs / 1e6).toFixed(1)} s`
+  }
+  return null
+}
+
 /** Bytes per `db` chunk: `db ` + 62 hex digits + `%` stays under the firmware's 80 characters. */
 export const DB_CHUNK_BYTES = 31
 

@@ -19,7 +19,7 @@ import type {
   RawLatency,
 } from '../device.js'
 import { runAccuracy } from './accuracy.js'
-import { Board, type BoardIdentity } from './board.js'
+import { Board, type BoardIdentity, type Timeouts } from './board.js'
 import { REFERENCE_INPUTS, type SerialConfig } from './config.js'
 import { runPerformance, type WindowFigures } from './performance.js'
 
@@ -38,6 +38,8 @@ export interface SerialDeviceOptions {
   config: SerialConfig
   /** Reads a model file's inputs and outputs (main injects its ONNX reader). */
   describeModel?: (path: string) => Promise<ModelIo>
+  /** Opens the board another way than its serial port (the fuzz campaign's in-process simulator). */
+  open?: (timeouts: Timeouts, signal?: AbortSignal) => Promise<Board>
 }
 
 export class SerialDevice implements Device {
@@ -59,11 +61,14 @@ export class SerialDevice implements Device {
   private async connect(signal?: AbortSignal): Promise<Board> {
     if (this.board) return this.board
     const c = this.o.config
-    this.opening ??= Board.open(
-      { path: c.path, baudRate: c.baudRate, dataBits: c.dataBits, parity: c.parity, stopBits: c.stopBits },
-      { commandMs: c.commandTimeoutMs, bannerMs: c.bannerMs },
-      signal,
-    )
+    const timeouts = { commandMs: c.commandTimeoutMs, bannerMs: c.bannerMs }
+    this.opening ??= this.o.open
+      ? this.o.open(timeouts, signal)
+      : Board.open(
+          { path: c.path, baudRate: c.baudRate, dataBits: c.dataBits, parity: c.parity, stopBits: c.stopBits },
+          timeouts,
+          signal,
+        )
     try {
       this.board = await this.opening
       return this.board
@@ -193,6 +198,7 @@ export class SerialDevice implements Device {
           windowSeconds: c.windowSeconds,
           warmup: Math.min(spec.warmupRuns, 10),
           commandTimeoutMs: c.commandTimeoutMs,
+          lineTimeoutMs: c.lineTimeoutMs,
           ...(hooks.signal ? { signal: hooks.signal } : {}),
           ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
           onWindow: (w: WindowFigures) => hooks.onSamples?.([w.latencyUs]),
@@ -226,7 +232,7 @@ export class SerialDevice implements Device {
   ): Promise<Predictions> {
     this.inputBytes(dep)
     return this.use(
-      (b) => runAccuracy(b, batches, total, hooks, { commandTimeoutMs: this.o.config.commandTimeoutMs }),
+      (b) => runAccuracy(b, batches, total, hooks, { commandTimeoutMs: this.o.config.commandTimeoutMs, lineTimeoutMs: this.o.config.lineTimeoutMs }),
       hooks.signal,
     )
   }

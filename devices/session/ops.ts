@@ -70,7 +70,8 @@ export function errorInfo(e: unknown, who: string): ErrorInfo {
     return { code, message: e.message }
   }
   const why = e instanceof Error ? e.message : String(e)
-  return { code: 'DEVICE_ERROR', message: `${who} failed: ${why}` }
+  // ONNX Runtime's messages may span lines; a refusal is one.
+  return { code: 'DEVICE_ERROR', message: `${who} failed: ${why.trim().replace(/\s*\n\s*/g, ' | ')}` }
 }
 
 const KNOWN_DTYPES = new Set<string>([

@@ -104,7 +104,7 @@ export class DutSimulator {
       return undefined
     }
     if (fault === 'error') emit(`e-[Simulated fault in ${verb}]`)
-    else if (verb === 'infer') return this.infer(args, emit).then(() => this.flush(out, fault))
+    else if (verb === 'infer') return this.infer(args, emit, fault).then(() => this.flush(out, fault))
     else this.reply(verb, args, emit)
     this.flush(out, fault)
     return undefined
@@ -170,7 +170,7 @@ export class DutSimulator {
     }
   }
 
-  private async infer(args: string[], emit: (l: string) => void): Promise<void> {
+  private async infer(args: string[], emit: (l: string) => void, fault: FaultKind | null = null): Promise<void> {
     const n = Number(args[1] ?? 1)
     const w = Number(args[2] ?? 10)
     if (!Number.isInteger(n) || n < 1 || !Number.isInteger(w) || w < 0) {
@@ -183,13 +183,16 @@ export class DutSimulator {
     const target = this.o.usPerInference
     // T0 and the deadlines come from one clock reading, so they cannot drift apart.
     const startNs = process.hrtime.bigint()
-    emit(`m-lap-us-${this.micros(startNs)}`)
+    const t0 = this.micros(startNs)
+    emit(`m-lap-us-${t0}`)
     let scores: Float32Array = new Float32Array(0)
     for (let i = 1; i <= n; i++) {
       scores = await this.o.model.run()
       if (target !== null) await waitUntil(startNs + BigInt(Math.round(i * target * 1000)))
     }
-    emit(`m-lap-us-${this.micros()}`)
+    // A stuck timer repeats T0; a backwards one reads 1 ms before it (wrapping when T0 < 1 ms).
+    const t1 = fault === 'stuck-clock' ? t0 : fault === 'backwards-clock' ? (t0 + 2 ** 32 - 1000) % 2 ** 32 : this.micros()
+    emit(`m-lap-us-${t1}`)
     emit('m-infer-done')
     this.lastResults = `m-results-[${Array.from(scores, formatScore).join(',')}]`
     emit(this.lastResults)

@@ -2,11 +2,12 @@
  * Fault injection for the simulator: `<kind>@<command>#<n>` fires on the n-th command of that
  * name (`any` counts every command). Kinds: garbage (noise bytes glued before the reply), drop
  * (the reply's m-ready is never sent), reset (the boot banner instead of the rest of the reply),
- * error (an `e-[…]` reply).
+ * error (an `e-[…]` reply), stuck-clock (an infer's two laps read the same), backwards-clock (the
+ * second lap is earlier than the first, without a wrap).
  */
 import { StudioError } from '../../common/errors.js'
 
-export type FaultKind = 'garbage' | 'drop' | 'reset' | 'error'
+export type FaultKind = 'garbage' | 'drop' | 'reset' | 'error' | 'stuck-clock' | 'backwards-clock'
 export type FaultCommand = 'any' | 'name' | 'profile' | 'db' | 'infer' | 'results' | 'timestamp'
 
 export interface Fault {
@@ -16,12 +17,12 @@ export interface Fault {
   nth: number
 }
 
-const KINDS: readonly FaultKind[] = ['garbage', 'drop', 'reset', 'error']
+const KINDS: readonly FaultKind[] = ['garbage', 'drop', 'reset', 'error', 'stuck-clock', 'backwards-clock']
 const COMMANDS: readonly FaultCommand[] = ['any', 'name', 'profile', 'db', 'infer', 'results', 'timestamp']
 
 /** Parses `reset@infer#2`; `drop@db` means the first db command. */
 export function parseFault(text: string): Fault {
-  const m = /^([a-z]+)@([a-z]+)(?:#(\d+))?$/.exec(text.trim())
+  const m = /^([a-z-]+)@([a-z]+)(?:#(\d+))?$/.exec(text.trim())
   const kind = m?.[1] as FaultKind | undefined
   const command = m?.[2] as FaultCommand | undefined
   if (

@@ -49,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
     )
     .option(
       '--fault <spec>',
-      'inject a fault: garbage|drop|reset|error @ name|profile|db|infer|any [#n]',
+      'inject a fault: garbage|drop|reset|error|stuck-clock|backwards-clock @ name|profile|db|infer|any [#n]',
       (v: string, prev: Fault[]) => [...prev, parseFault(v)],
       [] as Fault[],
     )

@@ -7,9 +7,9 @@ import { createHash } from 'node:crypto'
 import { mkdtemp, open, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { StudioError } from '../../common/errors.js'
+import { StudioError, toStudioError } from '../../common/errors.js'
 import type { EvalBatchRef, SessionEvent } from '../session/protocol.js'
-import type { Batch, Predictions, ProgressCallback } from '../device.js'
+import type { Batch, EvaluateHooks, Predictions } from '../device.js'
 import { checkBatch } from '../local/local-evaluate.js'
 
 export interface EvalFile {
@@ -53,14 +53,16 @@ export async function writeEvalFile(
 }
 
 /**
- * Gathers the agent's `result` events into Predictions. Events arrive inside the channel's data
- * handler, where throwing would crash the studio: a bad event is remembered and reported by
- * `finish()` instead.
+ * Gathers the agent's `result` events into Predictions, handing each batch's scores to `onScores`
+ * as it arrives (so a dropped link keeps every prediction received, as on the local device).
+ * Events arrive inside the channel's data handler, where throwing would crash the studio: a bad
+ * event, or a failure to keep its scores, is remembered and reported by `finish()` instead.
  */
 export function scoreCollector(
   total: number,
-  onProgress?: ProgressCallback,
+  hooks: Pick<EvaluateHooks, 'onProgress' | 'onScores'> = {},
 ): { onEvent: (e: SessionEvent) => void; finish: () => Predictions } {
+  const onProgress = hooks.onProgress
   let scores: Float32Array | null = null
   let classes = 0
   let seen = 0
@@ -86,6 +88,12 @@ export function scoreCollector(
       return
     }
     scores.set(s, e.offset * classes)
+    try {
+      hooks.onScores?.(e.offset, s, classes)
+    } catch (err) {
+      problem = toStudioError(err)
+      return
+    }
     seen += e.count
     inferUs += e.inferUs
     const now = Date.now()

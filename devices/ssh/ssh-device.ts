@@ -19,9 +19,9 @@ import type {
   Device,
   EarlyExitOptions,
   EarlyExitProgress,
+  EvaluateHooks,
   ModelRef,
   Predictions,
-  ProgressCallback,
   RawEarlyExit,
   RawLatency,
 } from '../device.js'
@@ -178,14 +178,14 @@ export class SshDevice implements Device {
     dep: Deployment,
     batches: AsyncIterable<Batch>,
     total: number,
-    hooks: { onProgress?: ProgressCallback; signal?: AbortSignal; output?: string } = {},
+    hooks: EvaluateHooks = {},
   ): Promise<Predictions> {
     const file = await writeEvalFile(batches, total, hooks.signal)
     try {
       const { agent } = await this.agentFor(dep, false, hooks.signal)
       hooks.onProgress?.({ phase: 'accuracy', done: 0, total, fraction: 0, message: 'uploading inputs' })
       const remotePath = await this.uploadInputs(agent, file, hooks.signal)
-      const collector = scoreCollector(total, hooks.onProgress)
+      const collector = scoreCollector(total, hooks)
       await agent.request(
         { op: 'eval', inputs: { kind: 'file', path: remotePath, batches: file.batches }, ...(hooks.output !== undefined ? { output: hooks.output } : {}) },
         collector.onEvent,

@@ -146,7 +146,7 @@ async function fromModelFile(studio: Studio, path: string, base: Settings, req: 
     try {
       const run = await studio.runs.wait(id)
       if (run.status === 'cancelled') throw new StudioError('CANCELLED', 'Check cancelled; the runs measured so far are kept.')
-      if (run.status !== 'finished') throw new StudioError('DEVICE_ERROR', `The candidate's ${kind} run #${run.id} ${run.status}: ${run.error ?? 'no message'}.`)
+      if (run.status !== 'finished') throw new StudioError('DEVICE_ERROR', `The candidate's ${kind} run #${run.id} ${run.status}: ${run.error?.message ?? 'no message'}.`)
       return run
     } finally {
       studio.runs.off('progress', onProgress)

@@ -49,7 +49,7 @@ export function createEventHub(studio: Studio, now: () => Date): EventHub {
   const onFinished = (run: RunRecord): void => {
     const current = deviceStatus.get(run.deviceName)
     if (current?.state === 'busy' && current.runId === run.id) {
-      const unreachable = run.status === 'interrupted' && (run.error ?? '').startsWith('DEVICE_UNREACHABLE')
+      const unreachable = run.status === 'interrupted' && run.error?.code === 'DEVICE_UNREACHABLE'
       setDeviceStatus(run.deviceName, unreachable ? { state: 'offline' } : { state: 'online', since: now().toISOString() })
     }
     emit('run:finished', { run })

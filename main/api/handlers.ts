@@ -5,7 +5,8 @@
  * process or network boundary. Events from the orchestrator (already throttled to ≤ 10/s per run)
  * fan out to every subscriber.
  */
-import { isApiChannel, parsePayload } from '../../common/api-schemas.js'
+import { z } from 'zod'
+import { importExtras, isApiChannel, parsePayload } from '../../common/api-schemas.js'
 import type {
   ApiChannel,
   ApiPayload,
@@ -33,7 +34,7 @@ import { createEventHub, type EventHub, type EventListener } from './events.js'
 import { createJobRunner, type JobRunner } from './jobs.js'
 import { explorePoints, newestTop1, toDeviceSummary, toModelInfo, toRunSummary } from './views.js'
 import { compareRuns } from './compare-runs.js'
-import { defaultImportDir, importModelBytes } from './import-bytes.js'
+import { defaultImportDir, importModelBytes, importModelStream } from './import-bytes.js'
 import { exportReport } from './report-export.js'
 import { recommendImpls } from './recommend-channels.js'
 import type { PdfRenderer } from '../report/pdf.js'
@@ -61,6 +62,11 @@ export interface ApiHandlers {
   call(channel: unknown, payload: unknown): Promise<ApiResult<unknown>>
   /** The same, typed, for callers inside main. */
   invoke<C extends ApiChannel>(channel: C, payload: ApiPayload<C>): Promise<ApiResult<ApiValue<C>>>
+  /**
+   * 'models:importBytes' with the bytes as a stream (an HTTP upload body), spooled to disk rather
+   * than held in memory. Never throws.
+   */
+  importStream(fileName: unknown, chunks: AsyncIterable<Uint8Array>, extras?: unknown): Promise<ApiResult<ModelInfo>>
   /** Subscribes to every pushed event; returns the unsubscribe function. */
   subscribe(listener: EventListener): () => void
   /** Stops listening to the studio (the studio itself stays open). */
@@ -71,6 +77,14 @@ export function errorInfo(e: unknown): ErrorInfo {
   const err = toStudioError(e)
   return { code: err.code, message: err.message }
 }
+
+/** Models are inspected when stored (import, derive); this is the fresh row as the API shows it. */
+function modelInfo(studio: Studio, row: ModelRow): ModelInfo {
+  return toModelInfo(studio.store.getModel(row.id) ?? row, studio.store)
+}
+
+/** A dropped file's name as an upload carries it (the JSON form's schema says the same). */
+const uploadName = z.string().min(1).max(255)
 
 function desktopOnly(channel: string): never {
   throw new StudioError('BAD_INPUT', `${channel} needs the desktop app; in a browser, drop the file on the window or use Export.`)
@@ -84,8 +98,7 @@ function buildImpls(studio: Studio, opts: HandlerOptions, hub: EventHub, jobs: J
     return run
   }
 
-  /** Models are inspected when stored (import, derive); this is the fresh row as the API shows it. */
-  const withFigures = async (row: ModelRow): Promise<ModelInfo> => toModelInfo(studio.store.getModel(row.id) ?? row, studio.store)
+  const withFigures = (row: ModelRow): Promise<ModelInfo> => Promise.resolve(modelInfo(studio, row))
 
   const impl: ChannelImpls = {
     'app:info': async () => ({
@@ -211,6 +224,23 @@ export function createHandlers(studio: Studio, opts: HandlerOptions): ApiHandler
       return run(channel, payload)
     },
     invoke: (channel, payload) => run(channel, payload),
+    async importStream(fileName, chunks, extras) {
+      try {
+        const parsed = uploadName.safeParse(fileName)
+        if (!parsed.success) throw new StudioError('BAD_INPUT', 'Name the uploaded file (1–255 characters) in the X-EdgeBench-File-Name header.')
+        const name = parsed.data
+        const more = importExtras.safeParse(extras === undefined ? {} : extras)
+        if (!more.success) throw new StudioError('BAD_INPUT', `Invalid X-EdgeBench-Import header: ${more.error.issues[0]?.message ?? 'not the import options'}.`)
+        const { cardJson, preprocessing } = more.data
+        const row = await importModelStream(studio, name, chunks, opts.importDir ?? defaultImportDir(studio.store.path), {
+          ...(cardJson !== undefined ? { cardJson } : {}),
+          ...(preprocessing ? { preprocessing } : {}),
+        })
+        return { ok: true, value: modelInfo(studio, row) }
+      } catch (e) {
+        return { ok: false, error: errorInfo(e) }
+      }
+    },
     subscribe: (listener) => hub.subscribe(listener),
     dispose: () => {
       jobs.dispose()

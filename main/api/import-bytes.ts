@@ -1,18 +1,20 @@
 /**
- * Imports a model whose bytes came over the API (browser drag-and-drop): checked as ONNX first,
- * then kept in the studio's data folder under its SHA-256, so the stored path stays valid after
- * the browser tab is gone and the same file dropped twice is one file.
+ * Imports a model whose bytes came over the API (browser drag-and-drop): streamed to a temporary
+ * file beside the import folder while hashed (never held whole in memory on the way in), checked
+ * as ONNX, then kept in the studio's data folder under its SHA-256, so the stored path stays valid
+ * after the browser tab is gone and the same file dropped twice is one file.
  */
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, open, rename, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { MAX_IMPORT_BYTES } from '../../common/api-schemas.js'
-import type { ImportBytesRequest } from '../../common/api.js'
+import type { ImportBytesRequest, ImportExtras } from '../../common/api.js'
 import { parseCard } from '../data/feed-sources.js'
 import { StudioError } from '../../common/errors.js'
-import { decodeModel } from '../model/onnx-io.js'
+import { formatBytes } from '../../common/format.js'
+import { loadModel } from '../model/onnx-io.js'
 import type { ModelRow } from '../store/store.js'
 import type { Studio } from '../studio.js'
 
@@ -28,31 +30,81 @@ export function safeModelFileName(fileName: string): string {
   return `${stem || 'model'}.onnx`
 }
 
-export async function importModelBytes(studio: Studio, input: ImportBytesRequest, importDir: string): Promise<ModelRow> {
-  const bytes = Buffer.from(input.dataBase64, 'base64')
-  if (bytes.length > MAX_IMPORT_BYTES) {
-    throw new StudioError('BAD_INPUT', `${input.fileName} is larger than 256 MiB; import it by path instead.`)
+function tooLarge(fileName: string): StudioError {
+  return new StudioError('BAD_INPUT', `${fileName} is larger than ${formatBytes(MAX_IMPORT_BYTES)}; import it by path instead.`)
+}
+
+/** Writes the chunks to a new temporary file in `dir`, hashing and counting them; removes it on failure. */
+async function spool(chunks: AsyncIterable<Uint8Array>, dir: string, fileName: string): Promise<{ tmp: string; sha256: string }> {
+  await mkdir(dir, { recursive: true })
+  const tmp = join(dir, `.upload-${randomBytes(8).toString('hex')}.part`)
+  const hash = createHash('sha256')
+  const fh = await open(tmp, 'wx')
+  let size = 0
+  try {
+    for await (const chunk of chunks) {
+      size += chunk.length
+      if (size > MAX_IMPORT_BYTES) throw tooLarge(fileName)
+      hash.update(chunk)
+      await fh.write(chunk)
+    }
+    await fh.close()
+  } catch (e) {
+    await fh.close().catch(() => undefined)
+    await rm(tmp, { force: true })
+    throw e
   }
-  // Refuses anything that is not a loadable ONNX graph before a byte is written.
-  decodeModel(bytes, input.fileName)
-  const sha = createHash('sha256').update(bytes).digest('hex')
-  // A card dropped with the model is checked before anything is written, too.
-  const card = input.cardJson !== undefined ? parseCard(input.cardJson, sha, 'The model card', true)?.card ?? null : null
-  const dir = join(importDir, sha.slice(0, 16))
-  const path = join(dir, safeModelFileName(input.fileName))
-  const fresh = !existsSync(path)
-  if (fresh) {
-    await mkdir(dir, { recursive: true })
-    const tmp = `${path}.part`
-    await writeFile(tmp, bytes)
-    await rename(tmp, path)
+  return { tmp, sha256: hash.digest('hex') }
+}
+
+/** Imports a model from a stream of its bytes (an HTTP upload body, or bytes already in memory). */
+export async function importModelStream(
+  studio: Studio,
+  fileName: string,
+  chunks: AsyncIterable<Uint8Array>,
+  importDir: string,
+  extras: ImportExtras = {},
+): Promise<ModelRow> {
+  const { tmp, sha256 } = await spool(chunks, importDir, fileName)
+  const dir = join(importDir, sha256.slice(0, 16))
+  const path = join(dir, safeModelFileName(fileName))
+  let fresh = false
+  let card: Record<string, unknown> | null = null
+  try {
+    // Refuses anything that is not a loadable ONNX graph before it is kept.
+    await loadModel(tmp).catch((e: unknown) => {
+      throw e instanceof StudioError ? new StudioError(e.code, e.message.replace(/\.upload-[0-9a-f]+\.part/, fileName), { cause: e }) : e
+    })
+    // A card dropped with the model is checked before it is kept, too.
+    if (extras.cardJson !== undefined) card = parseCard(extras.cardJson, sha256, 'The model card', true)?.card ?? null
+    fresh = !existsSync(path)
+    if (fresh) {
+      await mkdir(dir, { recursive: true })
+      await rename(tmp, path)
+    }
+  } finally {
+    await rm(tmp, { force: true })
   }
   try {
     // No card unless one came with it: a card found beside a dropped file would be one we wrote ourselves.
-    return await studio.importModel(path, { card, ...(input.preprocessing ? { set: input.preprocessing } : {}) })
+    return await studio.importModel(path, { card, ...(extras.preprocessing ? { set: extras.preprocessing } : {}) })
   } catch (e) {
     // Refused (e.g. mean/std count ≠ channels): nothing stays behind, not even the file.
-    if (fresh && !studio.store.getModelBySha(sha)) await rm(dir, { recursive: true, force: true })
+    if (fresh && !studio.store.getModelBySha(sha256)) await rm(dir, { recursive: true, force: true })
     throw e
   }
+}
+
+/** The JSON form ('models:importBytes' over IPC): base64 bytes, imported as above. */
+export async function importModelBytes(studio: Studio, input: ImportBytesRequest, importDir: string): Promise<ModelRow> {
+  const bytes = Buffer.from(input.dataBase64, 'base64')
+  if (bytes.length > MAX_IMPORT_BYTES) throw tooLarge(input.fileName)
+  async function* one(): AsyncIterable<Uint8Array> {
+    yield bytes
+  }
+  const { cardJson, preprocessing } = input
+  return importModelStream(studio, input.fileName, one(), importDir, {
+    ...(cardJson !== undefined ? { cardJson } : {}),
+    ...(preprocessing ? { preprocessing } : {}),
+  })
 }

@@ -5,7 +5,7 @@
  */
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron'
 import { API_CHANNELS, type ApiChannel, type ApiResult, type IpcEventChannel } from '../../common/api.js'
-import type { ApiHandlers } from '../api/handlers.js'
+import { errorInfo, type ApiHandlers } from '../api/handlers.js'
 
 /** The channel pushed events travel on (the preload listens to it). */
 export const EVENT_CHANNEL: IpcEventChannel = 'studio:event'
@@ -20,11 +20,16 @@ function refused(): ApiResult<never> {
 /** Registers every channel; returns the function that removes them again. */
 export function registerIpc(ipcMain: IpcMain, handlers: ApiHandlers, isTrustedUrl: (url: string) => boolean): () => void {
   const handle = (channel: ApiChannel) => async (event: IpcMainInvokeEvent, payload: unknown): Promise<ApiResult<unknown>> => {
-    const frame = event.senderFrame
-    // A subframe (an iframe the page somehow got) is refused even when its URL looks like ours.
-    if (!frame || frame.parent !== null || !isTrustedUrl(frame.url)) return refused()
-    // handlers.call validates the payload with the contract's schema (the one place that does).
-    return handlers.call(channel, payload)
+    try {
+      // senderFrame throws once the frame is gone (a reload mid-request): answered, not thrown.
+      const frame = event.senderFrame
+      // A subframe (an iframe the page somehow got) is refused even when its URL looks like ours.
+      if (!frame || frame.parent !== null || !isTrustedUrl(frame.url)) return refused()
+      // handlers.call validates the payload with the contract's schema (the one place that does).
+      return await handlers.call(channel, payload)
+    } catch (e) {
+      return { ok: false, error: errorInfo(e) }
+    }
   }
   for (const channel of API_CHANNELS) ipcMain.handle(channel, handle(channel))
   return () => {

@@ -8,6 +8,7 @@ import {
   DEFAULT_LATENCY_SPEC,
   type BenchResult,
   type EvalResult,
+  type InspectResult,
   type PreprocessSpec,
 } from '../../common/types.js'
 import type { Deployment } from '../../devices/device.js'
@@ -15,7 +16,11 @@ import { resolveDataset } from '../data/datasets.js'
 import { evaluatedCount } from '../data/batches.js'
 import type { Dataset } from '../data/dataset.js'
 import { evaluateOn, summarise } from '../data/evaluate.js'
+import { memoryWarning } from '../model/checks.js'
+import { inspectModel } from '../model/inspect.js'
 import { effectiveLabels, feedOf, specFor, type ModelFeed } from '../model-feed.js'
+import type { ModelRow } from '../store/store.js'
+import { FIRMWARE_PREFIX } from '../../devices/serial/serial-device.js'
 import type { RunContext, RunSpec } from './run-spec.js'
 
 export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<BenchResult | EvalResult> {
@@ -30,14 +35,45 @@ export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<BenchR
   const device = ctx.devices.get(spec.deviceName)
   const env = await device.probe(ctx.signal)
   ctx.store.startRun(ctx.runId, env)
-  ctx.onProgress({ phase: 'prepare', done: 0, total: 1, fraction: 0, message: `loading ${model.name}` })
+  // A model inspection refuses (MODEL_INVALID) is not run; one whose activations need more memory
+  // than is sensible is run with a warning given before it starts.
+  const memory = await memoryCheck(ctx, model, env.ramBytes)
+  ctx.onProgress({ phase: 'prepare', done: 0, total: 1, fraction: 0, message: memory ?? `loading ${model.name}` })
   const dep = await device.prepare(
     { name: model.name, path: model.path, sha256: model.sha256 },
     spec.session,
     ctx.signal,
   )
-  if (spec.kind === 'bench') return bench(spec, ctx, dep, env)
+  if (spec.kind === 'bench') {
+    const r = await bench(spec, ctx, dep, env)
+    return memory ? { ...r, warnings: [memory, ...r.warnings] } : r
+  }
   return evaluate(spec, ctx, dep, feedOf(ctx.store, model))
+}
+
+/** The model's inspection, cached on its row; files the studio cannot read as ONNX (firmware) have none. */
+async function figuresOf(ctx: RunContext, model: ModelRow): Promise<InspectResult | null> {
+  if (model.inspect) return model.inspect
+  if (model.path.startsWith(FIRMWARE_PREFIX)) return null
+  const result = await inspectModel(model.path, { signal: ctx.signal })
+  ctx.store.setModelInspect(model.id, result)
+  return result
+}
+
+/** The memory warning for this model on this device (logged), or null; MODEL_INVALID propagates. */
+async function memoryCheck(ctx: RunContext, model: ModelRow, ramBytes: number): Promise<string | null> {
+  let figures: InspectResult | null
+  try {
+    figures = await figuresOf(ctx, model)
+  } catch (e) {
+    const err = toStudioError(e)
+    if (err.code === 'MODEL_INVALID' || err.code === 'CANCELLED') throw err
+    ctx.logger.warn(`run ${ctx.runId}: ${model.name} could not be inspected (${err.message})`)
+    return null
+  }
+  const warning = figures ? memoryWarning(figures.peakActivationBytes, ramBytes) : null
+  if (warning) ctx.logger.warn(`run ${ctx.runId}: ${model.name}: ${warning}`)
+  return warning
 }
 
 async function bench(
@@ -106,13 +142,18 @@ async function evaluate(spec: RunSpec, ctx: RunContext, dep: Deployment, feed: M
     })
     return { ...result, model: dep.model.name, runId: ctx.runId }
   } catch (e) {
-    throw keepPartial(e, ctx, dep, dataset, pre, total)
+    const kept = keepPartial(e, ctx, dep, dataset, pre, total)
+    if (kept instanceof StudioError) throw kept
+    // Every prediction is stored: the evaluation is complete whatever failed after it.
+    ctx.logger.warn(`run ${ctx.runId}: ${toStudioError(e).message} (after all ${total} predictions were stored)`)
+    return kept
   }
 }
 
 /**
  * After a failed evaluation: the accuracy of the predictions stored so far (a contiguous prefix of
- * the samples) becomes the run's partial result, and the error says how much was kept.
+ * the samples) becomes the run's partial result, and the error says how much was kept. When all
+ * of them were stored, the complete result is returned instead of an error.
  */
 function keepPartial(
   e: unknown,
@@ -121,7 +162,7 @@ function keepPartial(
   dataset: Dataset,
   pre: PreprocessSpec,
   total: number,
-): StudioError {
+): StudioError | EvalResult {
   const err = toStudioError(e)
   let kept = 0
   try {
@@ -130,6 +171,7 @@ function keepPartial(
     kept = Math.min(kept, total)
     if (kept === 0 || stored.classes !== dataset.classes.length) return err
     const partial = summarise(dep, dataset, pre, stored.scores.subarray(0, kept * stored.classes), stored.classes)
+    if (kept === total && err.code !== 'CANCELLED') return { ...partial, model: dep.model.name, runId: ctx.runId }
     ctx.setPartial?.({ ...partial, partialOf: total, runId: ctx.runId })
     return new StudioError(
       err.code,

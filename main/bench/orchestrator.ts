@@ -7,11 +7,17 @@ import { EventEmitter } from 'node:events'
 import { StudioError, toStudioError } from '../../common/errors.js'
 import type { BenchResult, EvalResult, Progress, RunRecord, RunStatus } from '../../common/types.js'
 import type { Logger } from '../log.js'
-import type { Store } from '../store/store.js'
+import type { EndStatus, Store } from '../store/store.js'
 import { throttle } from './throttle.js'
 import type { RunContext, RunSpec } from './run-spec.js'
 import { executeRun } from './execute.js'
 import type { DeviceRegistry } from './device-registry.js'
+
+/** How a run that threw ends: cancelled, interrupted (the device went away) or failed. */
+export function endStatusOf(err: StudioError): EndStatus {
+  if (err.code === 'CANCELLED') return 'cancelled'
+  return err.code === 'INTERRUPTED' || err.code === 'DEVICE_UNREACHABLE' ? 'interrupted' : 'failed'
+}
 
 export interface OrchestratorEvents {
   progress: [runId: number, progress: Progress]
@@ -103,6 +109,28 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     return [...this.jobs.values()].map((j) => ({ id: j.id, deviceName: j.spec.deviceName }))
   }
 
+  /**
+   * Records how an active run ended. The store already waits out other processes' locks; should
+   * it still fail, the run is marked failed without its partial result rather than left running.
+   */
+  private end(id: number, status: EndStatus, err: StudioError, partial: BenchResult | EvalResult | undefined): void {
+    const attempts: (() => void)[] = [
+      () => this.store.endRun(id, status, { code: err.code, message: err.message }, partial),
+      () => this.store.endRun(id, 'failed', { code: 'STORE_ERROR', message: `${err.message} (and recording it failed once)` }),
+    ]
+    for (const attempt of attempts) {
+      try {
+        attempt()
+        return
+      } catch (storeErr) {
+        const why = toStudioError(storeErr)
+        // The run already ended (e.g. a listener threw after finishRun): keep what is stored.
+        if (why.code === 'BAD_INPUT') return
+        this.logger.warn(`run ${id}: ${why.message}`)
+      }
+    }
+  }
+
   private async run(id: number, spec: RunSpec, signal: AbortSignal): Promise<RunRecord> {
     const progress = throttle<Progress>((p) => this.emit('progress', id, p))
     // Chunks pile into one batch between deliveries; the throttle hands the batch on and a new one starts.
@@ -132,10 +160,11 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
         partial = r
       },
     }
+    let result: BenchResult | EvalResult | undefined
     try {
       if (signal.aborted) throw new StudioError('CANCELLED', 'Cancelled before it started.')
       this.emit('status', id, 'running')
-      const result = await executeRun(spec, ctx)
+      result = await executeRun(spec, ctx)
       samples.flush()
       progress.push({ phase: 'done', done: 1, total: 1, fraction: 1 })
       progress.flush()
@@ -144,20 +173,12 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     } catch (e) {
       samples.flush()
       progress.flush()
+      // Measured in full but not recorded (the store failed): what was measured is the result.
+      partial = result ?? partial
       const err = signal.aborted ? toStudioError(signal.reason) : toStudioError(e)
-      const status: RunStatus =
-        err.code === 'CANCELLED'
-          ? 'cancelled'
-          : err.code === 'INTERRUPTED' || err.code === 'DEVICE_UNREACHABLE'
-            ? 'interrupted'
-            : 'failed'
+      const status = endStatusOf(err)
       this.logger.info(`run ${id} ${status}: ${err.message}`)
-      try {
-        this.store.endRun(id, status, `${err.code}: ${err.message}`, partial)
-      } catch (storeErr) {
-        // The run already ended (e.g. a listener threw after finishRun): keep what is stored.
-        this.logger.warn(`run ${id}: ${toStudioError(storeErr).message}`)
-      }
+      this.end(id, status, err, partial)
       this.emit('status', id, status)
     }
     const record = this.store.getRun(id)

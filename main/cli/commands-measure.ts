@@ -3,16 +3,17 @@ import type { Command } from 'commander'
 import { formatBytes, formatCount, formatDuration, formatPercent } from '../../common/format.js'
 import type { InspectResult, PreprocessSpec } from '../../common/types.js'
 import { LOCAL_DEVICE } from '../bench/device-registry.js'
+import { memoryWarning } from '../model/checks.js'
 import { inspectModel } from '../model/inspect.js'
-import { StudioError } from '../../common/errors.js'
+import type { Studio } from '../studio.js'
+import { StudioError, toStudioError } from '../../common/errors.js'
 import { boardDataset, boardModelFor } from '../serial-setup.js'
 import { interruptSignal, openStudio } from './context.js'
-import { printJson, printLine, progressBar, table } from './output.js'
+import { printError, printJson, printLine, progressBar, table } from './output.js'
 import { addPreprocessFlags, preprocessFromFlags, type PreprocessFlags } from './preprocess-flags.js'
 import { feedOf } from '../model-feed.js'
 import { SOURCE_LABELS, describePreprocessing, type PreprocessingRequest } from '../../common/preprocessing.js'
 import type { DetectionResult } from '../../common/detect.js'
-import type { Studio } from '../studio.js'
 import { runSpec } from '../bench/run-spec.js'
 import { benchOf, evalOf, intOption, runWithBar, sessionFromFlags, type LatencyFlags, type SessionFlags } from './run-helpers.js'
 
@@ -52,17 +53,30 @@ export function registerMeasure(program: Command): void {
         const results = []
         const rows = models.length > 0 ? [] : [await boardModelFor(studio, opts.device, interruptSignal())]
         for (const path of models) rows.push(await studio.importModel(path))
+        // One model failing does not stop the others (a pipeline wants every figure it can get);
+        // the command still fails, with the first failure's status. Cancelling stops at once.
+        let failed: StudioError | null = null
         for (const model of rows) {
-          const run = await runWithBar(
-            studio,
-            runSpec({ kind: 'bench', modelId: model.id, deviceName: opts.device, session, latency: opts }),
-            model.name,
-          )
-          const r = benchOf(run)
-          results.push(r)
-          if (!opts.json) printBench(r)
+          await warnBeforeBench(studio, model.id)
+          try {
+            const run = await runWithBar(
+              studio,
+              runSpec({ kind: 'bench', modelId: model.id, deviceName: opts.device, session, latency: opts }),
+              model.name,
+            )
+            const r = benchOf(run)
+            results.push(r)
+            if (!opts.json) printBench(r)
+          } catch (e) {
+            const err = toStudioError(e)
+            if (err.code === 'CANCELLED' || rows.length === 1) throw err
+            // The first failure is the command's error (printed last); any later one is printed here.
+            if (failed) printError(`${err.code}: ${model.name}: ${err.message}`)
+            else failed = new StudioError(err.code, `${model.name}: ${err.message}`, { cause: err })
+          }
         }
-        if (opts.json) printJson(results.length === 1 ? results[0] : results)
+        if (opts.json && results.length > 0) printJson(results.length === 1 && rows.length === 1 ? results[0] : results)
+        if (failed) throw failed
       },
     )
 
@@ -155,9 +169,16 @@ function flagsOf(spec: PreprocessSpec): string {
   ].join(' ')
 }
 
+/** A model whose activations need gigabytes gets its warning before the run starts (inspection is cached). */
+async function warnBeforeBench(studio: Studio, modelId: number): Promise<void> {
+  const figures = await studio.inspect(modelId).catch(() => null)
+  const warning = figures ? memoryWarning(figures.peakActivationBytes) : null
+  if (warning) printError(`warning: ${warning}`)
+}
+
 function printInspect(model: string, r: InspectResult): void {
   printLine(
-    `${model}: opset ${r.opset}, ${formatCount(r.params)} params (${formatBytes(r.weightsBytes)}), ${formatCount(r.macs)} MACs`,
+    `${model}: opset ${r.opset}, ${formatCount(r.params)} params (${formatBytes(r.weightsBytes)}), ${r.macsLowerBound ? '≥ ' : ''}${formatCount(r.macs)} MACs`,
   )
   printLine(
     `file ${formatBytes(r.fileBytes)}, gzip ${formatBytes(r.gzipBytes)}, peak activations ${formatBytes(r.peakActivationBytes)}`,
@@ -170,12 +191,13 @@ function printInspect(model: string, r: InspectResult): void {
       r.layers.map((l) => [
         l.name,
         l.op,
-        formatCount(l.macs),
+        l.uncounted ? '?' : formatCount(l.macs),
         formatCount(l.params),
         l.outputShape ? l.outputShape.join('×') : '?',
       ]),
     ),
   )
+  for (const w of r.warnings ?? []) printLine(`warning: ${w}`)
 }
 
 function printBench(r: ReturnType<typeof benchOf>): void {

@@ -20,6 +20,11 @@ export function printLine(text = ''): void {
   process.stdout.write(`${text}\n`)
 }
 
+/** One line on stderr, as the command's final error is printed (`edgebench: CODE: message`). */
+export function printError(text: string): void {
+  process.stderr.write(`edgebench: ${text}\n`)
+}
+
 /** A one-line progress bar on stderr, drawn only when stderr is a terminal. */
 export function progressBar(label: string): { update(p: Progress): void; done(): void } {
   const tty = process.stderr.isTTY === true

@@ -63,13 +63,11 @@ export async function runWithBar(studio: Studio, spec: RunSpec, label: string): 
   }
 }
 
-/** Turns a stored run's error text ("CODE: message") back into a StudioError. */
+/** A run that did not finish as a StudioError (its stored code and message). */
 export function errorOfRun(run: RunRecord): StudioError {
-  const text = run.error ?? `run ${run.id} ended ${run.status}`
-  const m = /^([A-Z_]+): ([\s\S]*)$/.exec(text)
-  if (run.status === 'cancelled') return new StudioError('CANCELLED', m?.[2] ?? text)
-  if (m) return new StudioError(m[1] as StudioError['code'], m[2] ?? text)
-  return new StudioError(run.status === 'interrupted' ? 'INTERRUPTED' : 'INTERNAL', text)
+  if (run.status === 'cancelled') return new StudioError('CANCELLED', run.error?.message ?? 'Cancelled.')
+  if (run.error) return new StudioError(run.error.code, run.error.message)
+  return new StudioError(run.status === 'interrupted' ? 'INTERRUPTED' : 'INTERNAL', `run ${run.id} ended ${run.status}`)
 }
 
 export function benchOf(run: RunRecord): BenchResult {

@@ -39,7 +39,7 @@ export interface SweepOptions {
 export type { SweepResult, SweepRow }
 
 function outcome<T>(run: RunRecord): { result: T | null; error: string | null } {
-  return run.status === 'finished' ? { result: run.result as T, error: null } : { result: null, error: run.error ?? run.status }
+  return run.status === 'finished' ? { result: run.result as T, error: null } : { result: null, error: run.error?.message ?? run.status }
 }
 
 export async function runSweep(host: SweepHost, parent: ModelRow, opts: SweepOptions): Promise<SweepResult> {

@@ -1,9 +1,9 @@
-import { readFile, readdir } from 'node:fs/promises'
+import { readdir } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { StudioError } from '../../common/errors.js'
 import type { Dataset } from './dataset.js'
 import { InMemoryDataset } from './in-memory-dataset.js'
-import { readDatasetFile } from './read-bytes.js'
+import { readClassList, readDatasetFile } from './read-bytes.js'
 
 const SIDE = 32
 const PLANE = SIDE * SIDE
@@ -57,7 +57,7 @@ export function parseCifarBatch(
 /** Class names from batches.meta.txt (one per line); the standard ten when the file is absent. */
 async function readClassNames(dir: string): Promise<string[]> {
   try {
-    const text = await readFile(join(dir, 'batches.meta.txt'), 'utf8')
+    const text = await readClassList(join(dir, 'batches.meta.txt'))
     const names = text
       .split(/\r?\n/)
       .map((s) => s.trim())

@@ -10,6 +10,7 @@ import { resourcesDir as defaultResourcesDir } from '../paths.js'
 import { findCifarDir, openCifarDataset } from './cifar-dataset.js'
 import type { Dataset, DatasetSummary } from './dataset.js'
 import { openIdxDataset } from './idx-dataset.js'
+import { readClassList } from './read-bytes.js'
 import { isImageFolder, openImageFolder } from './image-folder-dataset.js'
 
 const entrySchema = z.object({
@@ -155,7 +156,7 @@ async function openIdxFolder(dir: string, names: string[], split: string | undef
   const [prefix, p] = match
   let classes: string[] | undefined
   try {
-    const text = await readFile(join(dir, 'classes.txt'), 'utf8')
+    const text = await readClassList(join(dir, 'classes.txt'))
     classes = text
       .split(/\r?\n/)
       .map((s) => s.trim())
@@ -174,6 +175,9 @@ async function openIdxFolder(dir: string, names: string[], split: string | undef
 
 async function openPath(path: string, split: string | undefined): Promise<Dataset> {
   const st = await stat(path)
+  if (!st.isFile() && !st.isDirectory()) {
+    throw new StudioError('DATASET_INVALID', `${path} is not a file or a folder (a pipe or a device?); give a dataset folder.`)
+  }
   if (st.isFile()) {
     if (path.endsWith('.bin')) {
       return openCifarDataset(dirname(path), {

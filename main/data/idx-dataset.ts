@@ -2,7 +2,7 @@ import { basename } from 'node:path'
 import { StudioError, isStudioError } from '../../common/errors.js'
 import type { Dataset } from './dataset.js'
 import { InMemoryDataset } from './in-memory-dataset.js'
-import { parseIdx } from './idx.js'
+import { idxDeclaredBytes, parseIdx } from './idx.js'
 import { readDatasetFile } from './read-bytes.js'
 
 export interface IdxFiles {
@@ -17,7 +17,7 @@ export interface IdxFiles {
 const REFETCH = 'Download the dataset again, or point the studio at the unpacked IDX files.'
 
 async function loadIdx(path: string): Promise<{ dims: number[]; data: Uint8Array }> {
-  const bytes = await readDatasetFile(path, REFETCH)
+  const bytes = await readDatasetFile(path, REFETCH, idxDeclaredBytes)
   try {
     return parseIdx(bytes)
   } catch (e) {

@@ -4,8 +4,7 @@
  * big-endian uint32 per dimension, then the data. Pure parsing here; `readIdxFile` adds the file
  * read and gunzip.
  */
-import { readFile } from 'node:fs/promises'
-import { gunzipSync } from 'node:zlib'
+import { readDatasetFile } from './read-bytes.js'
 
 export interface IdxTensor {
   /** Dimensions, outermost first, e.g. [10000, 28, 28] for images, [10000] for labels. */
@@ -23,11 +22,24 @@ const DTYPE_NAMES: Readonly<Record<number, string>> = {
   0x0e: 'float64',
 }
 
-/** Parses an (uncompressed) IDX buffer of unsigned bytes. Throws an Error saying what is wrong. */
-export function parseIdx(bytes: Uint8Array): IdxTensor {
-  if (bytes.length < 4) {
-    throw new Error(`too short for an IDX header (${bytes.length} bytes; need at least 4)`)
-  }
+/**
+ * The file size an IDX header declares (header + data bytes), or null while `head` is too short
+ * to tell; throws an Error naming the problem when the header is not an IDX header of bytes.
+ * Lets readers refuse a damaged file (or a gzip bomb) from its first bytes.
+ */
+export function idxDeclaredBytes(head: Uint8Array): number | null {
+  if (head.length < 4) return null
+  checkMagicAndType(head)
+  const ndims = head[3] as number
+  const headerBytes = 4 + 4 * ndims
+  if (head.length < headerBytes) return null
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength)
+  let count = 1
+  for (let i = 0; i < ndims; i++) count *= view.getUint32(4 + 4 * i)
+  return headerBytes + count
+}
+
+function checkMagicAndType(bytes: Uint8Array): void {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const magic = view.getUint16(0)
   if (magic !== 0) {
@@ -47,8 +59,17 @@ export function parseIdx(bytes: Uint8Array): IdxTensor {
         : `unknown element type 0x${dtype.toString(16).padStart(2, '0')}; only unsigned bytes (0x08) are supported`,
     )
   }
+  if (view.getUint8(3) === 0) throw new Error('the header declares 0 dimensions')
+}
+
+/** Parses an (uncompressed) IDX buffer of unsigned bytes. Throws an Error saying what is wrong. */
+export function parseIdx(bytes: Uint8Array): IdxTensor {
+  if (bytes.length < 4) {
+    throw new Error(`too short for an IDX header (${bytes.length} bytes; need at least 4)`)
+  }
+  checkMagicAndType(bytes)
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const ndims = view.getUint8(3)
-  if (ndims === 0) throw new Error('the header declares 0 dimensions')
   const headerBytes = 4 + 4 * ndims
   if (bytes.length < headerBytes) {
     throw new Error(
@@ -74,21 +95,11 @@ export function parseIdx(bytes: Uint8Array): IdxTensor {
   return { dims, data: bytes.subarray(headerBytes, headerBytes + count) }
 }
 
-/** Reads and parses an IDX file; gunzips it first when the name ends in .gz. */
+/** Reads and parses an IDX file (gzipped or not), with the reader's file checks and bounded gunzip. */
 export async function readIdxFile(path: string): Promise<IdxTensor> {
-  const raw = await readFile(path)
-  let bytes: Uint8Array
-  if (path.toLowerCase().endsWith('.gz')) {
-    try {
-      bytes = gunzipSync(raw)
-    } catch (e) {
-      throw new Error(`${path}: cannot gunzip (${e instanceof Error ? e.message : String(e)})`, { cause: e })
-    }
-  } else {
-    bytes = raw
-  }
+  const bytes = await readDatasetFile(path, '', idxDeclaredBytes)
   try {
-    return parseIdx(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+    return parseIdx(bytes)
   } catch (e) {
     throw new Error(`${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
   }

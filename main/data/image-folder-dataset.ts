@@ -43,6 +43,9 @@ export async function isImageFolder(dir: string): Promise<boolean> {
   return false
 }
 
+/** 8k × 8k: far above any classification input, and a decoded image stays under 200 MB. */
+const MAX_INPUT_PIXELS = 8192 * 8192
+
 function decodeError(file: string, e: unknown): StudioError {
   return new StudioError(
     'DATASET_INVALID',
@@ -59,7 +62,7 @@ async function decode(file: string, size: ImageSize | undefined): Promise<RawIma
   try {
     // Always sRGB out: grey conversion is left to preprocessing, whose BT.601 luma matches
     // PIL's convert('L') (sharp's greyscale weighs channels differently).
-    let img = sharp(file, { failOn: 'error' }).removeAlpha().toColourspace('srgb')
+    let img = sharp(file, { failOn: 'error', limitInputPixels: MAX_INPUT_PIXELS }).removeAlpha().toColourspace('srgb')
     if (size !== undefined) {
       img = img.resize(size.width, size.height, {
         fit: size.mode === 'crop' ? 'cover' : 'fill',

@@ -8,15 +8,17 @@ import { promisify } from 'node:util'
 import { gzip } from 'node:zlib'
 import type { Dim, InspectResult, LayerInfo, Progress, TensorInfo } from '../../common/types.js'
 import { StudioError } from '../../common/errors.js'
+import { printable } from '../../common/format.js'
 import { defaultOpset } from './graph.js'
-import { macsByOutput, nodeMacs } from './macs.js'
+import { checkWindowAttributes, dropImpossibleShapes, inputWarnings, macWarnings, memoryWarning, type MacTally } from './checks.js'
+import { macsByOutput, macsCountable, nodeMacs } from './macs.js'
 import { peakActivationBytes } from './memory.js'
 import { decodeModel, readModelFile } from './onnx-io.js'
 import { constantTensors, findParams } from './params.js'
 import { graphOf, type GraphProto, type ModelProto, type NodeProto, type ValueInfoProto } from './proto.js'
 import type { RuntimeShape } from './runtime-shapes.js'
 import { runtimeShapesInEngine } from '../worker/engine.js'
-import { declaredShape, inferShapes, type ShapeInference } from './shapes.js'
+import { declaredShape, inferShapes, knownOp, type ShapeInference } from './shapes.js'
 import { dtypeName, tensorBytes } from './tensor.js'
 
 const gzipAsync = promisify(gzip)
@@ -83,16 +85,31 @@ async function fillFromRuntime(model: ModelProto, inferred: ShapeInference, opts
   }
 }
 
-function layersOf(inferred: ShapeInference, params: ReturnType<typeof findParams>, counts: Map<string, number>): LayerInfo[] {
+function layersOf(
+  inferred: ShapeInference,
+  params: ReturnType<typeof findParams>,
+  counts: Map<string, number>,
+  tally: MacTally,
+): LayerInfo[] {
   return inferred.order.map((node, i) => {
     const shape = inferred.tensors.get(node.output[0] ?? '')?.shape ?? null
     const used = params.byNode.get(node) ?? []
+    const name = node.name || `${node.opType}_${i}`
+    const macs = nodeMacs(node, inferred.tensors)
+    const known = knownOp(node)
+    if (!known) {
+      const op = node.domain && node.domain !== 'ai.onnx' ? `${node.domain}.${node.opType}` : node.opType
+      tally.unknownOps.set(op, (tally.unknownOps.get(op) ?? 0) + 1)
+    }
+    const counted = known && macsCountable(node, inferred.tensors) && Number.isFinite(macs) && macs >= 0
+    if (known && !counted) tally.uncounted.push(name)
     return {
-      name: node.name || `${node.opType}_${i}`,
+      name,
       op: node.opType,
-      macs: nodeMacs(node, inferred.tensors),
+      macs: counted ? macs : 0,
       params: used.reduce((s, n) => s + (counts.get(n) ?? 0), 0),
       outputShape: shape,
+      ...(counted ? {} : { uncounted: true as const }),
     }
   })
 }
@@ -133,7 +150,9 @@ export async function inspectDecoded(model: ModelProto, bytes: Uint8Array, opts:
   const graph = graphOf(model)
   progress(0.1, 'inferring shapes')
   const inferred = inferShapes(model, { inputShapes: opts.inputShapes })
+  checkWindowAttributes(inferred.order)
   const runtimeUsed = await fillFromRuntime(model, inferred, opts)
+  const warnings = dropImpossibleShapes(inferred.order, inferred.tensors)
   progress(0.7, 'counting parameters and MACs')
   const constants = constantTensors(graph.initializer, inferred.order)
   const params = findParams(inferred.order, constants)
@@ -144,10 +163,22 @@ export async function inspectDecoded(model: ModelProto, bytes: Uint8Array, opts:
     entry.bytes += p.bytes
   }
   const counts = new Map([...params.tensors.values()].map((p) => [p.name, p.count]))
-  const layers = layersOf(inferred, params, counts)
+  const tally: MacTally = { unknownOps: new Map(), uncounted: [] }
+  const layers = layersOf(inferred, params, counts, tally)
   const opCounts: Record<string, number> = {}
   for (const n of graph.node) opCounts[n.opType] = (opCounts[n.opType] ?? 0) + 1
   const inputs = graph.input.filter((i) => !inferred.constants.has(i.name))
+  const inputInfos = inputs.map((i) => tensorInfo(i, inferred))
+  const peak = peakActivationBytes({
+    order: inferred.order,
+    tensors: inferred.tensors,
+    inputs: inputs.map((i) => i.name),
+    outputs: graph.output.map((o) => o.name),
+    constants: inferred.constants,
+  })
+  warnings.push(...inputWarnings(inputInfos), ...macWarnings(tally))
+  const memory = memoryWarning(peak)
+  if (memory) warnings.push(memory)
   const result: InspectResult = {
     params: [...params.tensors.values()].reduce((s, p) => s + p.count, 0),
     macs: layers.reduce((s, l) => s + l.macs, 0),
@@ -156,19 +187,15 @@ export async function inspectDecoded(model: ModelProto, bytes: Uint8Array, opts:
     fileBytes: bytes.length,
     gzipBytes: (await gzipAsync(bytes, { level: 9 })).length,
     sha256: createHash('sha256').update(bytes).digest('hex'),
-    peakActivationBytes: peakActivationBytes({
-      order: inferred.order,
-      tensors: inferred.tensors,
-      inputs: inputs.map((i) => i.name),
-      outputs: graph.output.map((o) => o.name),
-      constants: inferred.constants,
-    }),
+    peakActivationBytes: peak,
     opset: defaultOpset(model),
-    inputs: inputs.map((i) => tensorInfo(i, inferred)),
+    inputs: inputInfos,
     outputs: graph.output.map((o) => tensorInfo(o, inferred)),
     opCounts,
     layers,
     shapeSource: runtimeUsed ? 'static+runtime' : 'static',
+    warnings,
+    macsLowerBound: tally.unknownOps.size > 0 || tally.uncounted.length > 0,
     ...metadataOf(model),
     ...softmaxOf(graph),
   }
@@ -184,7 +211,19 @@ export async function inspectDecoded(model: ModelProto, bytes: Uint8Array, opts:
 export async function inspectModel(path: string, opts: InspectOptions = {}): Promise<InspectResult> {
   if (opts.signal?.aborted) throw new StudioError('CANCELLED', 'Inspection was cancelled.')
   const bytes = await readModelFile(path)
-  return inspectDecoded(decodeModel(bytes, basename(path)), bytes, opts)
+  return named(basename(path), inspectDecoded(decodeModel(bytes, basename(path)), bytes, opts))
+}
+
+/** A model refused during inspection (checks.ts) is named in the message, as one refused while read is. */
+async function named<T>(label: string, work: Promise<T>): Promise<T> {
+  try {
+    return await work
+  } catch (e) {
+    if (e instanceof StudioError && e.code === 'MODEL_INVALID' && !e.message.startsWith('Error loading')) {
+      throw new StudioError(e.code, `ONNX model ${printable(label)}: ${e.message}`, { cause: e })
+    }
+    throw e
+  }
 }
 
 /**
@@ -199,5 +238,5 @@ export async function outputMacs(model: ModelProto, opts: InspectOptions = {}): 
 
 /** Inspects ONNX bytes held in memory. */
 export async function inspectBytes(bytes: Uint8Array, label: string, opts: InspectOptions = {}): Promise<InspectResult> {
-  return inspectDecoded(decodeModel(bytes, basename(label)), bytes, opts)
+  return named(basename(label), inspectDecoded(decodeModel(bytes, basename(label)), bytes, opts))
 }

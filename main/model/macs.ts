@@ -57,6 +57,21 @@ export function nodeMacs(node: NodeProto, tensors: ReadonlyMap<string, TensorMet
 }
 
 /**
+ * Whether nodeMacs can count this node: false for a multiply-accumulate op (conv, Gemm, MatMul
+ * and their forms) whose shapes are unknown, where nodeMacs' 0 would understate the work.
+ */
+export function macsCountable(node: NodeProto, tensors: ReadonlyMap<string, TensorMeta>): boolean {
+  if (!DOMAINS.has(node.domain)) return true
+  const wi = CONV_W[node.opType]
+  if (wi !== undefined) return shape(tensors, node.output[0]) !== null && shape(tensors, node.input[wi]) !== null
+  if (node.opType === 'ConvTranspose') return shape(tensors, node.input[0]) !== null && shape(tensors, node.input[1]) !== null
+  if (GEMMS.has(node.opType)) return shape(tensors, node.output[0]) !== null && shape(tensors, node.input[0]) !== null
+  const ab = MATMUL_AB[node.opType]
+  if (ab) return shape(tensors, node.output[0]) !== null && shape(tensors, node.input[ab[0]]) !== null
+  return true
+}
+
+/**
  * MACs needed to compute each of `outputs` alone: the sum over the nodes it depends on. For an
  * early-exit model this is the work up to an exit (docs/measurement.md, T-RecX average work).
  */

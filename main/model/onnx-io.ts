@@ -4,9 +4,12 @@
  * whose message names the file, the problem and the fix; protobufjs' own errors become the cause.
  */
 import { randomBytes } from 'node:crypto'
-import { open, readFile, rename, rm } from 'node:fs/promises'
+import { open, rename, rm } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { StudioError } from '../../common/errors.js'
+import { printable } from '../../common/format.js'
+import { openRegularFile, readAll } from '../../devices/regular-file.js'
+import { checkModelFraming } from './framing.js'
 import { onnx, type IModelProto, type ModelProto } from './proto.js'
 import { validateModel } from './validate.js'
 
@@ -17,7 +20,8 @@ const REEXPORT =
   'Re-export the model (e.g. torch.onnx.export or onnx.save_model) and import the complete .onnx file.'
 
 function invalid(label: string, problem: string, cause?: unknown): StudioError {
-  return new StudioError('MODEL_INVALID', `Error loading ONNX model ${label}: ${problem}. ${REEXPORT}`, { cause })
+  // Names inside `problem` come from the file: escaped, so the message stays one line.
+  return new StudioError('MODEL_INVALID', `Error loading ONNX model ${printable(label)}: ${printable(problem, 600)}. ${REEXPORT}`, { cause })
 }
 
 function describe(e: unknown): string {
@@ -48,23 +52,26 @@ export function decodeModel(bytes: Uint8Array, label = 'from memory'): ModelProt
   return model
 }
 
-/** The bytes of a model file, with file-system errors turned into messages a user can act on. */
+/**
+ * The bytes of a model file: a regular file within the size limit (devices/regular-file.ts) whose
+ * top-level framing looks like ONNX, so a device, a FIFO, a folder or a huge non-model file is
+ * refused with one line before it is read whole.
+ */
 export async function readModelFile(path: string): Promise<Buffer> {
+  const { fh, size } = await openRegularFile(path, { what: 'ONNX model', code: 'MODEL_INVALID' })
   try {
-    return await readFile(path)
+    if (size === 0) throw invalid(basename(path), 'the file is empty')
+    try {
+      await checkModelFraming(fh, size)
+    } catch (e) {
+      throw invalid(basename(path), `the file is truncated or not an ONNX protobuf (${describe(e)})`, e)
+    }
+    return await readAll(fh, size)
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') {
-      throw new StudioError('FILE_NOT_FOUND', `ONNX model ${path} does not exist. Check the path and try again.`, {
-        cause: e,
-      })
-    }
-    if (code === 'ERR_FS_FILE_TOO_LARGE' || code === 'EISDIR') {
-      throw invalid(basename(path), code === 'EISDIR' ? 'the path is a folder, not a file' : 'the file is too large', e)
-    }
-    throw new StudioError('FILE_NOT_FOUND', `ONNX model ${path} cannot be read (${describe(e)}). Check its permissions.`, {
-      cause: e,
-    })
+    if (e instanceof StudioError) throw e
+    throw new StudioError('FILE_NOT_FOUND', `ONNX model ${path} cannot be read (${describe(e)}). Check its permissions.`, { cause: e })
+  } finally {
+    await fh.close()
   }
 }
 

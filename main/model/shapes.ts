@@ -102,6 +102,11 @@ function ruleFor(node: NodeProto): ShapeRule | undefined {
   return undefined
 }
 
+/** Whether the studio knows this op (has a shape rule for it): unknown ops count 0 MACs. */
+export function knownOp(node: NodeProto): boolean {
+  return ruleFor(node) !== undefined
+}
+
 function applyRule(node: NodeProto, tensors: Map<string, TensorMeta>, opset: number): TensorMeta[] | null {
   const rule = ruleFor(node)
   if (!rule) return null

@@ -5,8 +5,8 @@
  */
 import { StudioError } from '../../common/errors.js'
 import { topoSort } from './graph.js'
-import { graphOf, type ModelProto, type TensorProto } from './proto.js'
-import { ElemType, numElements, storedElements, tensorDims } from './tensor.js'
+import { graphOf, type ModelProto, type TensorProto, type ValueInfoProto } from './proto.js'
+import { ElemType, numElements, storedElements, tensorDims, toNum } from './tensor.js'
 
 
 const MAX_DIM = 2 ** 40
@@ -33,6 +33,21 @@ function checkTensor(t: TensorProto, what: string): void {
   if (have !== want) fail(`${what} '${t.name}' holds ${have} values but its shape [${dims.join(', ')}] needs ${want}`)
 }
 
+/**
+ * A declared input dim is ≥ 0, or -1 / a name when dynamic. Anything below -1 is damage, and the
+ * runtime would feed the model some other size than the one declared.
+ */
+function checkInputDims(v: ValueInfoProto): void {
+  const dims = v.type?.tensorType?.shape?.dim ?? []
+  dims.forEach((d, k) => {
+    if (!Object.prototype.hasOwnProperty.call(d, 'dimValue')) return
+    const n = toNum(d.dimValue)
+    if (n < -1 || !Number.isSafeInteger(n)) {
+      fail(`input '${v.name}' declares dimension ${k} as ${String(d.dimValue)}; a dimension is at least 0, or -1 or a name when dynamic`)
+    }
+  })
+}
+
 /** Throws StudioError('MODEL_INVALID') with a problem phrase when the model is not usable. */
 export function validateModel(model: ModelProto): void {
   const graph = graphOf(model)
@@ -44,6 +59,7 @@ export function validateModel(model: ModelProto): void {
   }
   const inputs = graph.input.filter((i) => !known.has(i.name))
   if (inputs.length === 0) fail('its graph declares no inputs')
+  for (const i of inputs) checkInputDims(i)
   for (const i of graph.input) known.add(i.name)
   const produced = new Set<string>()
   for (const n of graph.node) {

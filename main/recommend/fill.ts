@@ -153,7 +153,7 @@ async function measureOne(host: FillHost, plan: FillPlan, opts: FillOptions, s: 
     const run = await host.measure(spec, opts.signal, (f, phase) => s.report(phase, f, message))
     if (run.status === 'cancelled' || opts.signal?.aborted) throw cancelled()
     if (run.status === 'finished') result.runs++
-    else result.failed.push({ name: m.name, step: kind, error: run.error ?? run.status })
+    else result.failed.push({ name: m.name, step: kind, error: run.error?.message ?? run.status })
     s.step()
   }
 }

@@ -7,8 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { extname } from 'node:path'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { MAX_IMPORT_BYTES } from '../../common/api-schemas.js'
-import { API_HTTP_PREFIX, API_WS_PATH, type ApiResult } from '../../common/api.js'
+import { API_HTTP_PREFIX, API_UPLOAD_EXTRAS_HEADER, API_UPLOAD_NAME_HEADER, API_WS_PATH, type ApiResult } from '../../common/api.js'
 import { StudioError, type ErrorInfo } from '../../common/errors.js'
 import { silentLogger, type Logger } from '../log.js'
 import type { Studio } from '../studio.js'
@@ -20,8 +19,13 @@ export const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; " +
   "connect-src 'self' ws://127.0.0.1:*; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 
-/** Big enough for a dropped 256 MiB model as base64 inside JSON. */
-const MAX_BODY_BYTES = Math.ceil(MAX_IMPORT_BYTES / 3) * 4 + 64 * 1024
+/**
+ * JSON bodies are parsed in memory, so they stay small; a model comes as an upload (streamed to
+ * disk, see API_UPLOAD_NAME_HEADER), never as base64 inside JSON.
+ */
+const MAX_JSON_BYTES = 16 * 1024 * 1024
+/** The socket only pushes events; a client has nothing to send on it. */
+const MAX_WS_FRAME_BYTES = 64 * 1024
 /** Event backlog above which progress events to a slow client are skipped (the next one catches up). */
 const MAX_BUFFERED = 4 * 1024 * 1024
 
@@ -105,16 +109,73 @@ function isJsonRequest(req: IncomingMessage): boolean {
   return /^application\/json\b/i.test(req.headers['content-type'] ?? '')
 }
 
+/** The request's URL on this origin, or null when it does not parse (`//x:99999/` throws in URL). */
+function requestUrl(req: IncomingMessage, port: number): URL | null {
+  try {
+    return new URL(req.url ?? '/', `http://127.0.0.1:${port}`)
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Where to send the browser after swapping the token for a cookie: the same path on this origin.
+ * Leading slashes collapse to one, since `//evil.com/` in a Location header names another host.
+ */
+export function sameOriginLocation(url: URL): string {
+  return `/${url.pathname.replace(/^[/\\]+/, '')}${url.search}`
+}
+
+/** The uploaded file's name from its header (URI-encoded); undefined when absent or malformed. */
+function uploadName(req: IncomingMessage): string | undefined {
+  const raw = req.headers[API_UPLOAD_NAME_HEADER]
+  if (typeof raw !== 'string') return undefined
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The upload's extras header (URI-encoded JSON): {} when absent, null when it is not JSON; the
+ * handler checks its shape.
+ */
+function uploadExtras(req: IncomingMessage): unknown {
+  const raw = req.headers[API_UPLOAD_EXTRAS_HEADER]
+  if (typeof raw !== 'string') return {}
+  try {
+    return JSON.parse(decodeURIComponent(raw)) as unknown
+  } catch {
+    return null
+  }
+}
+
+function decodedChannel(url: URL): string | null {
+  try {
+    return decodeURIComponent(url.pathname.slice(API_HTTP_PREFIX.length))
+  } catch {
+    return null
+  }
+}
+
 async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, handlers: ApiHandlers): Promise<void> {
-  const channel = decodeURIComponent(url.pathname.slice(API_HTTP_PREFIX.length))
+  const channel = decodedChannel(url)
+  if (channel === null) return fail(res, 400, { code: 'BAD_INPUT', message: 'The request path has malformed percent-encoding.' })
   if (req.method !== 'POST') {
     return fail(res, 405, { code: 'BAD_INPUT', message: `Use POST ${API_HTTP_PREFIX}${channel}.` }, { Allow: 'POST' })
+  }
+  if (channel === 'models:importBytes' && /^application\/octet-stream\b/i.test(req.headers['content-type'] ?? '')) {
+    return sendJson(res, 200, await handlers.importStream(uploadName(req), req, uploadExtras(req)))
   }
   if (!isJsonRequest(req)) {
     return fail(res, 415, { code: 'BAD_INPUT', message: 'Send the payload as Content-Type: application/json.' })
   }
-  const body = await readBody(req, MAX_BODY_BYTES)
-  if (body === null) return fail(res, 413, { code: 'BAD_INPUT', message: 'The request is too large.' })
+  const body = await readBody(req, MAX_JSON_BYTES)
+  if (body === null) {
+    const message = 'The request is larger than 16 MiB. Upload a model as application/octet-stream (see API_UPLOAD_NAME_HEADER in common/api.ts).'
+    return fail(res, 413, { code: 'BAD_INPUT', message })
+  }
   let payload: unknown
   if (body.length > 0) {
     try {
@@ -186,11 +247,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const logger = opts.logger ?? silentLogger
   const ownsHandlers = opts.handlers === undefined
   const handlers = opts.handlers ?? createHandlers(opts.studio, { mode: 'browser' })
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES })
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_FRAME_BYTES })
   let port = 0
 
-  const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`)
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const url = requestUrl(req, port)
+    if (url === null) return fail(res, 400, { code: 'BAD_INPUT', message: 'The request URL does not parse.' })
     if (!hostAllowed(req, port) || !originAllowed(req, port)) {
       return fail(res, 403, { code: 'AUTH_FAILED', message: 'Open the studio at the 127.0.0.1 URL it printed.' })
     }
@@ -200,7 +262,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (auth.viaQuery) {
       // Swap the token in the address bar for a cookie so it stays out of history and bookmarks.
       url.searchParams.delete('token')
-      res.writeHead(303, { ...SECURITY_HEADERS, 'Set-Cookie': sessionCookie(port, token), Location: `${url.pathname}${url.search}` })
+      res.writeHead(303, { ...SECURITY_HEADERS, 'Set-Cookie': sessionCookie(port, token), Location: sameOriginLocation(url) })
       res.end()
       return
     }
@@ -210,14 +272,30 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (!res.headersSent) fail(res, 500, { code: 'INTERNAL', message: 'The server failed on this request.' })
       else res.destroy()
     })
+  }
+  // Nothing a client sends may end the process (and the runs in it): a throw here answers 500.
+  const server: Server = createServer((req, res) => {
+    try {
+      onRequest(req, res)
+    } catch (e) {
+      logger.error(`browser mode: ${req.method} ${req.url?.slice(0, 200)}: ${e instanceof Error ? e.message : String(e)}`)
+      if (!res.headersSent) fail(res, 500, { code: 'INTERNAL', message: 'The server failed on this request.' })
+      else res.destroy()
+    }
   })
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`)
-    if (url.pathname !== API_WS_PATH) return refuseUpgrade(socket, 404)
-    if (!hostAllowed(req, port) || !originAllowed(req, port)) return refuseUpgrade(socket, 403)
-    if (!checkToken(req, url, token, port, true).ok) return refuseUpgrade(socket, 401)
-    wss.handleUpgrade(req, socket, head, (ws) => serveSocket(ws, handlers))
+    socket.on('error', () => socket.destroy())
+    try {
+      const url = requestUrl(req, port)
+      if (url === null || url.pathname !== API_WS_PATH) return refuseUpgrade(socket, 404)
+      if (!hostAllowed(req, port) || !originAllowed(req, port)) return refuseUpgrade(socket, 403)
+      if (!checkToken(req, url, token, port, true).ok) return refuseUpgrade(socket, 401)
+      wss.handleUpgrade(req, socket, head, (ws) => serveSocket(ws, handlers))
+    } catch (e) {
+      logger.error(`browser mode: upgrade ${req.url?.slice(0, 200)}: ${e instanceof Error ? e.message : String(e)}`)
+      socket.destroy()
+    }
   })
 
   try {

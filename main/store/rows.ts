@@ -13,6 +13,7 @@ import type {
   RunRecord,
   RunStatus,
 } from '../../common/types.js'
+import { isErrorCode, type ErrorInfo } from '../../common/errors.js'
 import type { StoredLabels, StoredPreprocess } from '../../common/preprocessing.js'
 import { damagedCell } from './store-errors.js'
 
@@ -156,6 +157,14 @@ export function toDeviceRow(r: RawRow): DeviceRow {
   }
 }
 
+/** The run's error as { code, message }; a code outside the union (a damaged cell) reads as INTERNAL. */
+function errorOf(r: RawRow): ErrorInfo | null {
+  const message = textOrNull(r.error)
+  if (message === null) return null
+  const code = textOrNull(r.error_code)
+  return { code: code !== null && isErrorCode(code) ? code : 'INTERNAL', message }
+}
+
 /** Expects the run columns plus `model_name` and `device_label` from the joins. */
 export function toRunRecord(r: RawRow): RunRecord {
   const what = `run ${text(r.id)}`
@@ -168,7 +177,7 @@ export function toRunRecord(r: RawRow): RunRecord {
     status: text(r.status) as RunStatus,
     spec: cell<Record<string, unknown>>(r.spec, objectSchema, what, 'spec') ?? {},
     env: cell<DeviceInfo>(r.env, deviceInfoSchema, what, 'env'),
-    error: textOrNull(r.error),
+    error: errorOf(r),
     createdAt: text(r.created_at),
     startedAt: textOrNull(r.started_at),
     finishedAt: textOrNull(r.finished_at),

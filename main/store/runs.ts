@@ -4,7 +4,7 @@
  * final, so a late cancel cannot overwrite a finished result.
  */
 import type Database from 'better-sqlite3'
-import { StudioError } from '../../common/errors.js'
+import { StudioError, type ErrorInfo } from '../../common/errors.js'
 import type {
   BenchResult,
   DeviceInfo,
@@ -88,13 +88,19 @@ export function createRun(ctx: RunContext, run: NewRun): number {
   return Number(info.lastInsertRowid)
 }
 
+/*
+ * Every write transaction here begins IMMEDIATE (takes the write lock first, waiting under the
+ * busy timeout): a deferred one that reads, then writes, cannot wait for another process's lock
+ * in WAL mode and fails at once with SQLITE_BUSY — what lost runs with six CLIs on one database.
+ */
+
 export function startRun(ctx: RunContext, id: number, env: DeviceInfo | null): void {
   ctx.db.transaction(() => {
     requireStatus(ctx, id, ['queued'], 'start')
     ctx.db
       .prepare(`UPDATE runs SET status = 'running', env = ?, owner = ?, started_at = ? WHERE id = ?`)
       .run(toJson(env), ctx.owner, ctx.now().toISOString(), id)
-  })()
+  }).immediate()
 }
 
 /** Appends one chunk in one transaction; returns how many samples the run now has. */
@@ -179,14 +185,16 @@ export function setMetrics(ctx: RunContext, runId: number, metrics: Record<strin
       throw new StudioError('BAD_INPUT', `metric ${key} of run ${runId} is not a finite number`)
     }
   }
-  ctx.db.transaction(() => {
+  const write = ctx.db.transaction(() => {
     statusOf(ctx, runId)
     const upsert = ctx.db.prepare(
       `INSERT INTO metrics (run_id, key, value) VALUES (?, ?, ?)
        ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value`,
     )
     for (const [key, value] of Object.entries(metrics)) upsert.run(runId, key, value)
-  })()
+  })
+  // Nested inside closeRun's transaction, .immediate() just runs it as a savepoint.
+  write.immediate()
 }
 
 export function getMetrics(ctx: RunContext, runId: number): Record<string, number> {
@@ -202,16 +210,16 @@ export function closeRun(
   ctx: RunContext,
   id: number,
   status: 'finished' | EndStatus,
-  error: string | null,
+  error: ErrorInfo | null,
   result: BenchResult | EvalResult | null,
 ): void {
   ctx.db.transaction(() => {
     requireStatus(ctx, id, ACTIVE, status === 'finished' ? 'finish' : `mark as ${status}`)
     ctx.db
-      .prepare('UPDATE runs SET status = ?, result = ?, error = ?, finished_at = ? WHERE id = ?')
-      .run(status, toJson(result), error, ctx.now().toISOString(), id)
+      .prepare('UPDATE runs SET status = ?, result = ?, error = ?, error_code = ?, finished_at = ? WHERE id = ?')
+      .run(status, toJson(result), error?.message ?? null, error?.code ?? null, ctx.now().toISOString(), id)
     if (result !== null) setMetrics(ctx, id, metricsFromResult(result))
-  })()
+  }).immediate()
 }
 
 export function getRun(ctx: RunContext, id: number): RunRecord | null {
@@ -278,7 +286,7 @@ export function recoverRuns(ctx: RunContext): number {
       owner: unknown
     }[]
     const mark = ctx.db.prepare(
-      `UPDATE runs SET status = 'interrupted', error = ?, finished_at = ? WHERE id = ?`,
+      `UPDATE runs SET status = 'interrupted', error = ?, error_code = 'INTERRUPTED', finished_at = ? WHERE id = ?`,
     )
     let count = 0
     for (const row of rows) {

@@ -111,6 +111,24 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX IF NOT EXISTS early_exit_sweeps_model ON early_exit_sweeps(model_id);
   `,
+  // A run's error as { code, message }: the code had been stored inside the message text
+  // ("CODE: message") and parsed back with a regex. Older rows are split where the prefix is one
+  // of the codes; any other message keeps its text with a code from the run's status.
+  `
+  ALTER TABLE runs ADD COLUMN error_code TEXT;
+  UPDATE runs
+     SET error_code = substr(error, 1, instr(error, ': ') - 1),
+         error = substr(error, instr(error, ': ') + 2)
+   WHERE instr(error, ': ') > 0
+     AND substr(error, 1, instr(error, ': ') - 1) IN (
+       'MODEL_INVALID', 'MODEL_UNSUPPORTED', 'FILE_NOT_FOUND', 'DATASET_MISMATCH', 'DATASET_INVALID',
+       'DEVICE_UNREACHABLE', 'DEVICE_BUSY', 'DEVICE_ERROR', 'AUTH_FAILED', 'HOST_KEY_MISMATCH',
+       'HOST_KEY_UNKNOWN', 'TIMEOUT', 'CANCELLED', 'INTERRUPTED', 'STORE_ERROR', 'BAD_INPUT',
+       'NOT_FOUND', 'INTERNAL');
+  UPDATE runs
+     SET error_code = CASE status WHEN 'cancelled' THEN 'CANCELLED' WHEN 'interrupted' THEN 'INTERRUPTED' ELSE 'INTERNAL' END
+   WHERE error IS NOT NULL AND error_code IS NULL;
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

@@ -8,7 +8,7 @@ import { mkdirSync, statSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { dirname, resolve } from 'node:path'
 import Database from 'better-sqlite3'
-import { StudioError } from '../../common/errors.js'
+import { StudioError, type ErrorInfo } from '../../common/errors.js'
 import type { StoredLabels, StoredPreprocess } from '../../common/preprocessing.js'
 import type { BenchResult, DeviceInfo, EvalResult, InspectResult, RunRecord } from '../../common/types.js'
 import type { EarlyExitResult } from '../../common/early-exit.js'
@@ -37,7 +37,7 @@ export { INTERRUPTED_MESSAGE } from './runs.js'
 export interface StoreOptions {
   /** Clock for created/started/finished times; tests pass a fixed one. */
   now?: () => Date
-  /** How long to wait for another process's write lock before failing; default 3000 ms. */
+  /** How long to wait for another process's write lock before failing; default 30 s. */
   busyTimeoutMs?: number
   /** The better-sqlite3 binding built for Electron; used only inside Electron (sqlite-binding.ts). */
   electronBinding?: string
@@ -74,7 +74,23 @@ export interface DeviceInput {
   info?: DeviceInfo | null
 }
 
-const DEFAULT_BUSY_TIMEOUT_MS = 3000
+/**
+ * Other processes (CLIs in a CI pipeline, a studio window) write the same file; each write is a
+ * short transaction, but on a loaded machine a queue of them can take seconds.
+ */
+const DEFAULT_BUSY_TIMEOUT_MS = 30_000
+/** After SQLite's own wait, a busy store operation is tried again this many times. */
+const BUSY_RETRIES = 3
+
+function isBusy(e: unknown): boolean {
+  const code = typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : ''
+  return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')
+}
+
+/** Blocks this thread for `ms` (the store is synchronous; SQLite's own busy wait blocks too). */
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+}
 
 export class Store {
   readonly path: string
@@ -321,7 +337,7 @@ export class Store {
   endRun(
     id: number,
     status: runs.EndStatus,
-    error: string | null,
+    error: ErrorInfo | null,
     partialResult?: BenchResult | EvalResult,
   ): void {
     this.guard(() => runs.closeRun(this.ctx, id, status, error, partialResult ?? null))
@@ -400,13 +416,23 @@ export class Store {
     return (this.db.prepare(sql).all(...args) as RawRow[]).map(toModelRow)
   }
 
-  /** Every public method goes through here so SQLite failures reach the user as STORE_ERRORs. */
+  /**
+   * Every public method goes through here so SQLite failures reach the user as STORE_ERRORs. Each
+   * method is one statement or one transaction, so a busy one (nothing written) is tried again:
+   * SQLite's busy handler does not cover every case (a stale WAL snapshot, recovery).
+   */
   private guard<T>(fn: () => T): T {
     if (!this.db.open) throw new StudioError('STORE_ERROR', `database ${this.path} is closed`)
-    try {
-      return fn()
-    } catch (e) {
-      throw storeError(e, this.path, this.busyTimeoutMs)
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return fn()
+      } catch (e) {
+        if (isBusy(e) && attempt < BUSY_RETRIES && this.db.open && !this.db.inTransaction) {
+          pause(50 * 2 ** attempt + Math.random() * 50)
+          continue
+        }
+        throw storeError(e, this.path, this.busyTimeoutMs)
+      }
     }
   }
 }

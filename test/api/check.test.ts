@@ -25,7 +25,7 @@ const ids: Record<string, number> = {}
 async function measure(path: string, kind: 'bench' | 'eval'): Promise<number> {
   const model = await studio.importModel(path)
   const run = await studio.runAndWait(runSpec({ kind, modelId: model.id, deviceName: 'local', latency: QUICK, dataset: 'fashion-mnist', limit: 50 }))
-  expect(run.status, run.error ?? '').toBe('finished')
+  expect(run.status, run.error?.message ?? '').toBe('finished')
   return run.id
 }
 

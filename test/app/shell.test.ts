@@ -197,6 +197,35 @@ describe('IPC', () => {
     expect(getRun).not.toHaveBeenCalled()
   })
 
+  it('answers hostile payloads and a vanished frame with an error envelope on every channel, never a throw', async () => {
+    const { studio } = fakeStudio()
+    registerIpc(fake.ipcMain as never, createHandlers(studio, { mode: 'desktop' }), (url) => isAppUrl(url, { kind: 'file', indexPath: INDEX }))
+    const hostile: unknown[] = [
+      { toString: 1 },
+      { runId: Number.POSITIVE_INFINITY },
+      { runId: 2 ** 60 },
+      { modelId: { valueOf: () => 1 } },
+      Object.create(null) as unknown,
+      [[[[[]]]]],
+      'x'.repeat(100_000),
+      { __proto__: { runId: 1 } },
+    ]
+    for (const channel of fake.handlers.keys()) {
+      for (const payload of hostile) {
+        const r = await call(channel, { url: APP_URL, parent: null }, payload)
+        expect(typeof r.ok).toBe('boolean')
+      }
+    }
+    const gone = {
+      get senderFrame(): never {
+        throw new Error('Render frame was disposed before WebFrameMain could be accessed')
+      },
+    }
+    const fn = fake.handlers.get('runs:get')
+    const r = (await fn?.(gone, { runId: 1 })) as ApiResult<unknown>
+    expect(r.ok).toBe(false)
+  })
+
   it('answers the desktop-only channels with BAD_INPUT when no dialog is wired', async () => {
     const { studio } = fakeStudio()
     registerIpc(fake.ipcMain as never, createHandlers(studio, { mode: 'browser' }), () => true)

@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { StudioError } from '../../common/errors.js'
 import { DEFAULT_SESSION_OPTIONS, type EvalResult } from '../../common/types.js'
+import { LocalDevice } from '../../devices/local/local-device.js'
 import { Studio } from '../../main/studio.js'
 
 const model = resolve(import.meta.dirname, '../../resources/models/resnet8.onnx')
@@ -60,5 +62,35 @@ describe('evaluation stopped early', () => {
     expect(run.status).toBe('finished')
     expect(studio.store.getPredictions(run.id).indices).toEqual(Array.from({ length: 300 }, (_, i) => i))
     expect((run.result as EvalResult).partialOf).toBeUndefined()
+  }, 120_000)
+
+  it('an eval whose device fails after every prediction was stored is finished, not interrupted', async () => {
+    // The local device with a link that drops right after the last result (issue 14: such a run,
+    // all 10,000 predictions stored, was recorded interrupted).
+    const flaky = Studio.open({
+      dbPath: join(dir, 'flaky.db'),
+      deviceFactories: {
+        local: (row) => {
+          const real = new LocalDevice({ name: row.name })
+          return Object.assign(Object.create(real) as LocalDevice, {
+            evaluate: async (...args: Parameters<LocalDevice['evaluate']>) => {
+              await real.evaluate(...args)
+              throw new StudioError('DEVICE_UNREACHABLE', 'The link dropped after the last result.')
+            },
+            close: () => real.close(),
+          })
+        },
+      },
+    })
+    try {
+      const m = await flaky.importModel(model)
+      const run = await flaky.runAndWait({ kind: 'eval', modelId: m.id, deviceName: 'local', session: DEFAULT_SESSION_OPTIONS, dataset: 'fashion-mnist', limit: 200 })
+      expect(run.status, run.error?.message).toBe('finished')
+      expect((run.result as EvalResult).count).toBe(200)
+      expect((run.result as EvalResult).partialOf).toBeUndefined()
+      expect(flaky.store.getPredictions(run.id).indices).toHaveLength(200)
+    } finally {
+      await flaky.close()
+    }
   }, 120_000)
 })

@@ -90,6 +90,6 @@ describe('orchestrator', () => {
     expect(r1.status).toBe('cancelled')
     expect(r2.status).toBe('cancelled')
     expect(studio.store.getSamples(running).length).toBeGreaterThan(0)
-    expect(r1.error).toMatch(/CANCELLED/)
+    expect(r1.error?.code).toBe('CANCELLED')
   })
 })

@@ -30,13 +30,14 @@ function cli(...args: string[]): { status: number; stdout: string; stderr: strin
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
 }
 
-function runsInStore(): { kind: string; status: string; error: string | null }[] {
+function runsInStore(): { kind: string; status: string; error: string | null; error_code: string | null }[] {
   const conn = new Database(db, { readonly: true })
   try {
-    return conn.prepare('SELECT kind, status, error FROM runs ORDER BY id').all() as {
+    return conn.prepare('SELECT kind, status, error, error_code FROM runs ORDER BY id').all() as {
       kind: string
       status: string
       error: string | null
+      error_code: string | null
     }[]
   } finally {
     conn.close()
@@ -158,7 +159,7 @@ describe('edgebench CLI', () => {
     const after = runsInStore()
     expect(after).toHaveLength(before + 1)
     expect(after.at(-1)?.status).toBe('failed')
-    expect(after.at(-1)?.error).toMatch(/MODEL_INVALID/)
+    expect(after.at(-1)?.error_code).toBe('MODEL_INVALID')
   })
 
   it('a missing file: exit 2 naming the file, store unchanged', () => {
@@ -229,5 +230,14 @@ describe('edgebench CLI', () => {
     conn.close()
     expect(last.status).toBe('cancelled')
     expect(n.n).toBeGreaterThan(0)
+    // `runs show` gives the sample count and statistics of what was measured, labelled partial.
+    const shown = cli('runs', 'show', String(last.id), '--json')
+    expect(shown.status, shown.stderr).toBe(0)
+    const partial = (JSON.parse(shown.stdout) as { partial: { partial: boolean; status: string; samples: number; latencyUs: { count: number; p50: number } } }).partial
+    expect(partial).toMatchObject({ partial: true, status: 'cancelled', samples: n.n })
+    expect(partial.latencyUs.count).toBe(n.n)
+    expect(partial.latencyUs.p50).toBeGreaterThan(0)
+    const text = cli('runs', 'show', String(last.id))
+    expect(text.stdout).toMatch(new RegExp(`partial \\(cancelled\\): ${n.n.toLocaleString('en-US')} samples measured — p50 `))
   })
 })

@@ -38,7 +38,7 @@ beforeAll(async () => {
     for (const m of [parent, fp16]) {
       for (const kind of ['bench', 'eval'] as const) {
         const run = await studio.runAndWait(runSpec({ kind, modelId: m.id, deviceName: 'local', latency: quick, limit: 200 }))
-        expect(run.status, run.error ?? '').toBe('finished')
+        expect(run.status, run.error?.message ?? '').toBe('finished')
         ids.push(run.id)
       }
     }

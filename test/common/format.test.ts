@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
+  printable,
   formatAccuracy,
   formatBytes,
   formatCount,
@@ -80,5 +81,13 @@ describe('formatAccuracy', () => {
   it('leaves out what is unknown instead of inventing it', () => {
     expect(formatAccuracy(0.5)).toBe('50.0 % top-1')
     expect(formatAccuracy(null, 'x', 3)).toBe(MISSING)
+  })
+})
+
+describe('printable', () => {
+  it('escapes line breaks and control characters and cuts long text, so a message stays one line', () => {
+    expect(printable('a\nb\r\tc\u0000')).toBe('a\\nb\\r\\tc\\u0000')
+    expect(printable('x'.repeat(300), 10)).toBe(`${'x'.repeat(10)}…`)
+    expect(printable('conv1/Conv')).toBe('conv1/Conv')
   })
 })

@@ -187,7 +187,7 @@ describe('early exit on the local device', { timeout: 300_000 }, () => {
       runSpec({ kind: 'bench', modelId: variant?.id as number, deviceName: 'local' }),
     )
     expect(run.status).toBe('failed')
-    expect(run.error).toMatch(/early-exit operating point/)
+    expect(run.error?.message).toMatch(/early-exit operating point/)
   })
 
   it('reports carry an Early exit section for the operating point’s parent sweep (HTML and JSON)', async () => {

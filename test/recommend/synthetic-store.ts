@@ -87,7 +87,7 @@ export function populate(store: Store, o: SyntheticOptions): number[] {
       r.latencyUs = { ...r.latencyUs, p50, p90: p50 * (1.05 + rnd() * 0.4), ci95: [p50 * 0.99, p50 * 1.01], count: samples.length }
       r.memory = { peakRssBytes: device.kind === 'serial' ? null : Math.round(2e6 + rnd() * 3e7), sessionRssBytes: null }
       r.runId = id
-      if (rnd() < 0.1) store.endRun(id, 'failed', 'DEVICE_ERROR: generated failure', r)
+      if (rnd() < 0.1) store.endRun(id, 'failed', { code: 'DEVICE_ERROR', message: 'generated failure' }, r)
       else store.finishRun(id, r)
     } else {
       const e = evalResult()

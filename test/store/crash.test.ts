@@ -77,7 +77,7 @@ it('a killed process loses no committed chunk, and its run becomes interrupted',
   try {
     expect(store.recoveredRuns).toBe(1)
     const run = store.getRun(runId)
-    expect(run).toMatchObject({ status: 'interrupted', error: INTERRUPTED_MESSAGE })
+    expect(run).toMatchObject({ status: 'interrupted', error: { code: 'INTERRUPTED', message: INTERRUPTED_MESSAGE } })
     expect(run?.finishedAt).not.toBeNull()
     expect(Array.from(store.getSamples(runId))).toEqual(CHUNKS.flat())
   } finally {

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { EarlyExitResult } from '../../common/early-exit.js'
 import { DEFAULT_LATENCY_SPEC, DEFAULT_SESSION_OPTIONS } from '../../common/types.js'
-import { MIGRATIONS, SCHEMA_VERSION } from '../../main/store/schema.js'
+import { MIGRATIONS } from '../../main/store/schema.js'
 import { Store } from '../../main/store/store.js'
 import { deviceInfo, tempDir } from './fixtures.js'
 
@@ -86,9 +86,12 @@ describe('early-exit sweeps in the store', () => {
   it('the appended migration adds the table to a database made before it, keeping its data', () => {
     const path = join(dir, 'old.db')
     const raw = new Database(path)
-    for (const sql of MIGRATIONS.slice(0, SCHEMA_VERSION - 1)) raw.exec(sql)
+    // The database as it was just before the early-exit migration (later ones were appended after it).
+    const mine = MIGRATIONS.findIndex((sql) => sql.includes('early_exit_sweeps'))
+    expect(mine).toBeGreaterThan(0)
+    for (const sql of MIGRATIONS.slice(0, mine)) raw.exec(sql)
     raw.pragma('application_id = 0x45424e43')
-    raw.pragma(`user_version = ${SCHEMA_VERSION - 1}`)
+    raw.pragma(`user_version = ${mine}`)
     raw
       .prepare(`INSERT INTO models (name, path, sha256, created_at) VALUES ('m', '/m.onnx', ?, '2026-01-01')`)
       .run('c'.repeat(64))

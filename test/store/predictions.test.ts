@@ -60,7 +60,7 @@ describe('predictions', () => {
     const store = openStore()
     const id = evalRun(store)
     store.appendPredictions(id, 0, Float32Array.from([1, 0]), 2)
-    store.endRun(id, 'interrupted', 'DEVICE_UNREACHABLE: unplugged', {
+    store.endRun(id, 'interrupted', { code: 'DEVICE_UNREACHABLE', message: 'unplugged' }, {
       ...evalResult(),
       count: 1,
       partialOf: 1000,

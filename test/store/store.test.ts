@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { StudioError } from '../../common/errors.js'
-import { SCHEMA_VERSION } from '../../main/store/schema.js'
+import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from '../../main/store/schema.js'
 import { INTERRUPTED_MESSAGE, Store } from '../../main/store/store.js'
 import { benchResult, deviceInfo, evalResult, tempDir } from './fixtures.js'
 
@@ -53,6 +53,29 @@ describe('opening', () => {
     expect(again.recoveredRuns).toBe(0)
     expect(again.listModels().map((m) => m.name)).toEqual(['resnet8'])
     expect(again.listDevices().map((d) => d.name)).toEqual(['this-computer'])
+  })
+
+  it("splits the errors an older database stored as 'CODE: message' into code and message", () => {
+    const path = join(dir, 'old.db')
+    const raw = new Database(path)
+    raw.exec(MIGRATIONS[0] as string)
+    raw.exec(MIGRATIONS[1] as string)
+    raw.pragma(`application_id = ${APPLICATION_ID}`)
+    raw.pragma('user_version = 2')
+    raw.exec(`INSERT INTO models (name, path, sha256, created_at) VALUES ('m', '/m', '${'a'.repeat(64)}', 'now')`)
+    const insert = raw.prepare(`INSERT INTO runs (kind, model_id, device_name, status, error, created_at) VALUES ('bench', 1, 'local', ?, ?, 'now')`)
+    insert.run('failed', 'DEVICE_ERROR: The board reset: twice.')
+    insert.run('interrupted', INTERRUPTED_MESSAGE)
+    insert.run('failed', 'ORT: something without a known code')
+    insert.run('finished', null)
+    raw.close()
+    const store = openStore('old.db')
+    expect(store.listRuns().reverse().map((r) => r.error)).toEqual([
+      { code: 'DEVICE_ERROR', message: 'The board reset: twice.' },
+      { code: 'INTERRUPTED', message: INTERRUPTED_MESSAGE },
+      { code: 'INTERNAL', message: 'ORT: something without a known code' },
+      null,
+    ])
   })
 
   it('creates missing parent folders', () => {
@@ -202,7 +225,7 @@ describe('runs', () => {
     const id = store.createRun({ kind: 'bench', modelId, deviceId, spec: {} })
     store.startRun(id, null)
     store.finishRun(id, benchResult())
-    const attempt = (): void => store.endRun(id, 'cancelled', 'too late')
+    const attempt = (): void => store.endRun(id, 'cancelled', { code: 'CANCELLED', message: 'too late' })
     expect(attempt).toThrow(StudioError)
     expect(attempt).toThrow(/already finished/)
     expect(() => store.appendSamples(id, [1])).toThrow(/already finished/)
@@ -214,9 +237,9 @@ describe('runs', () => {
     const { modelId, deviceId } = seed(store)
     const id = store.createRun({ kind: 'eval', modelId, deviceId, spec: {} })
     store.startRun(id, deviceInfo())
-    store.endRun(id, 'cancelled', 'Cancelled by the user.', evalResult())
+    store.endRun(id, 'cancelled', { code: 'CANCELLED', message: 'Cancelled by the user.' }, evalResult())
     const run = store.getRun(id)
-    expect(run).toMatchObject({ status: 'cancelled', error: 'Cancelled by the user.' })
+    expect(run).toMatchObject({ status: 'cancelled', error: { code: 'CANCELLED', message: 'Cancelled by the user.' } })
     expect(store.getMetrics(id)).toMatchObject({ 'accuracy.top1': 0.91, 'accuracy.count': 10000 })
   })
 
@@ -228,7 +251,7 @@ describe('runs', () => {
     const b = store.createRun({ kind: 'bench', modelId, deviceId: pi.id, spec: {} })
     const c = store.createRun({ kind: 'eval', modelId, deviceId, spec: {} })
     store.startRun(b, null)
-    store.endRun(b, 'failed', 'DEVICE_ERROR: board reset')
+    store.endRun(b, 'failed', { code: 'DEVICE_ERROR', message: 'board reset' })
 
     expect(store.listRuns().map((r) => r.id)).toEqual([c, b, a])
     expect(store.listRuns({ limit: 2 }).map((r) => r.id)).toEqual([c, b])
@@ -283,7 +306,7 @@ describe('recovery on open', () => {
     expect(second.recoveredRuns).toBe(1)
     expect(second.getRun(live)?.status).toBe('running')
     const recovered = second.getRun(orphan)
-    expect(recovered).toMatchObject({ status: 'interrupted', error: INTERRUPTED_MESSAGE })
+    expect(recovered).toMatchObject({ status: 'interrupted', error: { code: 'INTERRUPTED', message: INTERRUPTED_MESSAGE } })
     expect(Array.from(second.getSamples(orphan))).toEqual([5, 6])
   })
 })

@@ -61,12 +61,12 @@ try {
   const byName = new Map((await studio.ensureZoo()).map((m) => [m.name, m]))
   const p50Of = async (modelId: number): Promise<number> => {
     const bench = await studio.runAndWait({ kind: 'bench', modelId, deviceName: 'local', session: DEFAULT_SESSION_OPTIONS })
-    if (bench.status !== 'finished') throw new Error(`run failed: ${bench.error}`)
+    if (bench.status !== 'finished') throw new Error(`run failed: ${bench.error?.message}`)
     return (bench.result as BenchResult).latencyUs.p50
   }
   const top1Of = async (modelId: number): Promise<number> => {
     const ev = await studio.runAndWait({ kind: 'eval', modelId, deviceName: 'local', session: DEFAULT_SESSION_OPTIONS, dataset: 'fashion-mnist' })
-    if (ev.status !== 'finished') throw new Error(`run failed: ${ev.error}`)
+    if (ev.status !== 'finished') throw new Error(`run failed: ${ev.error?.message}`)
     return (ev.result as EvalResult).top1
   }
   /** Parent and variant in interleaved rounds; the speed-up is per round parent/variant. */

@@ -141,7 +141,7 @@ async function accuracyRound(link: Link, samples: number, windowSeconds: number)
       dataset: 'fashion-mnist',
       limit: samples,
     })
-    if (run.status !== 'finished') throw new Error(run.error ?? run.status)
+    if (run.status !== 'finished') throw new Error(run.error?.message ?? run.status)
     return [samples / ((performance.now() - t) / 1000), (run.result as EvalResult).top1]
   })
 }
@@ -179,7 +179,7 @@ async function main(): Promise<void> {
         session: DEFAULT_SESSION_OPTIONS,
         latency: DEFAULT_LATENCY_SPEC,
       })
-      if (run.status !== 'finished') throw new Error(run.error ?? run.status)
+      if (run.status !== 'finished') throw new Error(run.error?.message ?? run.status)
       const p50 = (run.result as BenchResult).latencyUs.p50
       errors.push(Math.abs(p50 - target) / target)
       if (!values.json)

@@ -6,6 +6,8 @@
  */
 import {
   API_HTTP_PREFIX,
+  API_UPLOAD_EXTRAS_HEADER,
+  API_UPLOAD_NAME_HEADER,
   API_WS_PATH,
   type ApiChannel,
   type ApiEventMessage,
@@ -13,6 +15,8 @@ import {
   type ApiEvents,
   type ApiResult,
   type ApiValue,
+  type ImportExtras,
+  type ModelInfo,
   type PayloadArgs,
   type StudioBridge,
 } from '../../../common/api.js'
@@ -80,11 +84,9 @@ export function createBrowserBridge(
     })
   }
 
-  async function invoke<C extends ApiChannel>(
-    channel: C,
-    ...args: PayloadArgs<C>
-  ): Promise<ApiResult<ApiValue<C>>> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' }
+  /** POSTs a body to a channel's URL and reads the ApiResult it answers. */
+  async function post<T>(channel: ApiChannel, contentType: string, body: BodyInit, extra: Record<string, string> = {}): Promise<ApiResult<T>> {
+    const headers: Record<string, string> = { 'content-type': contentType, ...extra }
     if (token) headers.authorization = `Bearer ${token}`
     let res: Response
     try {
@@ -92,7 +94,7 @@ export function createBrowserBridge(
         method: 'POST',
         headers,
         credentials: 'same-origin',
-        body: JSON.stringify(args[0] ?? null),
+        body,
       })
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e)
@@ -115,13 +117,24 @@ export function createBrowserBridge(
       }
     }
     try {
-      return (await res.json()) as ApiResult<ApiValue<C>>
+      return (await res.json()) as ApiResult<T>
     } catch {
       return {
         ok: false,
         error: { code: 'INTERNAL', message: `The server answered ${res.status} without a result.` },
       }
     }
+  }
+
+  function invoke<C extends ApiChannel>(channel: C, ...args: PayloadArgs<C>): Promise<ApiResult<ApiValue<C>>> {
+    return post<ApiValue<C>>(channel, 'application/json', JSON.stringify(args[0] ?? null))
+  }
+
+  /** The file's bytes as the body: the server streams them to disk (no base64 copy anywhere). */
+  function importModelFile(file: Blob, fileName: string, extras?: ImportExtras): Promise<ApiResult<ModelInfo>> {
+    const headers: Record<string, string> = { [API_UPLOAD_NAME_HEADER]: encodeURIComponent(fileName) }
+    if (extras && Object.keys(extras).length > 0) headers[API_UPLOAD_EXTRAS_HEADER] = encodeURIComponent(JSON.stringify(extras))
+    return post<ModelInfo>('models:importBytes', 'application/octet-stream', file, headers)
   }
 
   function on<E extends ApiEventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void {
@@ -141,5 +154,5 @@ export function createBrowserBridge(
     socket?.close()
   })
 
-  return { mode: 'browser', invoke, on }
+  return { mode: 'browser', invoke, importModelFile, on }
 }

@@ -8,10 +8,13 @@ import type {
   ApiEventName,
   ApiEvents,
   ApiValue,
+  ImportExtras,
+  ModelInfo,
   PayloadArgs,
   ReportFile,
   StudioBridge,
 } from '../../../common/api.js'
+import { MAX_UPLOAD_EXTRAS_CHARS } from '../../../common/api.js'
 import type { ErrorInfo } from '../../../common/errors.js'
 import { createBrowserBridge, takeToken } from './browser-bridge.js'
 
@@ -79,6 +82,20 @@ export function downloadBlob(fileName: string, blob: Blob): void {
   a.click()
   a.remove()
   setTimeout(() => URL.revokeObjectURL(url), 10_000)
+}
+
+/**
+ * Imports a dropped model file with its card and preprocessing: streamed in browser mode (the
+ * extras in a header, unless too long for one), as base64 'models:importBytes' over IPC.
+ */
+export async function importModelFile(file: File, extras: ImportExtras = {}): Promise<ModelInfo> {
+  const b = getBridge()
+  const result =
+    b.importModelFile && encodeURIComponent(JSON.stringify(extras)).length <= MAX_UPLOAD_EXTRAS_CHARS
+      ? await b.importModelFile(file, file.name, extras)
+      : await b.invoke('models:importBytes', { fileName: file.name, dataBase64: await fileToBase64(file), ...extras })
+  if (!result.ok) throw new ApiError(result.error)
+  return result.value
 }
 
 /** File bytes as base64 for 'models:importBytes', in chunks (String.fromCharCode has an arg limit). */

@@ -4,7 +4,7 @@ import type { ModelInfo } from '../../../common/api.js'
 import type { PreprocessingRequest } from '../../../common/preprocessing.js'
 import type { ErrorInfo } from '../../../common/errors.js'
 import type { InspectResult } from '../../../common/types.js'
-import { fileToBase64, request, toErrorInfo } from '../api/index.js'
+import { importModelFile, request, toErrorInfo } from '../api/index.js'
 
 /** A model with its variants beneath it (UI: variants as a tree under their parent). */
 export interface ModelNode {
@@ -91,9 +91,7 @@ export const useModelsStore = defineStore('models', () => {
             throw new Error(`${f.name} is not an .onnx file. Export the model to ONNX first.`)
           }
           const card = cardFor(f, files)
-          const m = await request('models:importBytes', {
-            fileName: f.name,
-            dataBase64: await fileToBase64(f),
+          const m = await importModelFile(f, {
             ...(card ? { cardJson: await card.text() } : {}),
             ...(preprocessing && Object.keys(preprocessing).length > 0 ? { preprocessing } : {}),
           })

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest'
 import {
   dbChunkCommands,
   lapElapsedUs,
+  lapProblem,
   LineSplitter,
   parseLine,
   parseResultValues,
@@ -142,6 +143,14 @@ describe('parseLine details', () => {
   it('handles the lap wrap only in the forward direction', () => {
     expect(lapElapsedUs(10, 25)).toBe(15)
     expect(lapElapsedUs(2 ** 32 - 5, 5)).toBe(10)
+  })
+
+  it('calls laps invalid when equal, backwards or longer than the host waited; one wrap is fine', () => {
+    expect(lapProblem(500, 500, 2e6)).toMatch(/did not advance/)
+    expect(lapProblem(10_000, 9_000, 2e6)).toMatch(/went backwards/)
+    expect(lapProblem(0, 2 ** 31, 2e6)).toMatch(/jumped ahead/)
+    expect(lapProblem(2 ** 32 - 5, 1_000_000, 1.2e6)).toBeNull()
+    expect(lapProblem(10, 1_000_010, 1.05e6)).toBeNull()
   })
 })
 

@@ -72,6 +72,28 @@ describe.skipIf(!SOCAT)('injected faults', () => {
     }
   }, 60_000)
 
+  it('refuses a window whose timer is stuck or runs backwards: a clear error, never a 0 µs result', async () => {
+    for (const [fault, why] of [
+      ['stuck-clock@infer#4', /Window 2 is invalid\. .*both timestamps read \d+ µs: the board's microsecond timer did not advance/],
+      ['backwards-clock@infer#3', /Window 1 is invalid\. .*the timer went backwards/],
+    ] as const) {
+      const board = await simBoard({ usPerInference: 1000, faults: [fault] })
+      try {
+        const device = board.device({ windowSeconds: 0.1 })
+        const dep = await device.prepare(MODEL, DEFAULT_SESSION_OPTIONS)
+        const e = await device.benchmark(dep, DEFAULT_LATENCY_SPEC).then(
+          () => null,
+          (err: unknown) => err as Error & { code?: string },
+        )
+        expect(e?.code, fault).toBe('DEVICE_ERROR')
+        expect(e?.message).toMatch(why)
+        expect(e?.message).not.toContain('\n')
+      } finally {
+        await board.close()
+      }
+    }
+  }, 60_000)
+
   it('stops with the firmware message on an e-[…] reply', async () => {
     await expect(accuracyWith(['error@infer#2'])).rejects.toThrow(
       /answered infer 1 0% with an error: e-\[Simulated fault in infer\]/,
@@ -144,8 +166,9 @@ describe.skipIf(!SOCAT)('board unplugged during accuracy mode', () => {
       ])
       expect(pulled).toBe(true)
       expect(run.status).toBe('interrupted')
-      expect(run.error).toMatch(
-        /DEVICE_UNREACHABLE: .*Kept \d+ of 1,000 predictions \(top-1 [\d.]+ % so far\)/,
+      expect(run.error?.code).toBe('DEVICE_UNREACHABLE')
+      expect(run.error?.message).toMatch(
+        /Kept \d+ of 1,000 predictions \(top-1 [\d.]+ % so far\)/,
       )
       const stored = studio.store.getPredictions(id)
       expect(stored.indices.length).toBeGreaterThanOrEqual(40)

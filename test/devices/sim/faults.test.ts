@@ -8,7 +8,7 @@ describe('simulator fault specs', () => {
   })
 
   it('refuses unknown kinds and commands with a message listing the valid ones', () => {
-    expect(() => parseFault('explode@infer')).toThrow(/kind one of garbage, drop, reset, error/)
+    expect(() => parseFault('explode@infer')).toThrow(/kind one of garbage, drop, reset, error, stuck-clock, backwards-clock/)
     expect(() => parseFault('drop@flash')).toThrow(/command one of/)
     expect(() => parseFault('drop@db#0')).toThrow(/counts from 1/)
   })

@@ -79,7 +79,7 @@ describe.skipIf(!hasSshd)('runs on an SSH board (real sshd)', { timeout: 180_000
 
   it('a bench run on the board finishes with env describing the board', async () => {
     const run = await studio.runAndWait(bench())
-    expect(run.status, run.error ?? '').toBe('finished')
+    expect(run.status, run.error?.message).toBe('finished')
     const r = run.result as BenchResult
     expect(r.env.kind).toBe('ssh')
     expect(r.env.extra?.host).toBe('127.0.0.1')
@@ -113,12 +113,12 @@ describe.skipIf(!hasSshd)('runs on an SSH board (real sshd)', { timeout: 180_000
     for (const pid of server.sessionPids()) process.kill(pid, 'SIGKILL')
     const run = await studio.runs.wait(id)
     expect(run.status).toBe('interrupted')
-    expect(run.error).toMatch(/DEVICE_UNREACHABLE/)
+    expect(run.error?.code).toBe('DEVICE_UNREACHABLE')
     expect(studio.store.getSamples(id).length).toBeGreaterThanOrEqual(100)
     // The agent noticed its stdin close and exited by itself.
     await until(() => agentPids().length === 0, 'the orphaned agent to exit', 10_000)
     // The board is usable again: the next run reconnects.
     const next = await studio.runAndWait(bench())
-    expect(next.status, next.error ?? '').toBe('finished')
+    expect(next.status, next.error?.message).toBe('finished')
   })
 })
