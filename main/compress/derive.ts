@@ -221,6 +221,7 @@ export async function deriveVariant(
   }
   if (opts.signal?.aborted) throw new StudioError('CANCELLED', 'Cancelled; no variant was written.')
   const compacted = compactGraph(model)
+  model = compacted.model
   notes.push(
     `File compacted: ${compacted.names} intermediate tensors renamed short (layer names kept), ` +
       `${compacted.constants} Constant nodes stored as initializers, ${compacted.attributes} default Conv attributes left out.`,

@@ -12,7 +12,8 @@ import { defaultOpset } from './graph.js'
 import { macsByOutput, nodeMacs } from './macs.js'
 import { peakActivationBytes } from './memory.js'
 import { decodeModel, readModelFile } from './onnx-io.js'
-import { constantTensors, findParams } from './params.js'
+import { findParams } from './params.js'
+import { GraphIndex } from './graph-index.js'
 import { graphOf, type ModelProto, type ValueInfoProto } from './proto.js'
 import { runtimeShapes } from './runtime-shapes.js'
 import { declaredShape, inferShapes, type ShapeInference } from './shapes.js'
@@ -91,8 +92,9 @@ export async function inspectDecoded(model: ModelProto, bytes: Uint8Array, opts:
   const inferred = inferShapes(model, { inputShapes: opts.inputShapes })
   const runtimeUsed = await fillFromRuntime(model, inferred, opts)
   progress(0.7, 'counting parameters and MACs')
-  const constants = constantTensors(graph.initializer, inferred.order)
-  const params = findParams(inferred.order, constants)
+  const index = new GraphIndex(graph)
+  const constants = index.constants
+  const params = findParams(inferred.order, index)
   const paramsByDtype: Record<string, { count: number; bytes: number }> = {}
   for (const p of params.tensors.values()) {
     const entry = (paramsByDtype[dtypeName(p.dtype)] ??= { count: 0, bytes: 0 })
@@ -148,7 +150,7 @@ export async function inspectModel(path: string, opts: InspectOptions = {}): Pro
 export async function outputMacs(model: ModelProto, opts: InspectOptions = {}): Promise<Record<string, number>> {
   const inferred = inferShapes(model, { inputShapes: opts.inputShapes })
   await fillFromRuntime(model, inferred, opts)
-  return macsByOutput(inferred.order, inferred.tensors, graphOf(model).output.map((o) => o.name))
+  return macsByOutput(new GraphIndex(graphOf(model)), inferred.tensors, graphOf(model).output.map((o) => o.name))
 }
 
 /** Inspects ONNX bytes held in memory. */

@@ -1,0 +1,122 @@
+/**
+ * The one way compression reads a model's activations: run it (or several models in lockstep) in
+ * ONNX Runtime with extra graph outputs over a stream of batches, and hand each batch's tensors to
+ * a callback. Calibration, the INT8 explanation, pruning's activation statistics and recovery all
+ * use it, so memory stays one batch of activations whatever the number of samples, and every ORT
+ * use of the derive path sits here (the desktop app runs derive jobs in a child process).
+ */
+import * as ort from 'onnxruntime-node'
+import { cpus } from 'node:os'
+import { StudioError } from '../../common/errors.js'
+import type { Batch } from '../../devices/device.js'
+import { encodeModel } from '../model/onnx-io.js'
+import { graphOf, onnx, type ModelProto } from '../model/proto.js'
+import { ElemType } from '../model/tensor.js'
+import { cloneModel } from './graph-edit.js'
+
+/** One output tensor of one batch. */
+export interface Activation {
+  data: Float32Array
+  dims: readonly number[]
+}
+
+/** A model to run and the tensors to read from it (graph outputs or any float intermediate). */
+export interface Tap {
+  model: ModelProto
+  names: readonly string[]
+  /** ORT graph optimisation; 'disabled' keeps every intermediate as the file names it. Default 'basic'. */
+  optimization?: 'disabled' | 'basic' | 'all'
+}
+
+export interface StreamOptions {
+  signal?: AbortSignal
+  /** After each batch: samples done so far. */
+  onBatch?: (done: number) => void
+  /** Intra-op threads; default all cores (derive jobs run alone). */
+  threads?: number
+  /** What the data is, for the message when a batch does not fit the model ("calibration"). */
+  what?: string
+}
+
+/** The model's bytes with `names` added as float graph outputs. */
+export function withOutputs(model: ModelProto, names: readonly string[]): Uint8Array {
+  const copy = cloneModel(model)
+  const graph = graphOf(copy)
+  const have = new Set(graph.output.map((o) => o.name))
+  for (const name of names) {
+    if (!have.has(name)) graph.output.push(onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: ElemType.FLOAT } } }))
+  }
+  return encodeModel(copy)
+}
+
+function inputOf(model: ModelProto): string {
+  const graph = graphOf(model)
+  const inits = new Set(graph.initializer.map((t) => t.name))
+  const name = graph.input.find((i) => !inits.has(i.name))?.name
+  if (!name) throw new StudioError('MODEL_INVALID', 'The model has no input to feed samples to.')
+  return name
+}
+
+/**
+ * Runs every tap on every batch, in order, and calls `onBatch` with the batch and, per tap, its
+ * tensors by name (float32 only). Returns the number of samples seen.
+ */
+export async function streamTaps(
+  taps: readonly Tap[],
+  batches: AsyncIterable<Batch> | Iterable<Batch>,
+  onBatch: (batch: Batch, outputs: Map<string, Activation>[]) => void | Promise<void>,
+  opts: StreamOptions = {},
+): Promise<number> {
+  const sessions: { session: ort.InferenceSession; input: string; names: string[] }[] = []
+  let done = 0
+  try {
+    for (const tap of taps) {
+      const session = await ort.InferenceSession.create(withOutputs(tap.model, tap.names), {
+        graphOptimizationLevel: tap.optimization ?? 'basic',
+        intraOpNumThreads: opts.threads ?? Math.max(1, cpus().length),
+        logSeverityLevel: 3,
+      })
+      sessions.push({ session, input: inputOf(tap.model), names: [...tap.names] })
+    }
+    for await (const batch of batches) {
+      if (opts.signal?.aborted) throw new StudioError('CANCELLED', 'Cancelled; nothing was written.')
+      const outputs: Map<string, Activation>[] = []
+      for (const s of sessions) outputs.push(await runOne(s, batch, opts.what ?? 'calibration'))
+      await onBatch(batch, outputs)
+      done += batch.count
+      opts.onBatch?.(done)
+    }
+  } finally {
+    for (const s of sessions) await s.session.release()
+  }
+  return done
+}
+
+async function runOne(s: { session: ort.InferenceSession; input: string; names: string[] }, batch: Batch, what: string): Promise<Map<string, Activation>> {
+  let out: ort.InferenceSession.ReturnType
+  try {
+    out = await s.session.run({ [s.input]: new ort.Tensor('float32', batch.data, batch.dims) }, s.names)
+  } catch (e) {
+    throw new StudioError(
+      'DATASET_MISMATCH',
+      `The ${what} samples do not fit the model's input (batch shape [${batch.dims.join(', ')}]): ${String(e).split('\n')[0]}. Choose a dataset with the model's image size and channels.`,
+      { cause: e },
+    )
+  }
+  const result = new Map<string, Activation>()
+  for (const name of s.names) {
+    const t = out[name]
+    if (t && t.type === 'float32') result.set(name, { data: t.data as Float32Array, dims: t.dims })
+  }
+  return result
+}
+
+/** One model: `onBatch` gets its tensors by name. */
+export function streamOutputs(
+  tap: Tap,
+  batches: AsyncIterable<Batch> | Iterable<Batch>,
+  onBatch: (batch: Batch, outputs: Map<string, Activation>) => void | Promise<void>,
+  opts: StreamOptions = {},
+): Promise<number> {
+  return streamTaps([tap], batches, (batch, [outputs]) => onBatch(batch, outputs ?? new Map()), opts)
+}
