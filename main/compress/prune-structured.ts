@@ -9,7 +9,8 @@ import { graphOf, type ModelProto } from '../model/proto.js'
 import { inferShapes } from '../model/shapes.js'
 import { tensorDims } from '../model/tensor.js'
 import { validateModel } from '../model/validate.js'
-import { assertPrunable, assertFraction, cloneModel, ConstStore, type PruneReport } from './prune-common.js'
+import { simplifyGraph } from '../model/simplify.js'
+import { assertPrunable, assertFraction, ConstStore, type PruneReport } from './prune-common.js'
 import { analyzeChannels } from './prune-graph.js'
 import { planPruning, type Criterion, type PrunePlan } from './prune-plan.js'
 import { applyPlan } from './prune-rewrite.js'
@@ -42,7 +43,7 @@ function checkOptions(model: ModelProto, opts: StructuredOptions): Criterion {
 /** Where the plan would cut, without cutting: for reports, previews and tests. */
 export function planStructured(model: ModelProto, opts: StructuredOptions): PrunePlan {
   const criterion = checkOptions(model, opts)
-  const copy = cloneModel(model)
+  const copy = simplifyGraph(model).model
   const store = new ConstStore(graphOf(copy))
   return planPruning(analyzeChannels(copy, store), store, opts.ratio, criterion)
 }
@@ -75,7 +76,7 @@ function checkResult(parent: ModelProto, child: ModelProto): void {
 /** Channel pruning of a float model; returns a new model (the input is not modified). */
 export function pruneStructured(model: ModelProto, opts: StructuredOptions): { model: ModelProto; report: PruneReport } {
   const criterion = checkOptions(model, opts)
-  const out = cloneModel(model)
+  const { model: out, report: simplified } = simplifyGraph(model)
   const store = new ConstStore(graphOf(out))
   const cg = analyzeChannels(out, store)
   const plan = planPruning(cg, store, opts.ratio, criterion)
@@ -93,6 +94,11 @@ export function pruneStructured(model: ModelProto, opts: StructuredOptions): { m
         : 'Importance: E[relu(y)] of each channel with y ~ N(β, γ²) from its BatchNormalization.',
     'Removing channels changes what the model computes: measure its accuracy, and fine-tune it if the drop matters.',
   ]
+  if (simplified.folded + simplified.reshapes > 0) {
+    notes.push(
+      `Simplified first: ${simplified.folded} computed shapes and constants folded, ${simplified.reshapes} Reshape targets made constant, ${simplified.removed} nodes no longer needed removed.`,
+    )
+  }
   if (!layers.some((l) => l.after < l.before)) {
     notes.push(
       layers.length === 0
