@@ -13,7 +13,8 @@ import { silentLogger, type Logger } from './log.js'
 import { MemorySecretStore, type SecretStore } from './secrets/secret-store.js'
 import { findCard, listCards, sha256File, type ModelCard } from './model-card.js'
 import { inspectModel } from './model/inspect.js'
-import { deriveStored, type DeriveRequest } from './compress/variants.js'
+import { deriveStored, recordVariant, variantPath, type DeriveRequest } from './compress/variants.js'
+import { deriveVariant as deriveFile } from './compress/derive.js'
 import { runSweep, type SweepOptions, type SweepResult } from './compress/sweep.js'
 import type { VariantReport } from './compress/derive.js'
 import type { Recipe } from './compress/recipe.js'
@@ -127,6 +128,26 @@ export class Studio {
   /** Derives a compressed variant of a stored model and stores it with its lineage. */
   async deriveVariant(parentId: number, recipe: Recipe, req: DeriveRequest = {}): Promise<{ model: ModelRow; report: VariantReport }> {
     return deriveStored(this, parentId, recipe, req)
+  }
+
+  /**
+   * Derives a variant of a model file. A file not stored yet is stored (with the variant) only
+   * when the derivation succeeds, so a refused recipe leaves the store as it was.
+   */
+  async deriveFromFile(path: string, recipe: Recipe, req: DeriveRequest = {}): Promise<{ model: ModelRow; report: VariantReport }> {
+    const abs = resolve(path)
+    if (!existsSync(abs)) throw new StudioError('FILE_NOT_FOUND', `Model file not found: ${path}. Check the path and try again.`)
+    const sha256 = await sha256File(abs)
+    const stored = this.store.getModelBySha(sha256)
+    if (stored) return deriveStored(this, stored.id, recipe, req)
+    const card = await findCard(abs, sha256)
+    const report = await deriveFile(abs, recipe, await variantPath(this, card?.name ?? basename(abs, '.onnx'), recipe, req), {
+      card,
+      ...(req.signal ? { signal: req.signal } : {}),
+      ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+    })
+    const parent = await this.importModel(abs, { card })
+    return { model: await recordVariant(this, parent, recipe, report), report }
   }
 
   /** Derives a grid of variants and measures them all (see compress/sweep.ts). */

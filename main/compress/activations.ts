@@ -26,6 +26,8 @@ export interface Tap {
   names: readonly string[]
   /** ORT graph optimisation; 'disabled' keeps every intermediate as the file names it. Default 'basic'. */
   optimization?: 'disabled' | 'basic' | 'all'
+  /** Run only what `names` need (their ancestors), not the whole graph. */
+  truncate?: boolean
 }
 
 export interface StreamOptions {
@@ -46,6 +48,29 @@ export function withOutputs(model: ModelProto, names: readonly string[]): Uint8A
   for (const name of names) {
     if (!have.has(name)) graph.output.push(onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: ElemType.FLOAT } } }))
   }
+  return encodeModel(copy)
+}
+
+/** The part of the model `names` depend on, with `names` as its only outputs. */
+export function truncated(model: ModelProto, names: readonly string[]): Uint8Array {
+  const copy = cloneModel(model)
+  const graph = graphOf(copy)
+  const producer = new Map(graph.node.flatMap((n) => n.output.map((o) => [o, n] as const)))
+  const needed = new Set<object>()
+  const stack = [...names]
+  while (stack.length > 0) {
+    const node = producer.get(stack.pop() as string)
+    if (!node || needed.has(node)) continue
+    needed.add(node)
+    for (const i of node.input) if (i) stack.push(i)
+  }
+  graph.node = graph.node.filter((n) => needed.has(n))
+  const read = new Set(graph.node.flatMap((n) => n.input))
+  graph.initializer = graph.initializer.filter((t) => read.has(t.name))
+  const inits = new Set(graph.initializer.map((t) => t.name))
+  graph.input = graph.input.filter((i) => read.has(i.name) || !inits.has(i.name))
+  graph.output = names.map((name) => onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: ElemType.FLOAT } } }))
+  graph.valueInfo = []
   return encodeModel(copy)
 }
 
@@ -71,7 +96,8 @@ export async function streamTaps(
   let done = 0
   try {
     for (const tap of taps) {
-      const session = await ort.InferenceSession.create(withOutputs(tap.model, tap.names), {
+      const bytes = tap.truncate ? truncated(tap.model, tap.names) : withOutputs(tap.model, tap.names)
+      const session = await ort.InferenceSession.create(bytes, {
         graphOptimizationLevel: tap.optimization ?? 'basic',
         intraOpNumThreads: opts.threads ?? Math.max(1, cpus().length),
         logSeverityLevel: 3,
@@ -119,4 +145,45 @@ export function streamOutputs(
   opts: StreamOptions = {},
 ): Promise<number> {
   return streamTaps([tap], batches, (batch, [outputs]) => onBatch(batch, outputs ?? new Map()), opts)
+}
+
+/**
+ * One model, several runs over the same (small, in-memory) batches with extra inputs that change
+ * per run (pruning's sensitivity scan feeds channel masks): one session for all of them.
+ * `onResult(run, batch, outputs)` gets `names` for each run and batch.
+ */
+export async function runVariants(
+  model: ModelProto,
+  names: readonly string[],
+  batches: readonly Batch[],
+  runs: number,
+  feedsOf: (run: number) => Record<string, Activation>,
+  onResult: (run: number, batch: Batch, outputs: Map<string, Activation>) => void,
+  opts: StreamOptions = {},
+): Promise<void> {
+  const session = await ort.InferenceSession.create(withOutputs(model, names), {
+    // Only final outputs are read here, so ORT may fuse everything.
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: opts.threads ?? Math.max(1, cpus().length),
+    logSeverityLevel: 3,
+  })
+  const input = inputOf(model)
+  try {
+    for (let run = 0; run < runs; run++) {
+      if (opts.signal?.aborted) throw new StudioError('CANCELLED', 'Cancelled; nothing was written.')
+      const extra = Object.fromEntries(Object.entries(feedsOf(run)).map(([k, v]) => [k, new ort.Tensor('float32', v.data, [...v.dims])]))
+      for (const batch of batches) {
+        const out = await session.run({ [input]: new ort.Tensor('float32', batch.data, batch.dims), ...extra }, [...names])
+        const result = new Map<string, Activation>()
+        for (const name of names) {
+          const t = out[name]
+          if (t && t.type === 'float32') result.set(name, { data: t.data as Float32Array, dims: t.dims })
+        }
+        onResult(run, batch, result)
+      }
+      opts.onBatch?.(run + 1)
+    }
+  } finally {
+    await session.release()
+  }
 }

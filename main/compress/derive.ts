@@ -10,7 +10,7 @@ import type { Progress } from '../../common/types.js'
 import type { Batch } from '../../devices/device.js'
 import { batches } from '../data/batches.js'
 import type { Dataset } from '../data/dataset.js'
-import { listDatasets, resolveDataset } from '../data/datasets.js'
+import { openCalibrationSet } from '../data/calibration-set.js'
 import { preprocessSpecFor } from '../data/preprocess.js'
 import type { ModelCard } from '../model-card.js'
 import { inspectDecoded } from '../model/inspect.js'
@@ -21,7 +21,9 @@ import { explainQuantized, runtimeGraph, type RuntimeGraph } from './explain.js'
 import { attrInt } from '../model/graph.js'
 import { compactGraph } from './compact.js'
 import { convertToFp16, type Fp16Report } from './fp16.js'
-import { pruneStructured, pruneUnstructured, type PruneReport } from './prune.js'
+import { pruneUnstructured, type PruneReport } from './prune.js'
+import { pruneWithData, type CalibrationSource } from './prune-derive.js'
+import type { InspectResult } from '../../common/types.js'
 import { quantizeDynamic } from './quantize-dynamic.js'
 import { quantizeStatic } from './quantize-static.js'
 import { recipeLabel, type Recipe } from './recipe.js'
@@ -37,28 +39,17 @@ export interface DeriveOptions {
   onProgress?: (p: Progress) => void
 }
 
-/** The dataset calibration reads: the recipe's, else the card's dataset (its calibration split). */
-async function calibrationSet(
-  recipe: { calibration?: string | undefined },
-  card: ModelCard | null | undefined,
-): Promise<Dataset> {
+/**
+ * The dataset calibration reads: the recipe's, else the card's dataset — its calibration or train
+ * split, never the test split. Null when neither names one.
+ */
+async function calibrationSet(recipe: { calibration?: string | undefined }, card: ModelCard | null | undefined): Promise<Dataset | null> {
   const name = recipe.calibration ?? card?.dataset
-  if (!name) {
-    throw new StudioError(
-      'BAD_INPUT',
-      'This model has no model card naming its dataset, so there is nothing to calibrate on. Pass --calibration <dataset name or image folder>.',
-    )
-  }
-  const bundled = (await listDatasets()).find((d) => d.name === name)
-  if (bundled) {
-    const split =
-      bundled.splits.find((s) => s.name === 'calibration') ??
-      bundled.splits.find((s) => s.name === 'train') ??
-      bundled.splits[0]
-    return resolveDataset(name, { split: split?.name ?? 'test' })
-  }
-  return resolveDataset(name)
+  return name ? openCalibrationSet(name) : null
 }
+
+const NO_CALIBRATION =
+  'This model has no model card naming its dataset, so there is nothing to calibrate on. Pass --calibration <dataset name or image folder>.'
 
 async function collect(it: AsyncIterable<Batch>): Promise<Batch[]> {
   const out: Batch[] = []
@@ -107,6 +98,17 @@ function fallbackOf(
     }))
 }
 
+/** What applying a recipe made, before the variant is compacted, checked and written. */
+interface Made {
+  model: ModelProto
+  notes: string[]
+  fp16?: Fp16Report
+  prune?: PruneReport
+  quantization?: QuantizationReport
+}
+
+type ProgressFn = (phase: Progress['phase'], done: number, total: number, message: string) => void
+
 export async function deriveVariant(
   parentPath: string,
   recipe: Recipe,
@@ -115,120 +117,21 @@ export async function deriveVariant(
 ): Promise<VariantReport> {
   const started = performance.now()
   const label = recipeLabel(recipe)
-  const progress = (phase: Progress['phase'], done: number, total: number, message: string): void =>
+  const progress: ProgressFn = (phase, done, total, message) =>
     opts.onProgress?.({ phase, done, total, fraction: total > 0 ? done / total : 0, message })
   progress('derive', 0, 1, `reading ${parentPath}`)
   const parent = await loadModel(parentPath)
-  const parentBytes = encodeModel(parent)
-  const parentInfo = await inspectDecoded(parent, parentBytes)
-  const notes: string[] = []
-  let model: ModelProto
-  let fp16: Fp16Report | undefined
-  let prune: PruneReport | undefined
-  let quantization: QuantizationReport | undefined
-
-  if (recipe.method === 'fp16') {
-    ;({ model, report: fp16 } = convertToFp16(parent))
-    notes.push(...fp16.notes)
-  } else if (recipe.method === 'prune-structured') {
-    ;({ model, report: prune } = pruneStructured(parent, {
-      ratio: recipe.ratio,
-      criterion: recipe.criterion,
-    }))
-    notes.push(...prune.notes)
-  } else if (recipe.method === 'prune-unstructured') {
-    ;({ model, report: prune } = pruneUnstructured(parent, {
-      sparsity: recipe.sparsity,
-      scope: recipe.scope,
-    }))
-    notes.push(...prune.notes)
-  } else {
-    const input = parentInfo.inputs[0]
-    if (!input) throw new StudioError('MODEL_INVALID', `${parentPath} has no input.`)
-    if (input.dtype !== 'float32') {
-      throw new StudioError(
-        'BAD_INPUT',
-        `${parentPath} takes ${input.dtype} input; only float32-input models can be quantized here.`,
-      )
-    }
-    const data = await calibrationSet(recipe.method === 'int8-static' ? recipe : {}, opts.card)
-    const pre = preprocessSpecFor(opts.card?.preprocessing ?? input)
-    const samples =
-      recipe.method === 'int8-static'
-        ? Math.min(recipe.samples, data.count)
-        : Math.min(EXPLAIN_SAMPLES, data.count)
-    const batchSize =
-      typeof input.shape[0] === 'number' && input.shape[0] > 0 ? input.shape[0] : CALIBRATION_BATCH
-    const explainSet = await collect(
-      batches(data, pre, batchSize, {
-        limit: Math.min(EXPLAIN_SAMPLES, data.count),
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      }),
-    )
-    let tensors = new Map<string, string>()
-    let planned: { name: string; op: string; reason: string }[] = []
-    if (recipe.method === 'int8-static') {
-      progress(
-        'calibrate',
-        0,
-        samples,
-        `calibrating on ${samples} samples of ${data.name} (${recipe.calibrator})`,
-      )
-      const r = await quantizeStatic(
-        parent,
-        batches(data, pre, batchSize, { limit: samples, ...(opts.signal ? { signal: opts.signal } : {}) }),
-        {
-          calibrator: recipe.calibrator as 'minmax',
-          perChannel: recipe.perChannel,
-          activationType: recipe.activationType,
-          exclude: recipe.exclude,
-          ...(opts.signal ? { signal: opts.signal } : {}),
-          onBatch: (done) =>
-            progress('calibrate', done, samples, `calibrating: ${done} of ${samples} samples`),
-        },
-      )
-      model = r.model
-      tensors = r.dequantOf
-      planned = r.plan.floatNodes
-    } else {
-      const r = quantizeDynamic(parent, { perChannel: recipe.perChannel, exclude: recipe.exclude })
-      model = r.model
-      planned = r.floatNodes
-    }
-    progress('derive', 0, 1, 'explaining: runtime graph, per-layer error, agreement with FP32')
-    await assertLoads(model, label)
-    const ex = await explainQuantized(parent, model, explainSet, tensors)
-    const parentRuntime = await runtimeGraph(parent)
-    const layerMacs = new Map(parentInfo.layers.map((l) => [l.name, l.macs]))
-    const grouped = graphOf(parent).node.filter((n) => n.opType === 'Conv' && attrInt(n, 'group', 1) > 1)
-    const groupedMacs = grouped.reduce((a, n) => a + (layerMacs.get(n.name) ?? 0), 0)
-    quantization = {
-      dynamic: recipe.method === 'int8-dynamic',
-      addedTransposes: Math.max(0, ex.runtime.transposes - parentRuntime.transposes),
-      depthwiseMacShare: parentInfo.macs > 0 ? groupedMacs / parentInfo.macs : 0,
-      quantizedNodes: ex.runtime.quantized,
-      fallback: fallbackOf(ex.runtime, planned, new Set(graphOf(parent).node.map((n) => n.name))),
-      boundaries: ex.runtime.boundaries,
-      layers: ex.layers,
-      agreement: ex.agreement,
-      ...(recipe.method === 'int8-static'
-        ? {
-            calibration: { dataset: data.name, split: data.split, samples, calibrator: recipe.calibrator },
-            activationType: recipe.activationType,
-          }
-        : {}),
-    }
-  }
+  const parentInfo = await inspectDecoded(parent, encodeModel(parent))
+  const made = await applyRecipe(parent, parentInfo, parentPath, recipe, opts, progress)
   if (opts.signal?.aborted) throw new StudioError('CANCELLED', 'Cancelled; no variant was written.')
-  const compacted = compactGraph(model)
-  model = compacted.model
-  notes.push(
+  const compacted = compactGraph(made.model)
+  const model = compacted.model
+  made.notes.push(
     `File compacted: ${compacted.names} intermediate tensors renamed short (layer names kept), ` +
       `${compacted.constants} Constant nodes stored as initializers, ${compacted.attributes} default Conv attributes left out.`,
   )
   await assertLoads(model, label)
-  const bytes = encodeModel(model)
-  const info = await inspectDecoded(model, bytes)
+  const info = await inspectDecoded(model, encodeModel(model))
   const outputs = (m: ModelProto): string =>
     graphOf(m)
       .output.map((o) => `${o.name}:${dtypeName(o.type?.tensorType?.elemType ?? 0)}`)
@@ -248,9 +151,153 @@ export async function deriveVariant(
     ...figures(info),
     parent: figures(parentInfo),
     seconds: (performance.now() - started) / 1000,
-    ...(fp16 ? { fp16 } : {}),
-    ...(quantization ? { quantization } : {}),
-    ...(prune ? { prune } : {}),
-    notes,
+    ...(made.fp16 ? { fp16: made.fp16 } : {}),
+    ...(made.quantization ? { quantization: made.quantization } : {}),
+    ...(made.prune ? { prune: made.prune } : {}),
+    notes: made.notes,
   }
+}
+
+/** One function per method. */
+async function applyRecipe(
+  parent: ModelProto,
+  parentInfo: InspectResult,
+  parentPath: string,
+  recipe: Recipe,
+  opts: DeriveOptions,
+  progress: ProgressFn,
+): Promise<Made> {
+  switch (recipe.method) {
+    case 'fp16': {
+      const { model, report } = convertToFp16(parent)
+      return { model, notes: [...report.notes], fp16: report }
+    }
+    case 'prune-structured':
+      return derivePruned(parent, parentInfo, parentPath, recipe, opts, progress)
+    case 'prune-unstructured': {
+      const { model, report } = pruneUnstructured(parent, { sparsity: recipe.sparsity, scope: recipe.scope })
+      return { model, notes: [...report.notes], prune: report }
+    }
+    default:
+      return deriveQuantized(parent, parentInfo, parentPath, recipe, opts, progress)
+  }
+}
+
+/** The float32 image input calibration feeds, or BAD_INPUT naming what is wrong with it. */
+function floatInput(info: InspectResult, parentPath: string, what: string): InspectResult['inputs'][number] {
+  const input = info.inputs[0]
+  if (!input) throw new StudioError('MODEL_INVALID', `${parentPath} has no input.`)
+  if (input.dtype !== 'float32') {
+    throw new StudioError('BAD_INPUT', `${parentPath} takes ${input.dtype} input; only float32-input models can be ${what} here.`)
+  }
+  return input
+}
+
+function batchSizeOf(input: InspectResult['inputs'][number]): number {
+  return typeof input.shape[0] === 'number' && input.shape[0] > 0 ? input.shape[0] : CALIBRATION_BATCH
+}
+
+/** Structured pruning: with calibration data (the recipe's or the card's dataset) when there is some. */
+async function derivePruned(
+  parent: ModelProto,
+  parentInfo: InspectResult,
+  parentPath: string,
+  recipe: Extract<Recipe, { method: 'prune-structured' }>,
+  opts: DeriveOptions,
+  progress: ProgressFn,
+): Promise<Made> {
+  const input = parentInfo.inputs[0]
+  const wantsData = recipe.recover !== 'none' || recipe.criterion === 'activation' || recipe.targetMacs !== undefined
+  // Asked for explicitly, data must be usable; by default (recovery when data exists) it is optional.
+  const explicit = recipe.calibration !== undefined || (recipe.recover ?? 'none') !== 'none' || recipe.criterion === 'activation' || recipe.targetMacs !== undefined
+  if (wantsData && explicit) floatInput(parentInfo, parentPath, 'calibrated')
+  const data = wantsData && input?.dtype === 'float32' ? await calibrationSet(recipe, opts.card) : null
+  const source: CalibrationSource | null =
+    data && input
+      ? {
+          dataset: data.name,
+          split: data.split,
+          count: data.count,
+          batches: (limit) =>
+            batches(data, preprocessSpecFor(opts.card?.preprocessing ?? input), batchSizeOf(input), {
+              limit: Math.min(limit, data.count),
+              ...(opts.signal ? { signal: opts.signal } : {}),
+            }),
+        }
+      : null
+  const { model, report } = await pruneWithData(parent, {
+    ...(recipe.ratio !== undefined ? { ratio: recipe.ratio } : {}),
+    ...(recipe.targetMacs !== undefined ? { targetMacs: recipe.targetMacs } : {}),
+    criterion: recipe.criterion,
+    ...(recipe.recover ? { recover: recipe.recover } : {}),
+    calibration: source,
+    ...(recipe.samples ? { samples: recipe.samples } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    onProgress: (done, total, message) => progress('calibrate', done, total, message),
+  })
+  return { model, notes: [...report.notes], prune: report }
+}
+
+/** INT8 static or dynamic, with the explanation of what runs int8 in ONNX Runtime. */
+async function deriveQuantized(
+  parent: ModelProto,
+  parentInfo: InspectResult,
+  parentPath: string,
+  recipe: Extract<Recipe, { method: 'int8-static' | 'int8-dynamic' }>,
+  opts: DeriveOptions,
+  progress: ProgressFn,
+): Promise<Made> {
+  const input = floatInput(parentInfo, parentPath, 'quantized')
+  const data = await calibrationSet(recipe.method === 'int8-static' ? recipe : {}, opts.card)
+  if (!data) throw new StudioError('BAD_INPUT', NO_CALIBRATION)
+  const pre = preprocessSpecFor(opts.card?.preprocessing ?? input)
+  const samples = recipe.method === 'int8-static' ? Math.min(recipe.samples, data.count) : Math.min(EXPLAIN_SAMPLES, data.count)
+  const batchSize = batchSizeOf(input)
+  const signal = opts.signal ? { signal: opts.signal } : {}
+  const explainSet = await collect(batches(data, pre, batchSize, { limit: Math.min(EXPLAIN_SAMPLES, data.count), ...signal }))
+  let model: ModelProto
+  let tensors = new Map<string, string>()
+  let planned: { name: string; op: string; reason: string }[] = []
+  if (recipe.method === 'int8-static') {
+    progress('calibrate', 0, samples, `calibrating on ${samples} samples of ${data.name} (${recipe.calibrator})`)
+    const r = await quantizeStatic(parent, batches(data, pre, batchSize, { limit: samples, ...signal }), {
+      calibrator: recipe.calibrator,
+      perChannel: recipe.perChannel,
+      activationType: recipe.activationType,
+      exclude: recipe.exclude,
+      ...signal,
+      onBatch: (done) => progress('calibrate', done, samples, `calibrating: ${done} of ${samples} samples`),
+    })
+    model = r.model
+    tensors = r.dequantOf
+    planned = r.plan.floatNodes
+  } else {
+    const r = quantizeDynamic(parent, { perChannel: recipe.perChannel, exclude: recipe.exclude })
+    model = r.model
+    planned = r.floatNodes
+  }
+  progress('derive', 0, 1, 'explaining: runtime graph, per-layer error, agreement with FP32')
+  await assertLoads(model, recipeLabel(recipe))
+  const ex = await explainQuantized(parent, model, explainSet, tensors)
+  const parentRuntime = await runtimeGraph(parent)
+  const layerMacs = new Map(parentInfo.layers.map((l) => [l.name, l.macs]))
+  const grouped = graphOf(parent).node.filter((n) => n.opType === 'Conv' && attrInt(n, 'group', 1) > 1)
+  const groupedMacs = grouped.reduce((a, n) => a + (layerMacs.get(n.name) ?? 0), 0)
+  const quantization: QuantizationReport = {
+    dynamic: recipe.method === 'int8-dynamic',
+    addedTransposes: Math.max(0, ex.runtime.transposes - parentRuntime.transposes),
+    depthwiseMacShare: parentInfo.macs > 0 ? groupedMacs / parentInfo.macs : 0,
+    quantizedNodes: ex.runtime.quantized,
+    fallback: fallbackOf(ex.runtime, planned, new Set(graphOf(parent).node.map((n) => n.name))),
+    boundaries: ex.runtime.boundaries,
+    layers: ex.layers,
+    agreement: ex.agreement,
+    ...(recipe.method === 'int8-static'
+      ? {
+          calibration: { dataset: data.name, split: data.split, samples, calibrator: recipe.calibrator },
+          activationType: recipe.activationType,
+        }
+      : {}),
+  }
+  return { model, notes: [], quantization }
 }

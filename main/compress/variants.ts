@@ -44,32 +44,47 @@ export async function deriveStored(
   const parent = host.store.getModel(parentId)
   if (!parent) throw new StudioError('NOT_FOUND', `No model with id ${parentId}.`)
   const card = cardOf(host.store, parent) as ModelCard | null
-  const label = recipeLabel(recipe)
-  const name = `${parent.name}-${label}`
-  let outPath = req.outPath
-  if (!outPath) {
-    const dir = join(host.dataDir, 'variants')
-    await mkdir(dir, { recursive: true })
-    outPath = join(dir, `${name}.onnx`)
-  }
-  const report = await deriveVariant(parent.path, recipe, outPath, {
+  const report = await deriveVariant(parent.path, recipe, await variantPath(host, parent.name, recipe, req), {
     card,
     ...(req.signal ? { signal: req.signal } : {}),
     ...(req.onProgress ? { onProgress: req.onProgress } : {}),
   })
+  return { model: await recordVariant(host, parent, recipe, report), report }
+}
+
+/** Where a variant is written: the request's path, or `<data dir>/variants/<parent>-<label>.onnx`. */
+export async function variantPath(host: VariantHost, parentName: string, recipe: Recipe, req: DeriveRequest): Promise<string> {
+  if (req.outPath) return req.outPath
+  const dir = join(host.dataDir, 'variants')
+  await mkdir(dir, { recursive: true })
+  return join(dir, `${parentName}-${recipeLabel(recipe)}.onnx`)
+}
+
+/** The data a recipe actually used (calibration split, recovery chosen by default), for the stored recipe. */
+function resolvedParams(report: VariantReport): Record<string, unknown> {
+  const cal = report.prune?.calibration ?? report.quantization?.calibration
+  return {
+    ...(report.prune?.recovery ? { recover: report.prune.recovery.method } : {}),
+    ...(cal ? { calibration: cal.dataset, calibrationSplit: cal.split, samples: cal.samples } : {}),
+  }
+}
+
+/** Stores a derived variant with its parent, method and parameters. */
+export async function recordVariant(host: VariantHost, parent: ModelRow, recipe: Recipe, report: VariantReport): Promise<ModelRow> {
+  const card = cardOf(host.store, parent) as ModelCard | null
+  const name = `${parent.name}-${recipeLabel(recipe)}`
   // Only what evaluation needs travels: the parent's accuracy and size figures are not the variant's.
   const inherited = card
     ? { name, derivedFrom: parent.name, dataset: card.dataset, split: card.split, preprocessing: card.preprocessing }
     : null
-  const model = host.store.upsertModel({
+  return host.store.upsertModel({
     name,
     path: report.file,
     sha256: await sha256File(report.file),
     family: parent.family,
     kind: recipeKind(recipe),
     parentId: parent.id,
-    recipe: { method: recipe.method, params: { ...recipe } },
+    recipe: { method: recipe.method, params: { ...recipe, ...resolvedParams(report) } },
     card: inherited,
   })
-  return { model, report }
 }
