@@ -1,6 +1,6 @@
 /** `quantize`, `prune` and `sweep`: compressed variants, stored with their lineage. */
 import { basename, resolve } from 'node:path'
-import { InvalidArgumentError, Option, type Command } from 'commander'
+import { Option, type Command } from 'commander'
 import { StudioError } from '../../common/errors.js'
 import { CRITERIA, RECOVER_METHODS } from '../../common/compress.js'
 import { formatBytes, formatCount, formatDuration, formatPercent } from '../../common/format.js'
@@ -13,10 +13,11 @@ import { printJson, printLine, progressBar, table } from './output.js'
 import { latencyFrom } from '../bench/run-spec.js'
 import { intOption, sessionFromFlags, type LatencyFlags, type SessionFlags } from './run-helpers.js'
 
+/** A number; whether it lies in (0, 1) is the recipe's check, so a bad one is one line on stderr (exit 2). */
 function ratioOption(name: string) {
   return (value: string): number => {
     const n = Number(value)
-    if (!Number.isFinite(n) || n <= 0 || n >= 1) throw new InvalidArgumentError(`${name} must be a fraction between 0 and 1 (exclusive), e.g. 0.5.`)
+    if (value.trim() === '' || Number.isNaN(n)) throw new StudioError('BAD_INPUT', `${name} must be a fraction between 0 and 1 (exclusive), e.g. 0.5; got '${value}'.`)
     return n
   }
 }

@@ -212,14 +212,15 @@ async function derivePruned(
   const explicit = recipe.calibration !== undefined || (recipe.recover ?? 'none') !== 'none' || recipe.criterion === 'activation' || recipe.targetMacs !== undefined
   if (wantsData && explicit) floatInput(parentInfo, parentPath, 'calibrated')
   const data = wantsData && input?.dtype === 'float32' ? await calibrationSet(recipe, opts.card) : null
+  const pre = data && input ? preprocessSpecFor(opts.card?.preprocessing ?? input) : null
   const source: CalibrationSource | null =
-    data && input
+    data && input && pre
       ? {
           dataset: data.name,
           split: data.split,
           count: data.count,
           batches: (limit) =>
-            batches(data, preprocessSpecFor(opts.card?.preprocessing ?? input), batchSizeOf(input), {
+            batches(data, pre, batchSizeOf(input), {
               limit: Math.min(limit, data.count),
               ...(opts.signal ? { signal: opts.signal } : {}),
             }),
