@@ -14,6 +14,7 @@ import { MemorySecretStore, type SecretStore } from './secrets/secret-store.js'
 import { findCard, listCards, sha256File, type ModelCard } from './model-card.js'
 import { inspectModel } from './model/inspect.js'
 import { deriveStored, recordVariant, variantPath, type DeriveRequest } from './compress/variants.js'
+import { checkLineage, linkVariant } from './compress/lineage.js'
 import { deriveVariant as deriveFile } from './compress/derive.js'
 import { runSweep, type SweepOptions, type SweepResult } from './compress/sweep.js'
 import type { VariantReport } from './compress/derive.js'
@@ -79,14 +80,54 @@ export class Studio {
     })
   }
 
-  /** The bundled zoo, imported on first use. */
+  /** The bundled zoo, imported on first use; a card naming a `parent` makes its model that parent's variant. */
   async ensureZoo(): Promise<ModelRow[]> {
     const dir = join(resourcesDir(), 'models')
     const rows: ModelRow[] = []
-    for (const { card, modelPath } of await listCards(dir)) {
-      rows.push(await this.importModel(modelPath, { card }))
-    }
-    return rows
+    const cards = await listCards(dir)
+    for (const { card, modelPath } of cards) rows.push(await this.importModel(modelPath, { card }))
+    return rows.map((row, i) => {
+      const card = cards[i]?.card
+      const parent = typeof card?.parent === 'string' ? rows.find((r) => r.name === card.parent) : undefined
+      if (!parent || row.parentId === parent.id) return row
+      return linkVariant(this.store, row, parent, typeof card?.recipe === 'string' ? card.recipe : 'made outside the studio (see its model card)')
+    })
+  }
+
+  /** A stored model by id or name, or a model file (imported if it is not stored yet). */
+  async findModel(ref: string): Promise<ModelRow> {
+    const byId = /^\d+$/.test(ref) ? this.store.getModel(Number(ref)) : null
+    const found = byId ?? this.store.listModels().find((m) => m.name === ref)
+    if (found) return found
+    if (existsSync(resolve(ref))) return this.importModel(ref)
+    throw new StudioError('NOT_FOUND', `No stored model named '${ref}' and no such file. Give a model id, a stored model's name or an .onnx path.`)
+  }
+
+  /**
+   * Imports a model made outside the studio (e.g. pruned and fine-tuned in the user's training
+   * code) as a variant of `parentRef`, with `text` as its recipe. Checked before anything is stored.
+   */
+  async importVariant(path: string, parentRef: string, text: string, name?: string): Promise<ModelRow> {
+    const abs = resolve(path)
+    if (!existsSync(abs)) throw new StudioError('FILE_NOT_FOUND', `Model file not found: ${path}. Check the path and try again.`)
+    const sha256 = await sha256File(abs)
+    const info = await inspectModel(abs)
+    const parent = await this.findModel(parentRef)
+    const childName = name ?? basename(abs, '.onnx')
+    const stored = this.store.getModelBySha(sha256)
+    checkLineage(this.store, { ...(stored ? { id: stored.id } : {}), name: childName, sha256 }, parent, text, { child: info, parent: await this.inspect(parent.id) })
+    const row = stored ?? (await this.importModel(abs, { card: null }))
+    const child = this.store.upsertModel({ ...row, name: childName, inspect: info })
+    return linkVariant(this.store, child, parent, text)
+  }
+
+  /** Records a stored model as a variant of another, made as `text` says (the Models view's "Set parent"). */
+  async setLineage(modelId: number, parentId: number, text: string): Promise<ModelRow> {
+    const child = this.store.getModel(modelId)
+    const parent = this.store.getModel(parentId)
+    if (!child || !parent) throw new StudioError('NOT_FOUND', `No model with id ${child ? parentId : modelId}. Reload the model list.`)
+    checkLineage(this.store, child, parent, text, { child: await this.inspect(modelId), parent: await this.inspect(parentId) })
+    return linkVariant(this.store, child, parent, text)
   }
 
   /** Inspection of a stored model, cached in the store after the first time. */

@@ -108,6 +108,7 @@ function buildImpls(studio: Studio, opts: HandlerOptions, hub: EventHub, jobs: J
       if (!studio.store.getModel(modelId)) throw new StudioError('NOT_FOUND', `No model with id ${modelId}.`)
       return studio.store.variantsOf(modelId).map(toModelInfo)
     },
+    'models:setLineage': async ({ modelId, parentId, recipe }) => withFigures(await studio.setLineage(modelId, parentId, recipe)),
     'models:openDialog': opts.desktop?.['models:openDialog'] ?? (async () => desktopOnly('models:openDialog')),
     ...compressImpls(studio, jobs, withFigures),
     'devices:list': async () => studio.store.listDevices().map((d) => toDeviceSummary(d, hub.statusOf(d.name, d.kind))),
