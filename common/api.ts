@@ -168,6 +168,11 @@ export interface ExplorePoint {
   family: string | null
   /** Variant kind: fp32, fp16, int8, pruned, … */
   variant: string
+  /** The model this variant was derived from (null for an original), and how: the stored recipe
+   * (method and parameters: ratio or MACs target, recovery, calibration data). Joins a parent's
+   * variants, e.g. its pruning points into an accuracy-vs-MACs curve. */
+  parentId?: number | null
+  recipe?: VariantRecipeInfo | null
   device: string
   latencyP50Us: number | null
   latencyP90Us: number | null

@@ -34,9 +34,13 @@ export const DEFAULT_SWEEP: readonly RecipeInput[] = [
   { method: 'int8-static', calibrator: 'minmax' },
   { method: 'int8-static', calibrator: 'percentile' },
   { method: 'int8-static', calibrator: 'entropy' },
+  // Structured points get least-squares recovery when the model has calibration data; one point
+  // without shows what recovery buys, one MACs target what per-group ratios do.
   { method: 'prune-structured', ratio: 0.25 },
   { method: 'prune-structured', ratio: 0.5 },
   { method: 'prune-structured', ratio: 0.75 },
+  { method: 'prune-structured', ratio: 0.5, recover: 'none' },
+  { method: 'prune-structured', targetMacs: 0.5 },
   { method: 'prune-unstructured', sparsity: 0.5 },
   { method: 'prune-unstructured', sparsity: 0.8 },
   { method: 'prune-unstructured', sparsity: 0.9 },
@@ -217,6 +221,8 @@ export interface SweepRow {
   name: string
   label: string
   method: string
+  /** The stored recipe of the variant (with the recovery and calibration data it used); null for the parent. */
+  recipe?: { method: string; params: Record<string, unknown> } | null
   device: string
   params: number | null
   macs: number | null

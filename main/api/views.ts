@@ -102,6 +102,8 @@ export function explorePoints(runs: readonly RunRecord[], modelOf: (id: number) 
       model: pair.any.modelName,
       family: model?.family ?? null,
       variant: variantKind(model, pair.any.modelName),
+      parentId: model?.parentId ?? null,
+      recipe: model?.recipe ?? null,
       device: pair.any.deviceName,
       latencyP50Us: finite(bench?.latencyUs.p50),
       latencyP90Us: finite(bench?.latencyUs.p90),

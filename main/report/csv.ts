@@ -12,6 +12,8 @@ const COLUMNS: readonly [string, (r: ReportRow) => Cell][] = [
   ['model', (r) => r.model],
   ['family', (r) => r.family],
   ['variant', (r) => r.variant],
+  ['parent', (r) => r.parent],
+  ['recipe', (r) => r.recipe],
   ['device', (r) => r.device],
   ['device_kind', (r) => r.deviceKind],
   ['threads', (r) => r.threads],

@@ -124,7 +124,7 @@ function rowHtml(r: ReportRow, colors: ReadonlyMap<string, string>, sharedAcc: s
     '<tr>',
     `<td class="model">${escapeHtml(r.model)}</td>`,
     textCell(r.family),
-    textCell(r.variant),
+    r.recipe ? `<td${attr('title', `${r.recipe}${r.parent ? ` (from ${r.parent})` : ''}`)}>${escapeHtml(r.variant)}<br><small>${escapeHtml(r.recipe)}</small></td>` : textCell(r.variant),
     deviceCell(r, colors.get(r.device)),
     latencyCell(r),
     ciCell(r),

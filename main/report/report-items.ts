@@ -1,12 +1,20 @@
 /** Turns stored runs into report rows: the newest bench and eval of each (model, device) pair meet in one row. */
 import type { BenchResult, EvalResult, InspectResult, RunRecord } from '../../common/types.js'
 import { rowsFromResults, type ReportRow } from './rows.js'
-import type { Store } from '../store/store.js'
+import type { ModelRow, Store } from '../store/store.js'
+import { describeRecipe } from '../../common/compress.js'
 
 /** What building rows needs: the store, and the (cached) inspection of a model. */
 export interface RowSource {
   store: Store
   inspect(modelId: number): Promise<InspectResult>
+}
+
+/** Parent name and one-line recipe of a variant (nothing for an original model). */
+function lineageOf(store: Store, model: ModelRow | null): { parent?: string; recipe?: string } {
+  if (!model || model.parentId === null) return {}
+  const parent = store.getModel(model.parentId)
+  return { ...(parent ? { parent: parent.name } : {}), ...(model.recipe ? { recipe: describeRecipe(model.recipe) } : {}) }
 }
 
 export async function rowsForRuns(studio: RowSource, runs: RunRecord[]): Promise<ReportRow[]> {
@@ -36,6 +44,7 @@ export async function rowsForRuns(studio: RowSource, runs: RunRecord[]): Promise
       device: item.device,
       ...(model?.family ? { family: model.family } : {}),
       ...(model?.kind ? { variant: model.kind } : {}),
+      ...lineageOf(studio.store, model),
       ...(inspect ? { inspect } : {}),
       ...(item.bench ? { bench: item.bench } : {}),
       ...(item.eval ? { eval: item.eval } : {}),

@@ -11,6 +11,9 @@ export interface ReportRow {
   family?: string
   /** Variant kind: fp32, fp16, int8, pruned, … */
   variant: string
+  /** The model a variant was derived from, and how (recipe, recovery, MACs target, calibration data). */
+  parent?: string
+  recipe?: string
   device: string
   deviceKind?: DeviceInfo['kind']
   /** intraOpNumThreads the run used. */
@@ -46,6 +49,9 @@ export interface ResultItem {
   family?: string
   /** Variant kind; guessed from the model name and weight dtypes when absent. */
   variant?: string
+  parent?: string
+  /** How the variant was made, as one line (describeRecipe). */
+  recipe?: string
   /** Device label; defaults to the bench environment's name. */
   device?: string
   inspect?: InspectResult
@@ -134,6 +140,8 @@ export function rowsFromResults(items: readonly ResultItem[]): ReportRow[] {
       model: item.model,
       family: item.family,
       variant: item.variant ?? guessVariantKind(item.model, item.inspect),
+      parent: item.parent,
+      recipe: item.recipe,
       device: item.device ?? item.bench?.env.name ?? 'unknown device',
       ...(item.bench ? benchFields(item.bench) : {}),
       ...(item.inspect ? inspectFields(item.inspect) : {}),
