@@ -115,7 +115,7 @@ export async function pruneWithData(model: ModelProto, opts: DerivePruneOptions)
     recovery = r
   }
   checkResult(model, out)
-  const report = structuredReport(plan, criterion, overallRatio(plan), simplified)
+  const report = structuredReport(plan, criterion, overallRatio(plan), simplified, opts.targetMacs !== undefined)
   if (opts.ratio !== undefined) report.ratio = opts.ratio
   report.notes.push(recoveryNote(recover, recovery))
   return {

@@ -107,8 +107,10 @@ const IMPORTANCE: Record<Criterion, string> = {
 }
 
 /** The report of a structured pruning: groups pruned and left alone, and notes on what was done. */
-export function structuredReport(plan: PrunePlan, criterion: Criterion, ratio: number, simplified: SimplifyReport): PruneReport {
-  const layers = plan.pruned.map((p) => ({ name: p.group.convs.join(' + '), before: p.before, after: p.after }))
+export function structuredReport(plan: PrunePlan, criterion: Criterion, ratio: number, simplified: SimplifyReport, onlyChanged = false): PruneReport {
+  // Under a MACs target, groups the allocation left whole are not "pruned".
+  const pruned = onlyChanged ? plan.pruned.filter((p) => p.after < p.before) : plan.pruned
+  const layers = pruned.map((p) => ({ name: p.group.convs.join(' + '), before: p.before, after: p.after }))
   const skipped = plan.skipped.map((s) => ({ name: s.group.convs.join(' + '), reason: s.reason }))
   const notes = [
     `${layers.length} channel group(s) pruned, ${skipped.length} left alone. A group is one conv layer's filters, ` +
