@@ -308,11 +308,13 @@ export async function recoverPruned(original: ModelProto, pruned: ModelProto, ke
   for (const [i, wave] of waves.entries()) {
     const members = layers.filter((l) => l.wave === wave)
     opts.onProgress?.(i + 1, total, `recovery: refitting ${members.length} layer(s), wave ${i + 1} of ${waves.length}`)
+    for (const layer of members) allocate(layer, store)
     await accumulateWave(pruned, members, layers, opts, store)
     for (const layer of members) {
       solveLayer(layer, store)
       layer.targets = []
       layer.eqs = []
+      layer.sums = []
     }
     report.passes += 1
   }
@@ -320,15 +322,20 @@ export async function recoverPruned(original: ModelProto, pruned: ModelProto, ke
   return report
 }
 
-/** Least squares or bias only per layer, the rows it aims for, and its accumulators. */
+/** Least squares or bias only per layer, and the rows it aims for. */
 function prepare(layers: Layer[], store: ConstStore, method: RecoverMethod): void {
   for (const layer of layers) {
-    const { groups, k, m } = shapeOf(layer, store)
+    const { k } = shapeOf(layer, store)
     layer.ls = method === 'ls' && k <= MAX_FAN_IN
     layer.want = Math.min(ROWS.max, Math.max(ROWS.min, ROWS.perUnknown * k))
-    for (let g = 0; g < groups; g++) {
-      if (layer.ls) layer.eqs.push(new NormalEquations(k, m))
-      else layer.sums.push({ x: new Float64Array(k), y: new Float64Array(m), rows: 0 })
-    }
+  }
+}
+
+/** The accumulators of a wave's layers, allocated only for the wave (memory: one wave's XᵀX). */
+function allocate(layer: Layer, store: ConstStore): void {
+  const { groups, k, m } = shapeOf(layer, store)
+  for (let g = 0; g < groups; g++) {
+    if (layer.ls) layer.eqs.push(new NormalEquations(k, m))
+    else layer.sums.push({ x: new Float64Array(k), y: new Float64Array(m), rows: 0 })
   }
 }
