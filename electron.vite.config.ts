@@ -1,15 +1,34 @@
 import { fileURLToPath } from 'node:url'
 import vue from '@vitejs/plugin-vue'
 import { defineConfig, externalizeDepsPlugin } from 'electron-vite'
+import type { Plugin } from 'vite'
+import { buildChildEntries } from './tools/build/child-entries.js'
 
-/** main → out/main, preload → out/preload, renderer → out/renderer (electron-vite's layout). */
+/**
+ * main → out/main, preload → out/preload, renderer → out/renderer (electron-vite's layout;
+ * `electron-vite build --outDir <dir>` moves all three). out/main also gets the scripts main forks
+ * (runner, engine worker) and the SSH agent, each self-contained (tools/build/child-entries.ts).
+ */
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url))
+
+function childEntries(): Plugin {
+  let outDir = ''
+  return {
+    name: 'edgebench-child-entries',
+    apply: 'build',
+    configResolved(c) {
+      outDir = c.build.outDir
+    },
+    async closeBundle() {
+      await buildChildEntries(here('.'), outDir)
+    },
+  }
+}
 
 export default defineConfig({
   main: {
-    plugins: [externalizeDepsPlugin()],
+    plugins: [externalizeDepsPlugin(), childEntries()],
     build: {
-      outDir: here('./out/main'),
       rollupOptions: {
         input: { index: here('./main/app/index.ts') },
         output: { format: 'es', entryFileNames: '[name].js' },
@@ -20,7 +39,6 @@ export default defineConfig({
     plugins: [externalizeDepsPlugin()],
     // A sandboxed preload must be CommonJS (out/preload/index.cjs), whatever the package type.
     build: {
-      outDir: here('./out/preload'),
       rollupOptions: {
         input: { index: here('./preload/index.ts') },
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
@@ -32,7 +50,6 @@ export default defineConfig({
     base: './',
     plugins: [vue()],
     build: {
-      outDir: here('./out/renderer'),
       target: 'es2022',
       chunkSizeWarningLimit: 1600,
       rollupOptions: { input: { index: here('./renderer/index.html') } },

@@ -1,15 +1,15 @@
 #!/usr/bin/env node
-// `npm start`: the desktop app when Electron's runtime is on this machine; otherwise one line
-// saying why, and the same UI in browser mode (what `edgebench serve` does) with its URL.
+// `npm start`: the desktop app — on first start it downloads Electron's runtime, builds the SQLite
+// binding for Electron's ABI and the app (bin/desktop.mjs) — and where any of that cannot be done,
+// one line saying why and the same UI in browser mode (what `edgebench serve` does) with its URL.
 // Options: --port <n> and --db <file> (browser mode), --browser (skip Electron).
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { electronBinding, electronRuntime, ensureElectronBuild, root } from './desktop.mjs'
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const require = createRequire(import.meta.url)
 /** An Electron that dies this soon after launch never worked here (missing libraries, no GPU…). */
 const QUICK_EXIT_MS = 5000
@@ -18,44 +18,6 @@ const { values: args } = parseArgs({
   options: { port: { type: 'string' }, db: { type: 'string' }, browser: { type: 'boolean' } },
   allowPositionals: false,
 })
-
-/** Where Electron's runtime is, or why it cannot run. Never require('electron'): offline, that starts a download that hangs. */
-function electronRuntime() {
-  let dir
-  try {
-    dir = dirname(require.resolve('electron/package.json'))
-  } catch {
-    return { reason: 'the electron package is not installed' }
-  }
-  // The same lookup electron/index.js does, minus its download.
-  const pathFile = join(dir, 'path.txt')
-  const executable = existsSync(pathFile) ? readFileSync(pathFile, 'utf8').trim() : null
-  const override = process.env.ELECTRON_OVERRIDE_DIST_PATH
-  if (!override && !executable) return { reason: "Electron's runtime has not been downloaded (no internet on first launch?)" }
-  const bin = override ? join(override, executable ?? 'electron') : join(dir, 'dist', executable ?? 'electron')
-  if (!existsSync(bin)) return { reason: `Electron's runtime is missing (${bin})` }
-  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
-    return { reason: 'there is no display to open a window on' }
-  }
-  return { bin }
-}
-
-/** Builds main, preload and renderer for Electron when they are not built yet. */
-function ensureElectronBuild() {
-  if (existsSync(join(root, 'out', 'main', 'index.js'))) return null
-  let cli
-  try {
-    const pkgPath = require.resolve('electron-vite/package.json')
-    const pkg = JSON.parse(readFileSync(pkgPath, 'utf8'))
-    const binField = typeof pkg.bin === 'string' ? pkg.bin : pkg.bin?.['electron-vite']
-    cli = join(dirname(pkgPath), binField)
-  } catch {
-    return 'electron-vite is not installed, so the desktop app cannot be built'
-  }
-  process.stderr.write('Building the desktop app (electron-vite build)…\n')
-  const r = spawnSync(process.execPath, [cli, 'build'], { cwd: root, stdio: 'inherit' })
-  return r.status === 0 ? null : 'the desktop app failed to build (see above)'
-}
 
 /** First start on a fresh clone: build the browser-mode UI (about half a minute). */
 function buildRenderer() {
@@ -123,10 +85,13 @@ async function browserMode() {
   }
 }
 
+/** Progress of the first-start steps goes to stderr; stdout keeps the one line that matters. */
+const log = (line) => process.stderr.write(`${line}\n`)
+
 async function main() {
   if (!args.browser) {
-    const runtime = electronRuntime()
-    let reason = runtime.reason ?? ensureElectronBuild()
+    const runtime = electronRuntime({ log })
+    let reason = runtime.reason ?? (await electronBinding({ log })) ?? ensureElectronBuild({ log })
     if (!reason && runtime.bin) {
       reason = await launchElectron(runtime.bin)
       if (!reason) return

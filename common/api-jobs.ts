@@ -3,13 +3,20 @@
  * common/api.ts (which re-exports everything here).
  */
 import type { ModelInfo } from './api.js'
+import type { FilledRecommendation } from './api-recommend.js'
 import type { SweepResult, VariantReport } from './compress.js'
+import type { DetectionResult } from './detect.js'
+import type { EarlyExitResult } from './early-exit.js'
 import type { ErrorInfo } from './errors.js'
 import type { RecipeInput } from './recipe.js'
 import type { LatencySpec, Progress, SessionOptions } from './types.js'
 
-/** What a job id stands for: deriving one variant, or a sweep (derive a grid, then measure it). */
-export type JobKind = 'derive' | 'sweep'
+/**
+ * What a job id stands for: deriving one variant, a sweep (derive a grid, then measure it),
+ * filling the gaps of a recommendation (derive and measure what is missing, then rank),
+ * Auto-detect of a model's preprocessing, or an early-exit threshold sweep (common/api-early-exit.ts).
+ */
+export type JobKind = 'derive' | 'sweep' | 'fill' | 'detect' | 'early-exit'
 
 /** A derived variant: its stored record (with lineage) and the derivation's figures. */
 export interface DerivedVariant {
@@ -35,6 +42,9 @@ export interface StartSweepRequest {
 export type JobFinished =
   | { jobId: number; kind: 'derive'; ok: true; value: DerivedVariant }
   | { jobId: number; kind: 'sweep'; ok: true; value: SweepResult }
+  | { jobId: number; kind: 'fill'; ok: true; value: FilledRecommendation }
+  | { jobId: number; kind: 'detect'; ok: true; value: DetectionResult }
+  | { jobId: number; kind: 'early-exit'; ok: true; value: EarlyExitResult }
   | { jobId: number; kind: JobKind; ok: false; error: ErrorInfo }
 
 /**
@@ -46,11 +56,16 @@ export interface JobRequests {
   'variants:derive': { payload: { modelId: number; recipe: RecipeInput }; result: { jobId: number } }
   /** Derives a grid of variants and benchmarks the parent and each on the chosen devices. */
   'sweeps:start': { payload: StartSweepRequest; result: { jobId: number } }
+  /**
+   * Auto-detect: tries the preprocessing presets × layouts × channel orders on the model's first
+   * 200 samples (its dataset, or `dataset`) on this computer and answers them ranked — a guess.
+   */
+  'models:detectPreprocessing': { payload: { modelId: number; dataset?: string }; result: { jobId: number } }
   /** Cancels a queued or running job; false if it was not active. */
   'jobs:cancel': { payload: { jobId: number }; result: { cancelled: boolean } }
 }
 
-export const JOB_CHANNELS = ['variants:derive', 'sweeps:start', 'jobs:cancel'] as const satisfies readonly (keyof JobRequests)[]
+export const JOB_CHANNELS = ['variants:derive', 'sweeps:start', 'models:detectPreprocessing', 'jobs:cancel'] as const satisfies readonly (keyof JobRequests)[]
 
 export interface JobEvents {
   'job:progress': { jobId: number; kind: JobKind; progress: Progress }

@@ -4,8 +4,9 @@
  * Objects are strict so a typo in a field name is an error, not a silently ignored setting.
  */
 import { z } from 'zod'
-import type { ApiChannel, ApiPayload, JobRequests } from './api.js'
+import { REPORT_FORMATS, type ApiChannel, type ApiPayload, type EarlyExitRequests, type JobRequests, type RecommendRequests } from './api.js'
 import { StudioError } from './errors.js'
+import { settingsShape } from './preprocess-spec.js'
 import { recipeSchema } from './recipe.js'
 
 const id = z.number().int().positive()
@@ -15,7 +16,7 @@ const none = z.union([z.undefined(), z.null(), z.strictObject({})]).transform(()
 
 const runStatus = z.enum(['queued', 'running', 'finished', 'failed', 'cancelled', 'interrupted'])
 const runKind = z.enum(['bench', 'eval'])
-const reportFormat = z.enum(['html', 'csv', 'json'])
+const reportFormat = z.enum(REPORT_FORMATS)
 
 /** 256 MiB of bytes as base64 (4 characters per 3 bytes). */
 export const MAX_IMPORT_BYTES = 256 * 1024 * 1024
@@ -74,6 +75,20 @@ const addSsh = z.strictObject({
   trustFingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'not a SHA256 fingerprint').optional(),
 })
 
+// ---- preprocessing ---------------------------------------------------------------------------
+
+const settings = z.strictObject(settingsShape)
+const preprocessing = z.strictObject({
+  preset: z.string().min(1).max(64).optional(),
+  settings: settings.optional(),
+  labels: z.array(z.string().max(500)).max(100_000).nullable().optional(),
+  labelsSource: z.string().max(255).optional(),
+  dataset: z.string().min(1).max(4096).nullable().optional(),
+  replace: z.boolean().optional(),
+  source: z.literal('detected').optional(),
+  card: z.record(z.string(), z.unknown()).optional(),
+})
+
 // ---- compression jobs ----------------------------------------------------------------------
 
 const jobSchemas = {
@@ -87,8 +102,59 @@ const jobSchemas = {
     session: session.optional(),
     latency: latency.optional(),
   }),
+  'models:detectPreprocessing': z.strictObject({ modelId: id, dataset: z.string().min(1).max(4096).optional() }),
   'jobs:cancel': z.strictObject({ jobId: id }),
 } satisfies { [C in keyof JobRequests]: z.ZodType<ApiPayload<C>> }
+
+// ---- recommendations -----------------------------------------------------------------------
+
+const recommendRequest = z.strictObject({
+  device: name,
+  constraints: z.strictObject({
+    maxLatencyUs: z.number().positive().max(1e12).optional(),
+    maxSizeBytes: z.number().positive().max(1e15).optional(),
+    maxMemoryBytes: z.number().positive().max(1e15).optional(),
+    minTop1: z.number().min(0).max(1).optional(),
+    latencyStat: z.enum(['p50', 'p90']).optional(),
+  }),
+  dataset: z.string().min(1).max(4096).optional(),
+  models: z.array(name).max(1000).optional(),
+  zoo: z.boolean().optional(),
+  fill: z
+    .strictObject({
+      grid: z.array(z.string().min(1).max(64)).max(100).optional(),
+      limit: z.number().int().positive().optional(),
+      session: session.optional(),
+      latency: latency.optional(),
+    })
+    .optional(),
+})
+
+const recommendSchemas = {
+  'recommend:query': recommendRequest,
+  'recommend:fill': recommendRequest,
+} satisfies { [C in keyof RecommendRequests]: z.ZodType<ApiPayload<C>> }
+// ---- early exit ----------------------------------------------------------------------------
+
+const fraction = z.number().min(0, 'thresholds are fractions in [0, 1]').max(1, 'thresholds are fractions in [0, 1]')
+
+const earlyExitSchemas = {
+  'earlyExit:plan': z.strictObject({ modelId: id }),
+  'earlyExit:start': z.strictObject({
+    modelId: id,
+    device: name,
+    dataset: z.string().min(1).max(4096).optional(),
+    split: z.string().min(1).max(64).optional(),
+    limit: z.number().int().positive().optional(),
+    exits: z.array(name).min(1).max(16).optional(),
+    thresholds: z.array(fraction).min(1).max(101).optional(),
+    rule: z.enum(['maxprob', 'entropy']).optional(),
+    session: session.optional(),
+    latency: latency.optional(),
+  }),
+  'earlyExit:list': z.strictObject({ modelId: id }),
+  'earlyExit:addToExplore': z.strictObject({ sweepId: id, thresholds: z.array(fraction).min(1).max(101) }),
+} satisfies { [C in keyof EarlyExitRequests]: z.ZodType<ApiPayload<C>> }
 
 /** A schema per channel whose output is exactly the contract's payload type. */
 export type ApiSchemas = { [C in ApiChannel]: z.ZodType<ApiPayload<C>> }
@@ -97,16 +163,20 @@ export type ApiSchemas = { [C in ApiChannel]: z.ZodType<ApiPayload<C>> }
 export const apiSchemas: ApiSchemas = {
   'app:info': none,
   'models:list': none,
-  'models:import': z.strictObject({ path: z.string().min(1).max(4096) }),
+  'models:import': z.strictObject({ path: z.string().min(1).max(4096), preprocessing: preprocessing.optional() }),
   'models:importBytes': z.strictObject({
     fileName: z.string().min(1).max(255),
     dataBase64: z.string().min(1).max(MAX_BASE64_CHARS).regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'not base64'),
+    cardJson: z.string().min(2).max(4 * 1024 * 1024).optional(),
+    preprocessing: preprocessing.optional(),
   }),
+  'models:setPreprocessing': z.strictObject({ modelId: id, request: preprocessing }),
   'models:inspect': z.strictObject({ modelId: id }),
   'models:variants': z.strictObject({ modelId: id }),
   'models:setLineage': z.strictObject({ modelId: id, parentId: id, recipe: z.string().trim().min(1, 'describe how the variant was made').max(2000) }),
   'models:openDialog': none,
   ...jobSchemas,
+  ...earlyExitSchemas,
   'devices:list': none,
   'devices:probe': z.strictObject({ name }),
   'ports:list': none,
@@ -129,10 +199,15 @@ export const apiSchemas: ApiSchemas = {
   'runs:list': runsList,
   'runs:get': z.strictObject({ runId: id }),
   'runs:samples': z.strictObject({ runId: id }),
-  'runs:compare': z.strictObject({ runIds: z.array(id).min(2).max(50), noise: z.number().min(0).max(1).optional() }),
-  'explore:points': none,
+  'runs:compare': z.strictObject({
+    runIds: z.array(id).min(2).max(200),
+    baselineRunId: id.optional(),
+    noise: z.number().min(0).max(1).optional(),
+  }),
+  'explore:points': z.union([none, z.strictObject({ modelId: id, deviceName: name })]),
   'reports:export': z.strictObject({ runIds, format: reportFormat }),
   'reports:saveDialog': z.strictObject({ runIds, format: reportFormat }),
+  ...recommendSchemas,
 }
 
 export function isApiChannel(value: unknown): value is ApiChannel {

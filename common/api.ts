@@ -7,7 +7,8 @@
  * Types only (plus a few constant lists); no Node, no DOM.
  */
 import type { ErrorInfo } from './errors.js'
-import type { Verdict } from './stats.js'
+import type { RunSummary } from './run-summary.js'
+import type { CompareRequest, RunComparison } from './api-compare.js'
 import type {
   DeviceInfo,
   InspectResult,
@@ -17,7 +18,9 @@ import type {
   RunRecord,
   RunStatus,
   SessionOptions,
+  TensorInfo,
 } from './types.js'
+import type { ModelPreprocessing, PreprocessingRequest } from './preprocessing.js'
 
 import type {
   AddSerialRequest,
@@ -26,10 +29,15 @@ import type {
   AddSshDeviceResult,
   PortListing,
 } from './api-boards.js'
+import { EARLY_EXIT_CHANNELS, type EarlyExitRequests } from './api-early-exit.js'
 import { JOB_CHANNELS, type JobEvents, type JobRequests } from './api-jobs.js'
+import { RECOMMEND_CHANNELS, type RecommendRequests } from './api-recommend.js'
 
 export * from './api-boards.js'
+export * from './api-compare.js'
+export * from './api-early-exit.js'
 export * from './api-jobs.js'
+export * from './api-recommend.js'
 
 /** What every request answers: a value, or an error with a code and a message a user can act on. */
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo }
@@ -47,6 +55,8 @@ export interface AppInfo {
   dbPath: string
   /** process.platform of the engine side ('linux', 'darwin', 'win32'). */
   platform: string
+  /** The installed onnxruntime-node version (the About box). */
+  onnxRuntime: string
 }
 
 /** How a variant was derived from its parent. */
@@ -73,6 +83,13 @@ export interface ModelInfo {
   params: number | null
   macs: number | null
   fileBytes: number | null
+  /** How it is fed: preprocessing (with its source), labels, dataset. Always set by this engine. */
+  preprocessing?: ModelPreprocessing
+  /** Its input and output tensors (from the inspection), for the preprocessing editor. */
+  inputs?: TensorInfo[]
+  outputs?: TensorInfo[]
+  /** Outputs a Softmax produces (probabilities rather than logits). */
+  softmaxOutputs?: string[]
 }
 
 /**
@@ -113,13 +130,14 @@ export interface DatasetInfo {
   citation?: string
 }
 
-/** A stored run without its full result (no confusion matrix, no profile), for lists. */
-export type RunSummary = Omit<RunRecord, 'result'> & {
-  /** Median and p90 latency, µs (finished bench runs). */
-  p50Us: number | null
-  p90Us: number | null
-  /** Top-1 accuracy, a fraction (finished eval runs). */
-  top1: number | null
+export type { RunSummary } from './run-summary.js'
+
+export interface ImportBytesRequest {
+  fileName: string
+  dataBase64: string
+  /** The text of a sidecar model card (`<model>.json`, the zoo's format) imported alongside. */
+  cardJson?: string
+  preprocessing?: PreprocessingRequest
 }
 
 export interface StartRunRequest {
@@ -137,25 +155,6 @@ export interface StartRunRequest {
   limit?: number
 }
 
-/** One candidate run judged against the baseline (the first id of the request). */
-export interface ComparisonRow {
-  runId: number
-  model: string
-  device: string
-  /** median(candidate) / median(baseline); < 1 means faster. */
-  ratio: number
-  /** Bootstrap 95 % CI of the ratio. */
-  ci95: [number, number]
-  verdict: Verdict
-}
-
-export interface RunComparison {
-  baselineRunId: number
-  /** The noise threshold the verdicts used (a fraction, 0.02 = 2 %). */
-  noise: number
-  rows: ComparisonRow[]
-}
-
 /**
  * One (model, device) pair on the Explore chart: its newest finished bench joined with its newest
  * finished eval. Absent figures were not measured and are null, never zero.
@@ -168,11 +167,6 @@ export interface ExplorePoint {
   family: string | null
   /** Variant kind: fp32, fp16, int8, pruned, … */
   variant: string
-  /** The model this variant was derived from (null for an original), and how: the stored recipe
-   * (method and parameters: ratio or MACs target, recovery, calibration data). Joins a parent's
-   * variants, e.g. its pruning points into an accuracy-vs-MACs curve. */
-  parentId?: number | null
-  recipe?: VariantRecipeInfo | null
   device: string
   latencyP50Us: number | null
   latencyP90Us: number | null
@@ -183,21 +177,36 @@ export interface ExplorePoint {
   macs: number | null
   params: number | null
   top1: number | null
+  top5: number | null
+  /** Lineage: the parent model and its point on this device (`${parentId}:${device}`), null for an original. */
+  parentModelId: number | null
+  parentKey: string | null
+  /** top-1 minus the parent's (same device, else any device), a fraction; null without both. */
+  top1Delta: number | null
+  /** How the variant was made: method ('int8-static', …) and one line ("INT8 static · minmax · …"). */
+  method: string | null
+  recipe: string | null
   /** Dataset name ('fashion-mnist') and split ('test') of the accuracy figure. */
   dataset: string | null
   split: string | null
   /** Samples the accuracy was computed over. */
   count: number | null
+  /** How the accuracy's samples were made ("[0, 1] · NCHW · default: nobody set it"); null without one. */
+  preprocessing?: string | null
   benchRunId: number | null
   evalRunId: number | null
 }
 
-export type ReportFormat = 'html' | 'csv' | 'json'
+/** Report formats: a self-contained page, its PDF, paper tables (Markdown, LaTeX booktabs), data. */
+export const REPORT_FORMATS = ['html', 'pdf', 'md', 'tex', 'csv', 'json'] as const
+export type ReportFormat = (typeof REPORT_FORMATS)[number]
 
 export interface ReportFile {
   fileName: string
   mimeType: string
+  /** The file's text, or its bytes in base64 when `encoding` says so (PDF). */
   content: string
+  encoding: 'utf8' | 'base64'
 }
 
 // ---- requests ------------------------------------------------------------------------------
@@ -206,18 +215,28 @@ export interface ReportFile {
  * Every request channel: `payload` is what the UI sends (validated in api-schemas.ts), `result`
  * the value of a successful {@link ApiResult}. A channel without a payload takes `undefined`.
  */
-export interface ApiRequests extends JobRequests {
+export interface ApiRequests extends JobRequests, RecommendRequests, EarlyExitRequests {
   /** Name, version, host mode and database of the running studio. */
   'app:info': { payload: undefined; result: AppInfo }
   /** Every stored model and variant, oldest first. */
   'models:list': { payload: undefined; result: ModelInfo[] }
-  /** Imports an ONNX file by path on the engine's machine (same bytes → same record). */
-  'models:import': { payload: { path: string }; result: ModelInfo }
+  /**
+   * Imports an ONNX file by path on the engine's machine (same bytes → same record), with its
+   * figures; `preprocessing` (checked against the model first: refused = nothing stored) is
+   * stored with it, else its card's or ONNX metadata's.
+   */
+  'models:import': { payload: { path: string; preprocessing?: PreprocessingRequest }; result: ModelInfo }
   /**
    * Imports a model whose bytes the UI holds (browser drag-and-drop). The file is kept in the
-   * studio's data folder under its SHA-256. At most 256 MiB.
+   * studio's data folder under its SHA-256. At most 256 MiB. `cardJson` is a sidecar model card
+   * dropped with it; `preprocessing` as for 'models:import'.
    */
-  'models:importBytes': { payload: { fileName: string; dataBase64: string }; result: ModelInfo }
+  'models:importBytes': { payload: ImportBytesRequest; result: ModelInfo }
+  /**
+   * Changes a model's preprocessing, label file or dataset (its variants inherit them). Checked
+   * against the model's input and outputs first: a mismatch is BAD_INPUT and nothing changes.
+   */
+  'models:setPreprocessing': { payload: { modelId: number; request: PreprocessingRequest }; result: ModelInfo }
   /** Full inspection (params, MACs, shapes, layers, peak activations); cached after the first. */
   'models:inspect': { payload: { modelId: number }; result: InspectResult }
   /** Direct variants (children) of a model, oldest first. */
@@ -245,8 +264,11 @@ export interface ApiRequests extends JobRequests {
   'devices:remove': { payload: { name: string }; result: { removed: string } }
   /** The bundled datasets, for eval pickers. */
   'datasets:list': { payload: undefined; result: DatasetInfo[] }
-  /** Queues a run and answers at once with its id; progress follows as 'run:*' events. */
-  'runs:start': { payload: StartRunRequest; result: { runId: number } }
+  /**
+   * Queues a run and answers at once with its id and list entry (so a UI upserts it instead of
+   * reloading the list); progress follows as 'run:*' events.
+   */
+  'runs:start': { payload: StartRunRequest; result: { runId: number; run: RunSummary } }
   /** Cancels a queued or running run; what it measured stays stored. False if it was not active. */
   'runs:cancel': { payload: { runId: number }; result: { cancelled: boolean } }
   /** Stored runs, newest first. */
@@ -259,13 +281,17 @@ export interface ApiRequests extends JobRequests {
   /** The run's latency samples (µs) in the order measured. */
   'runs:samples': { payload: { runId: number }; result: number[] }
   /**
-   * Latency of each run against the first (the baseline): ratio of medians with a bootstrap CI and
-   * a verdict ('faster' | 'slower' | 'within noise'). Needs at least two finished bench runs.
+   * The selected runs as (model, device) entries judged against the baseline the user picked:
+   * latency (ratio of medians, bootstrap CI, 'faster' | 'slower' | 'within noise'), accuracy, size
+   * and memory, each with its verdict. Needs two entries.
    */
-  'runs:compare': { payload: { runIds: number[]; noise?: number }; result: RunComparison }
-  /** One point per (model, device) pair with a finished run, for the Explore chart. */
-  'explore:points': { payload: undefined; result: ExplorePoint[] }
-  /** A report of the given runs as text (self-contained HTML, CSV or JSON) with a file name. */
+  'runs:compare': { payload: CompareRequest; result: RunComparison }
+  /**
+   * One point per (model, device) pair with a finished run, for the Explore chart; with a model id
+   * and device name, only that pair's point (what a UI refetches after a run, not every point).
+   */
+  'explore:points': { payload: { modelId: number; deviceName: string } | undefined; result: ExplorePoint[] }
+  /** A report of the given runs (self-contained HTML, PDF, Markdown, LaTeX, CSV or JSON) with a file name. */
   'reports:export': { payload: { runIds: number[]; format: ReportFormat }; result: ReportFile }
   /** Desktop only: exports and writes the report where the user picks. null when cancelled. */
   'reports:saveDialog': { payload: { runIds: number[]; format: ReportFormat }; result: { path: string } | null }
@@ -284,11 +310,13 @@ export const API_CHANNELS = [
   'models:list',
   'models:import',
   'models:importBytes',
+  'models:setPreprocessing',
   'models:inspect',
   'models:variants',
   'models:setLineage',
   'models:openDialog',
   ...JOB_CHANNELS,
+  ...EARLY_EXIT_CHANNELS,
   'devices:list',
   'devices:probe',
   'ports:list',
@@ -305,6 +333,7 @@ export const API_CHANNELS = [
   'explore:points',
   'reports:export',
   'reports:saveDialog',
+  ...RECOMMEND_CHANNELS,
 ] as const satisfies readonly ApiChannel[]
 
 // ---- events --------------------------------------------------------------------------------
@@ -313,14 +342,25 @@ export const API_CHANNELS = [
 export interface ApiEvents extends JobEvents {
   'run:progress': { runId: number; progress: Progress }
   'run:status': { runId: number; status: RunStatus }
+  /**
+   * Latency samples (µs) as the device measures them, batched to ≤ 10 events a second per run:
+   * `samples` are the run's samples `offset`, `offset + 1`, …, so a UI that loaded the first
+   * `offset` with 'runs:samples' appends without reloading (and notices a gap).
+   */
+  'run:samples': { runId: number; offset: number; samples: number[] }
   /** A run ended (finished, failed, cancelled or interrupted); `run` is the stored record. */
   'run:finished': { run: RunRecord }
   'device:status': { name: string; status: DeviceStatus }
+  /** Desktop only: the application menu asks the page to run one of its own flows. */
+  'app:command': { command: AppCommand }
 }
+
+/** What the desktop menu can ask of the page (the page owns these flows and their errors). */
+export type AppCommand = 'import-model' | 'export-report'
 
 export type ApiEventName = keyof ApiEvents
 
-export const API_EVENTS = ['run:progress', 'run:status', 'run:finished', 'device:status', 'job:progress', 'job:finished'] as const satisfies readonly ApiEventName[]
+export const API_EVENTS = ['run:progress', 'run:status', 'run:samples', 'run:finished', 'device:status', 'job:progress', 'job:finished', 'app:command'] as const satisfies readonly ApiEventName[]
 
 /** A pushed event as it travels over the WebSocket (and as the renderer's bridge hands it on). */
 export type ApiEventMessage = { [E in ApiEventName]: { event: E; payload: ApiEvents[E] } }[ApiEventName]

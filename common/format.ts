@@ -115,3 +115,27 @@ export function formatAccuracy(top1: Maybe, dataset?: string | null, count?: May
   if (isFiniteNumber(count)) parts.push(formatInteger(count))
   return parts.join(' · ')
 }
+
+/**
+ * An ISO time as local wall-clock time with its zone: "2026-01-01 14:05 UTC+01:00". `timeZone`
+ * (an IANA name) overrides the machine's zone, so a report can be written for another place and a
+ * test can pin it. The offset is written out because zone abbreviations are ambiguous (CST).
+ */
+export function formatLocalTime(iso: string | null | undefined, timeZone?: string): string {
+  if (!iso) return MISSING
+  const t = new Date(iso)
+  if (Number.isNaN(t.getTime())) return iso
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'longOffset',
+  }).formatToParts(t)
+  const get = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? ''
+  const offset = get('timeZoneName').replace(/^GMT/, '') || '+00:00'
+  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')} UTC${offset}`
+}

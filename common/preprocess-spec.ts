@@ -8,6 +8,23 @@ import { StudioError } from './errors.js'
 import { imageInputGeometry } from './image-input.js'
 import type { PreprocessSpec, TensorInfo } from './types.js'
 
+const finite = z.number().refine(Number.isFinite, 'must be a finite number')
+
+/** The fields of PreprocessSettings (common/preprocessing.ts) with their limits. */
+export const settingsShape = {
+  scale: finite.refine((v) => v > 0, 'must be greater than 0').optional(),
+  mean: z.array(finite).min(1).max(3).optional(),
+  std: z.array(finite.refine((v) => v !== 0, 'must not be 0')).min(1).max(3).optional(),
+  layout: z.enum(['NCHW', 'NHWC']).optional(),
+  channelOrder: z.enum(['rgb', 'bgr', 'gray']).optional(),
+  resize: z.enum(['bilinear', 'nearest']).optional(),
+  resizeMode: z.enum(['stretch', 'crop']).optional(),
+  height: z.number().int().positive().max(16384).optional(),
+  width: z.number().int().positive().max(16384).optional(),
+  dtype: z.enum(['float32', 'uint8']).optional(),
+  output: z.string().min(1).max(500).optional(),
+}
+
 const specSchema = z.object({
   layout: z.enum(['NCHW', 'NHWC']),
   channels: z.union([z.literal(1), z.literal(3)]),
@@ -16,6 +33,11 @@ const specSchema = z.object({
   scale: z.number().positive(),
   mean: z.array(z.number()).min(1),
   std: z.array(z.number().refine((v) => v !== 0, 'std must not be 0')).min(1),
+  channelOrder: z.enum(['rgb', 'bgr', 'gray']).optional(),
+  resize: z.enum(['bilinear', 'nearest']).optional(),
+  resizeMode: z.enum(['stretch', 'crop']).optional(),
+  dtype: z.enum(['float32', 'uint8']).optional(),
+  source: z.enum(['card', 'metadata', 'user', 'detected', 'override', 'default']).optional(),
 })
 
 /** Validates a spec from an untrusted source (a model card file, a request). */
@@ -116,11 +138,13 @@ export function writeRgb(
   luts: Float32Array[],
   out: Float32Array,
   o: number,
+  bgr = false,
 ): void {
   for (let c = 0; c < 3; c++) {
     const lut = luts[c] as Float32Array
-    // Grey sources are replicated into all three channels.
-    const src = sc >= 3 ? c : 0
+    // Grey sources are replicated into all three channels; BGR models get R and B swapped
+    // (mean[c]/std[c] follow the model's own channel order).
+    const src = sc >= 3 ? (bgr ? 2 - c : c) : 0
     if (nchw) {
       const base = o + c * hw
       for (let p = 0, i = src; p < hw; p++, i += sc) out[base + p] = lut[px[i] as number] as number
@@ -148,6 +172,6 @@ export function makePixelWriter(
       )
     }
     if (spec.channels === 1) writeGrey(px, sc, hw, luts[0] as Float32Array, out, offset)
-    else writeRgb(px, sc, hw, spec.layout === 'NCHW', luts, out, offset)
+    else writeRgb(px, sc, hw, spec.layout === 'NCHW', luts, out, offset, spec.channelOrder === 'bgr')
   }
 }

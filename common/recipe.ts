@@ -19,6 +19,8 @@ export const recipeSchema = z.discriminatedUnion('method', [
     method: z.literal('int8-dynamic'),
     perChannel: z.boolean().default(RECIPE_DEFAULTS.perChannel),
     exclude,
+    /** Samples for the agreement with FP32 (dataset name or folder); default: the model's dataset. */
+    calibration: z.string().min(1).max(4096).optional(),
   }),
   z.strictObject({
     method: z.literal('int8-static'),
@@ -26,7 +28,7 @@ export const recipeSchema = z.discriminatedUnion('method', [
     perChannel: z.boolean().default(RECIPE_DEFAULTS.perChannel),
     activationType: z.enum(['uint8', 'int8']).default(RECIPE_DEFAULTS.activationType),
     exclude,
-    /** Dataset name or folder; default: the model card's dataset, calibration split. */
+    /** Dataset name or folder; default: the model's dataset (its calibration or train split, never test). */
     calibration: z.string().min(1).max(4096).optional(),
     samples: z.number().int().positive().max(100_000).default(RECIPE_DEFAULTS.samples),
   }),
@@ -40,7 +42,7 @@ export const recipeSchema = z.discriminatedUnion('method', [
       criterion: z.enum(CRITERIA).default(RECIPE_DEFAULTS.criterion),
       /** Refit after removing channels; default 'ls' when there is calibration data, else 'none'. */
       recover: z.enum(RECOVER_METHODS).optional(),
-      /** Dataset name or folder (its calibration or train split); default: the model card's dataset. */
+      /** Dataset name or folder (its calibration or train split); default: the model's dataset. */
       calibration: z.string().min(1).max(4096).optional(),
       /** Calibration samples for recovery and the activation criterion (the scan reads 128 of them). */
       samples: z.number().int().positive().max(100_000).optional(),

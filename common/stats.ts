@@ -180,3 +180,21 @@ export function noiseWarnings(input: {
   }
   return w
 }
+
+/**
+ * Compares two accuracies measured on n1 and n2 samples: the difference (candidate − baseline) with
+ * a 95 % normal-approximation interval of the difference of two proportions. "within noise" when
+ * the interval holds 0 — on 1,000 samples a ±2-point difference is not yet a difference.
+ */
+export function compareProportions(
+  baseline: { p: number; n: number },
+  candidate: { p: number; n: number },
+): { delta: number; ci95: [number, number]; verdict: 'better' | 'worse' | 'within noise' } {
+  const delta = candidate.p - baseline.p
+  const variance = (baseline.p * (1 - baseline.p)) / Math.max(1, baseline.n) + (candidate.p * (1 - candidate.p)) / Math.max(1, candidate.n)
+  // With p at 0 or 1 the binomial variance vanishes; one sample's worth keeps the interval honest.
+  const se = Math.sqrt(Math.max(variance, 1 / Math.max(1, Math.min(baseline.n, candidate.n)) ** 2))
+  const ci95: [number, number] = [delta - 1.96 * se, delta + 1.96 * se]
+  const verdict = ci95[0] > 0 ? 'better' : ci95[1] < 0 ? 'worse' : 'within noise'
+  return { delta, ci95, verdict }
+}

@@ -2,6 +2,7 @@
  * Result shapes shared by the engine, the CLI (`--json`), the store and the UI.
  * Definitions of every figure: docs/measurement.md.
  */
+import type { ChannelOrder, InputDtype, PreprocessSource, ResizeMethod, ResizeMode } from './preprocessing.js'
 
 export type Dim = number | string
 export type DType =
@@ -55,6 +56,10 @@ export interface InspectResult {
   layers: LayerInfo[]
   /** How intermediate shapes were found: all static, or with a runtime pass for the rest. */
   shapeSource: 'static' | 'static+runtime'
+  /** The model's ONNX metadata_props (key → value), where it has any (preprocessing keys: docs/preprocessing.md). */
+  metadata?: Record<string, string>
+  /** Outputs a Softmax produces: they hold probabilities, not logits (top-1 and top-5 read the same). */
+  softmaxOutputs?: string[]
 }
 
 /** ONNX Runtime session options; every run records the values it used. */
@@ -169,6 +174,15 @@ export interface PreprocessSpec {
   scale: number
   mean: number[]
   std: number[]
+  /** Source RGB pixels in this order ('bgr' swaps R and B); default rgb for 3 channels, gray for 1. */
+  channelOrder?: ChannelOrder
+  /** How an image of another size is brought to height × width; default bilinear stretch. */
+  resize?: ResizeMethod
+  resizeMode?: ResizeMode
+  /** The tensor type fed: float32, or uint8 raw bytes for models that take them; default float32. */
+  dtype?: InputDtype
+  /** Where these values came from (model card, ONNX metadata, set by hand, a per-run override…). */
+  source?: PreprocessSource
 }
 
 /** `edgebench eval --json`. */
@@ -187,6 +201,15 @@ export interface EvalResult {
   agreement?: { reference: string; top1Agreement: number; meanCosine: number }
   /** Set when the run stopped early: the figures cover `count` of this many samples. */
   partialOf?: number
+  /** The model output the scores were read from (when the model has several). */
+  output?: string
+  /**
+   * How dataset classes met the model's outputs: 'index' (class i is output i) or 'name' (by the
+   * model's label file; `outputs[i]` is the output index of dataset class i).
+   */
+  labelMatch?: { by: 'index' } | { by: 'name'; outputs: number[] }
+  /** What makes the figure doubtful, e.g. accuracy within 2× of chance (stored with the run). */
+  warnings?: Warning[]
   runId?: number
 }
 

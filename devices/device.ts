@@ -11,6 +11,13 @@ import type {
   SessionOptions,
   TensorInfo,
 } from '../common/types.js'
+import type { EarlyExitProgress, RawEarlyExit } from './session/early-exit-client.js'
+import type { BenchReply, ChainSpec, EarlyExitSpec, LoadReply } from './session/protocol.js'
+
+export type { EarlyExitProgress, RawEarlyExit } from './session/early-exit-client.js'
+export type { ChainSpec } from './session/protocol.js'
+/** How an early-exit measurement decides and times (the inputs come as batches). */
+export type EarlyExitOptions = Omit<EarlyExitSpec, 'inputs'>
 
 /** A model file to deploy. */
 export interface ModelRef {
@@ -34,21 +41,13 @@ export interface Deployment {
   sessionRssBytes: number | null
 }
 
-/** What a runner reports after loading a model into a session. */
-export interface LoadedSession {
-  inputs: TensorInfo[]
-  outputs: TensorInfo[]
-  sessionCreateMs: number
-  sessionRssBytes: number | null
-}
-
 /** The Deployment of `model` (hashed `sha256`) loaded into a session on `deviceName`. */
 export function deploymentOf(
   deviceName: string,
   model: ModelRef,
   sha256: string,
   session: SessionOptions,
-  loaded: LoadedSession,
+  loaded: LoadReply,
 ): Deployment {
   return {
     deviceName,
@@ -74,18 +73,10 @@ export interface RawLatency {
   extra?: Record<string, unknown>
 }
 
-/** What a session benchmark (the local runner or the SSH agent) reports when it finishes. */
-export interface BenchDone {
-  firstInferenceUs: number
-  sessionCreateMs: number
-  memory: MemoryResult
-  profile?: NodeProfile[]
-}
-
 /** The RawLatency of a finished session benchmark, after reporting its 'done' progress. */
 export function rawLatencyOf(
   samplesUs: number[],
-  done: BenchDone,
+  done: Omit<BenchReply, 'sampleCount'>,
   sessionRssBytes: number | null,
   hooks: BenchmarkHooks,
 ): RawLatency {
@@ -120,7 +111,7 @@ export interface Batch {
 export interface Predictions {
   count: number
   classes: number
-  /** Row-major [count × classes] scores of the first model output (logits). */
+  /** Row-major [count × classes] scores of the classifier output (EvaluateHooks.output, else the first). */
   scores: Float32Array
   /** Wall-clock seconds spent in the device's inference calls, for throughput figures. */
   inferSeconds: number
@@ -143,6 +134,8 @@ export interface EvaluateHooks {
    * so they can be persisted while the evaluation goes (a disconnect keeps what arrived).
    */
   onScores?: (offset: number, scores: Float32Array, classes: number) => void
+  /** The model output holding the class scores, when it is not the first (a multi-output model). */
+  output?: string
 }
 
 export interface Device {
@@ -159,5 +152,18 @@ export interface Device {
     total: number,
     hooks?: EvaluateHooks,
   ): Promise<Predictions>
+  /**
+   * Early exit with real control flow (docs/measurement.md § Early exit): `chain` (segment files on
+   * this computer) runs on the device against the deployed model on every input, then every
+   * threshold is timed. Devices that run their own firmware (serial boards) do not have it.
+   */
+  earlyExit?(
+    dep: Deployment,
+    chain: ChainSpec,
+    batches: AsyncIterable<Batch>,
+    total: number,
+    opts: EarlyExitOptions,
+    hooks?: EarlyExitProgress,
+  ): Promise<RawEarlyExit>
   close(): Promise<void>
 }

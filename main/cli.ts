@@ -7,14 +7,20 @@ import { exitCodeFor, StudioError, toStudioError } from '../common/errors.js'
 import { registerCompress } from './cli/commands-compress.js'
 import { registerDemo } from './cli/commands-demo.js'
 import { registerImport } from './cli/commands-import.js'
+import { registerEarlyExit } from './cli/commands-early-exit.js'
 import { registerDevice } from './cli/commands-device.js'
 import { registerSerial } from './cli/commands-device-serial.js'
 import { registerDeviceSsh } from './cli/commands-device-ssh.js'
 import { registerMeasure } from './cli/commands-measure.js'
+import { registerModels } from './cli/commands-models.js'
+import { registerReport } from './cli/commands-report.js'
 import { registerRuns } from './cli/commands-runs.js'
 import { registerServe } from './cli/commands-serve.js'
 import { defaultDbPath } from './paths.js'
 import { closeStudio, interruptAll } from './cli/context.js'
+import { ExitStatus } from './cli/output.js'
+import { registerCheck } from './cli/commands-check.js'
+import { registerRecommend } from './cli/commands-recommend.js'
 
 function buildProgram(): Command {
   const program = new Command('edgebench')
@@ -27,14 +33,19 @@ function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride()
   registerMeasure(program)
+  registerModels(program)
+  registerEarlyExit(program)
   registerDevice(program)
   registerSerial(program)
   registerDeviceSsh(program)
   registerCompress(program)
   registerImport(program)
   registerRuns(program)
+  registerReport(program)
   registerDemo(program)
   registerServe(program)
+  registerRecommend(program)
+  registerCheck(program)
   return program
 }
 
@@ -53,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) {
       return e.exitCode === 0 ? 0 : 2
     }
+    if (e instanceof ExitStatus) return e.status
     const err = toStudioError(e)
     process.stderr.write(`edgebench: ${err.code}: ${err.message}\n`)
     if (process.env.EDGEBENCH_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`)

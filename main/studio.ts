@@ -8,18 +8,24 @@ import { StudioError } from '../common/errors.js'
 import type { DeviceInfo, InspectResult, RunRecord } from '../common/types.js'
 import { DeviceRegistry, LOCAL_DEVICE, type DeviceFactory } from './bench/device-registry.js'
 import { Orchestrator } from './bench/orchestrator.js'
+import { detectPreprocessing, type DetectOptions, type DetectionResult } from './bench/detect.js'
 import type { RunSpec } from './bench/run-spec.js'
 import { silentLogger, type Logger } from './log.js'
 import { MemorySecretStore, type SecretStore } from './secrets/secret-store.js'
-import { findCard, listCards, sha256File, type ModelCard } from './model-card.js'
+import { listCards, sha256File } from './model-card.js'
+import { checkOverride, feedOf } from './model-feed.js'
+import { draftImport, fillMissingFigures, importModelFile, setPreprocessing, storeDraft, type ImportOptions, type ModelHost } from './models.js'
+import type { PreprocessingRequest } from '../common/preprocessing.js'
 import { inspectModel } from './model/inspect.js'
-import { deriveStored, recordVariant, variantPath, type DeriveRequest } from './compress/variants.js'
+import { deriveFor, deriveStored, recordVariant, type DeriveRequest } from './compress/variants.js'
 import { checkLineage, linkVariant } from './compress/lineage.js'
-import { deriveVariant as deriveFile } from './compress/derive.js'
 import { runSweep, type SweepOptions, type SweepResult } from './compress/sweep.js'
 import type { VariantReport } from './compress/derive.js'
 import type { Recipe } from './compress/recipe.js'
 import { defaultDbPath, resourcesDir } from './paths.js'
+import type { EarlyExitResult } from '../common/early-exit.js'
+import { measureEarlyExit, sweepSettings, type EarlyExitHooks, type EarlyExitRequest } from './early-exit/measure.js'
+import { addOperatingPoints } from './early-exit/variants.js'
 import { Store, type DeviceKind, type ModelRow } from './store/store.js'
 
 export interface StudioOptions {
@@ -27,6 +33,8 @@ export interface StudioOptions {
   logger?: Logger
   /** Where device passwords/passphrases live; default: memory, for this process only. */
   secrets?: SecretStore
+  /** The better-sqlite3 binding built for Electron (the desktop app passes it; see store/sqlite-binding.ts). */
+  sqliteBinding?: string
   /** Device kinds beyond `local`, or replacements (tests). */
   deviceFactories?: Partial<Record<DeviceKind, DeviceFactory>>
 }
@@ -35,6 +43,7 @@ export class Studio {
   readonly store: Store
   readonly devices: DeviceRegistry
   readonly runs: Orchestrator
+  private figures: Promise<number> | null = null
 
   private constructor(
     store: Store,
@@ -50,7 +59,7 @@ export class Studio {
 
   static open(opts: StudioOptions = {}): Studio {
     const dbPath = resolve(opts.dbPath ?? defaultDbPath())
-    const store = Store.open(dbPath)
+    const store = Store.open(dbPath, opts.sqliteBinding ? { electronBinding: opts.sqliteBinding } : {})
     return new Studio(
       store,
       opts.logger ?? silentLogger,
@@ -60,24 +69,51 @@ export class Studio {
     )
   }
 
-  /** Adds a model file to the store (same bytes → same record). Its card is used when it matches. */
-  async importModel(path: string, opts: { card?: ModelCard | null } = {}): Promise<ModelRow> {
-    const abs = resolve(path)
-    if (!existsSync(abs)) {
-      throw new StudioError('FILE_NOT_FOUND', `Model file not found: ${path}. Check the path and try again.`)
-    }
-    const sha256 = await sha256File(abs)
-    const card = opts.card !== undefined ? opts.card : await findCard(abs, sha256)
-    const existing = this.store.getModelBySha(sha256)
-    if (existing) return existing
-    return this.store.upsertModel({
-      name: card?.name ?? basename(abs, '.onnx'),
-      path: abs,
-      sha256,
-      family: card?.family ?? null,
-      kind: 'fp32',
-      card: card ?? null,
+  /**
+   * Adds a model file to the store (same bytes → same record) with its figures, and how to feed it:
+   * from `opts.set`, else its card (given, or `<name>.json` beside it), else its ONNX metadata.
+   */
+  async importModel(path: string, opts: ImportOptions = {}): Promise<ModelRow> {
+    return importModelFile(this.modelHost(), path, opts)
+  }
+
+  /** Changes a model's preprocessing, labels or dataset (checked against the model first). */
+  async setPreprocessing(modelId: number, req: PreprocessingRequest): Promise<ModelRow> {
+    return setPreprocessing(this.modelHost(), modelId, req)
+  }
+
+  /** Auto-detect: the presets × layouts × channel orders tried on 200 samples, best first (a guess). */
+  async detectPreprocessing(modelId: number, opts: DetectOptions = {}): Promise<DetectionResult> {
+    const model = this.store.getModel(modelId)
+    if (!model) throw new StudioError('NOT_FOUND', `No model with id ${modelId}.`)
+    if (!model.inspect) await this.inspect(modelId)
+    return detectPreprocessing(this.store, this.store.getModel(modelId) ?? model, opts)
+  }
+
+  /** Checks per-run preprocessing flags against the model before any run is created. */
+  async checkRunPreprocessing(modelId: number, override: PreprocessingRequest): Promise<void> {
+    const model = this.store.getModel(modelId)
+    if (!model) throw new StudioError('NOT_FOUND', `No model with id ${modelId}.`)
+    // A model that cannot be inspected fails in its run, which then records why.
+    const io = model.inspect ?? (model.kind === 'firmware' ? null : await this.inspect(modelId).catch(() => null))
+    if (io) checkOverride(io, feedOf(this.store, model), override)
+  }
+
+  /**
+   * Figures for the models that have none (rows from older builds), once per process; lists that
+   * show sizes and MACs (models, Explore) wait for it.
+   */
+  ensureFigures(): Promise<number> {
+    this.figures ??= fillMissingFigures(this.modelHost()).catch((e: unknown) => {
+      this.logger.warn(`filling model figures: ${e instanceof Error ? e.message : String(e)}`)
+      this.figures = null
+      return 0
     })
+    return this.figures
+  }
+
+  private modelHost(): ModelHost {
+    return { store: this.store, warn: (m) => this.logger.warn(m), info: (m) => this.logger.info(m) }
   }
 
   /** The bundled zoo, imported on first use; a card naming a `parent` makes its model that parent's variant. */
@@ -176,19 +212,16 @@ export class Studio {
    * when the derivation succeeds, so a refused recipe leaves the store as it was.
    */
   async deriveFromFile(path: string, recipe: Recipe, req: DeriveRequest = {}): Promise<{ model: ModelRow; report: VariantReport }> {
-    const abs = resolve(path)
-    if (!existsSync(abs)) throw new StudioError('FILE_NOT_FOUND', `Model file not found: ${path}. Check the path and try again.`)
-    const sha256 = await sha256File(abs)
-    const stored = this.store.getModelBySha(sha256)
-    if (stored) return deriveStored(this, stored.id, recipe, req)
-    const card = await findCard(abs, sha256)
-    const report = await deriveFile(abs, recipe, await variantPath(this, card?.name ?? basename(abs, '.onnx'), recipe, req), {
-      card,
-      ...(req.signal ? { signal: req.signal } : {}),
-      ...(req.onProgress ? { onProgress: req.onProgress } : {}),
-    })
-    const parent = await this.importModel(abs, { card })
-    return { model: await recordVariant(this, parent, recipe, report), report }
+    const d = await draftImport(this.modelHost(), path)
+    if ('existing' in d) {
+      const parent = await this.importModel(path)
+      if (req.preprocessing) await this.checkRunPreprocessing(parent.id, req.preprocessing)
+      return deriveStored(this, parent.id, recipe, req)
+    }
+    const draft = d.draft
+    if (req.preprocessing && draft.inspect) checkOverride(draft.inspect, feedOf(this.store, draft), req.preprocessing)
+    const derived = await deriveFor(this, draft, recipe, req)
+    return { model: recordVariant(this, storeDraft(this.modelHost(), draft), recipe, derived), report: derived.report }
   }
 
   /** Derives a grid of variants and measures them all (see compress/sweep.ts). */
@@ -201,8 +234,38 @@ export class Studio {
     return runSweep(host, this.store.getModel(parentId) ?? parent, opts)
   }
 
+  /**
+   * Early exit of a stored model on a device (main/early-exit): queued with the device's runs so
+   * nothing else disturbs its timing, then stored. Bad settings fail before anything is queued.
+   */
+  async earlyExit(req: EarlyExitRequest, hooks: EarlyExitHooks = {}): Promise<EarlyExitResult> {
+    const model = this.store.getModel(req.modelId)
+    if (!model) throw new StudioError('NOT_FOUND', `No model with id ${req.modelId}.`)
+    sweepSettings(req)
+    if (!this.store.getDevice(req.deviceName)) {
+      throw new StudioError('NOT_FOUND', `No device named '${req.deviceName}'. See 'edgebench device list'.`)
+    }
+    const host = {
+      devices: this.devices,
+      dataDir: this.dataDir,
+      feedOf: (m: ModelRow) => feedOf(this.store, m),
+      deviceDataset: (name: string) => {
+        const d = this.store.getDevice(name)?.config.dataset
+        return typeof d === 'string' ? d : undefined
+      },
+    }
+    const m = await this.runs.exclusive(req.deviceName, () => measureEarlyExit(host, model, req, hooks))
+    return { ...m.result, id: this.store.saveEarlyExit(m.result, m.samplesUs) }
+  }
+
+  /** Chosen thresholds of a stored early-exit sweep as variants with their measured runs (Explore). */
+  async addEarlyExitPoints(sweepId: number, thresholds: number[]): Promise<ModelRow[]> {
+    return addOperatingPoints({ store: this.store, dataDir: this.dataDir }, sweepId, thresholds)
+  }
+
   async close(): Promise<void> {
     this.runs.cancelAll()
+    await this.figures
     await this.devices.closeAll()
     this.store.close()
   }

@@ -15,15 +15,21 @@ import type { DeviceInfo, LatencySpec, Progress, SessionOptions } from '../../co
 import type {
   Batch,
   BenchmarkHooks,
+  ChainSpec,
   Deployment,
   Device,
+  EarlyExitOptions,
+  EarlyExitProgress,
   EvaluateHooks,
   ModelRef,
   Predictions,
+  RawEarlyExit,
   RawLatency,
 } from '../device.js'
 import { deploymentOf, rawLatencyOf } from '../device.js'
-import type { EventMessage, TerminalMessage } from './messages.js'
+import { requestEarlyExit } from '../session/early-exit-client.js'
+import type { LoadReply, SessionEvent } from '../session/protocol.js'
+import { writeEvalFile } from '../ssh/eval-file.js'
 import { probeLocal } from './probe.js'
 import { RunnerProcess } from './runner-process.js'
 import { runEvaluation } from './local-evaluate.js'
@@ -65,8 +71,8 @@ function slotKey(dep: { sha256: string; model: ModelRef; session: SessionOptions
 
 const ratio = (a: number, b: number): number => (b > 0 ? Math.min(1, a / b) : 1)
 
-/** Maps the runner's raw progress onto the whole task: warm-up 10 %, latency, profile last 10 %. */
-export function benchProgress(m: Extract<EventMessage, { type: 'progress' }>, spec: LatencySpec): Progress {
+/** Maps a session server's raw progress onto the whole task: warm-up 10 %, latency, profile last 10 %. */
+export function benchProgress(m: Extract<SessionEvent, { event: 'progress' }>, spec: LatencySpec): Progress {
   const latencyEnd = spec.profile ? 0.9 : 1
   if (m.phase === 'warmup') {
     const f = Math.min(ratio(m.done, spec.warmupRuns), ratio(m.elapsedMs, spec.warmupMs))
@@ -135,17 +141,16 @@ export class LocalDevice implements Device {
     checkSpec(spec)
     const { slot, sessionRssBytes } = await this.acquire(dep, true, hooks.signal)
     const samplesUs: number[] = []
-    const onEvent = (m: EventMessage): void => {
-      if (m.type === 'samples') {
+    const onEvent = (m: SessionEvent): void => {
+      if (m.event === 'samples') {
         for (const s of m.chunkUs) samplesUs.push(s)
         hooks.onSamples?.(m.chunkUs)
-      } else {
+      } else if (m.event === 'progress') {
         hooks.onProgress?.(benchProgress(m, spec))
       }
     }
     try {
-      const done = await slot.proc.request({ type: 'bench', spec: { ...spec } }, onEvent, hooks.signal)
-      if (done.type !== 'benchDone') throw new StudioError('INTERNAL', `Unexpected runner reply ${done.type}`)
+      const done = await slot.proc.request({ op: 'bench', spec: { ...spec } }, onEvent, hooks.signal)
       return rawLatencyOf(samplesUs, done, sessionRssBytes, hooks)
     } finally {
       this.release(dep, slot)
@@ -163,6 +168,34 @@ export class LocalDevice implements Device {
       return await runEvaluation(slot.proc, batches, total, hooks)
     } finally {
       this.release(dep, slot)
+    }
+  }
+
+  async earlyExit(
+    dep: Deployment,
+    chain: ChainSpec,
+    batches: AsyncIterable<Batch>,
+    total: number,
+    opts: EarlyExitOptions,
+    hooks: EarlyExitProgress = {},
+  ): Promise<RawEarlyExit> {
+    // The runner reads the inputs from a file, as the agent does on a board.
+    const file = await writeEvalFile(batches, total, hooks.signal)
+    try {
+      const { slot } = await this.acquire(dep, false, hooks.signal)
+      try {
+        const inputs = { kind: 'file' as const, path: file.path, batches: file.batches }
+        return await requestEarlyExit(
+          (req, onEvent, signal) => slot.proc.request(req, onEvent, signal),
+          chain,
+          { inputs, ...opts },
+          hooks,
+        )
+      } finally {
+        this.release(dep, slot)
+      }
+    } finally {
+      await file.dispose()
     }
   }
 
@@ -202,15 +235,13 @@ export class LocalDevice implements Device {
     path: string,
     session: SessionOptions,
     signal?: AbortSignal,
-  ): Promise<Extract<TerminalMessage, { type: 'loaded' }>> {
+  ): Promise<LoadReply> {
     try {
-      const m = await proc.request(
-        { type: 'load', modelPath: resolve(path), session: { ...session } },
+      return await proc.request(
+        { op: 'load', modelPath: resolve(path), session: { ...session } },
         undefined,
         signal,
       )
-      if (m.type !== 'loaded') throw new StudioError('INTERNAL', `Unexpected runner reply ${m.type}`)
-      return m
     } catch (e) {
       await proc.kill()
       throw toStudioError(e, 'DEVICE_ERROR')

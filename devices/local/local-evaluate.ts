@@ -5,6 +5,7 @@
  */
 import { StudioError } from '../../common/errors.js'
 import type { Batch, EvaluateHooks, Predictions } from '../device.js'
+import type { SessionEvent } from '../session/protocol.js'
 import type { RunnerProcess } from './runner-process.js'
 
 const IN_FLIGHT = 2
@@ -46,13 +47,8 @@ export async function runEvaluation(
 ): Promise<Predictions> {
   const c: Collector = { scores: null, classes: 0, seen: 0, inferUs: 0 }
   let lastProgress = 0
-  const runOne = async (b: Batch): Promise<void> => {
-    const m = await proc.request(
-      { type: 'eval', offset: b.offset, count: b.count, data: ownBuffer(b.data), dims: [...b.dims] },
-      undefined,
-      hooks.signal,
-    )
-    if (m.type !== 'evalResult') throw new StudioError('INTERNAL', `Unexpected runner reply ${m.type}`)
+  const onResult = (m: SessionEvent): void => {
+    if (m.event !== 'result') return
     if (!c.scores) {
       c.classes = m.classes
       c.scores = new Float32Array(total * m.classes)
@@ -71,6 +67,11 @@ export async function runEvaluation(
       lastProgress = now
       hooks.onProgress?.({ phase: 'accuracy', done: c.seen, total, fraction: total > 0 ? c.seen / total : 1 })
     }
+  }
+  const runOne = async (b: Batch): Promise<void> => {
+    const inputs = { kind: 'inline' as const, offset: b.offset, count: b.count, dims: [...b.dims], data: ownBuffer(b.data) }
+    const output = hooks.output !== undefined ? { output: hooks.output } : {}
+    await proc.request({ op: 'eval', inputs, ...output }, onResult, hooks.signal)
   }
 
   const inFlight: Promise<void>[] = []

@@ -5,15 +5,15 @@
  * exits when its stdin closes) and also kills the agent by pid, so nothing keeps running on the board.
  */
 import type { ClientChannel } from 'ssh2'
-import { StudioError, fromErrorInfo, toStudioError } from '../../common/errors.js'
+import { StudioError } from '../../common/errors.js'
+import { PendingRequests, type ReplyFor, type RequestOf } from '../session/client.js'
 import {
-  parseAgentLine,
+  decodeLine,
+  encodeLine,
   splitLines,
-  type AgentEvent,
-  type AgentRequest,
   type HelloReply,
-  type ReplyOf,
-} from '../agent/protocol.js'
+  type SessionEvent,
+} from '../session/protocol.js'
 import type { SshConnection } from './connection.js'
 
 /** Where the device's diagnostics go (structurally the studio's Logger; never given secrets). */
@@ -23,14 +23,6 @@ export interface DeviceLogger {
   warn(msg: string): void
 }
 
-type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never
-
-interface Pending {
-  resolve: (v: Record<string, unknown>) => void
-  reject: (e: StudioError) => void
-  onEvent?: ((e: AgentEvent) => void) | undefined
-}
-
 const STDERR_KEEP = 4000
 /** How long a stopped agent gets to go away before the call returns anyway. */
 const STOP_WAIT_MS = 3000
@@ -38,8 +30,7 @@ const STOP_WAIT_MS = 3000
 const HELLO_TIMEOUT_MS = 120_000
 
 export class AgentClient {
-  private readonly pending = new Map<number, Pending>()
-  private nextId = 1
+  private readonly pending = new PendingRequests()
   private buffer = ''
   private stderrTail = ''
   private closed = false
@@ -121,19 +112,16 @@ export class AgentClient {
   }
 
   /** Sends one request; resolves with its reply, rejects with the agent's error. */
-  async request<R extends WithoutId<AgentRequest>>(
+  async request<R extends RequestOf>(
     req: R,
-    onEvent?: (e: AgentEvent) => void,
+    onEvent?: (e: SessionEvent) => void,
     signal?: AbortSignal,
-  ): Promise<ReplyOf[R['op']]> {
+  ): Promise<ReplyFor<R>> {
     if (signal?.aborted) throw new StudioError('CANCELLED', 'Cancelled')
     if (this.conn.lost) throw this.conn.lost
     if (!this.alive) throw this.exitError()
-    const id = this.nextId++
-    const reply = new Promise<Record<string, unknown>>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, onEvent })
-    })
-    this.channel.write(`${JSON.stringify({ ...req, id })}\n`)
+    const { message, reply } = this.pending.open(req, onEvent)
+    this.channel.write(encodeLine(message))
     let onAbort: (() => void) | undefined
     const aborted = new Promise<never>((_, reject) => {
       onAbort = (): void => {
@@ -144,7 +132,7 @@ export class AgentClient {
       signal?.addEventListener('abort', onAbort, { once: true })
     })
     try {
-      return (await Promise.race([reply, aborted])) as unknown as ReplyOf[R['op']]
+      return await Promise.race([reply, aborted])
     } finally {
       if (onAbort) signal?.removeEventListener('abort', onAbort)
     }
@@ -178,27 +166,9 @@ export class AgentClient {
   }
 
   private onLine(line: string): void {
-    const m = parseAgentLine(line)
-    if (!m) {
+    if (!this.pending.dispatch(decodeLine(line))) {
       this.logger.debug(`agent: ignored a line that is not protocol (${line.slice(0, 80)})`)
-      return
     }
-    if (m.kind === 'event') {
-      const p = this.pending.get(m.event.id)
-      try {
-        p?.onEvent?.(m.event)
-      } catch (e) {
-        // A listener failing (e.g. the store refusing a chunk) fails its request, not the process.
-        this.pending.delete(m.event.id)
-        p?.reject(toStudioError(e))
-      }
-      return
-    }
-    const p = this.pending.get(m.reply.id)
-    if (!p) return
-    this.pending.delete(m.reply.id)
-    if (m.reply.ok) p.resolve(m.reply)
-    else p.reject(fromErrorInfo(m.reply.error))
   }
 
   private exitError(): StudioError {
@@ -214,7 +184,6 @@ export class AgentClient {
   }
 
   private failAll(e: StudioError): void {
-    for (const p of this.pending.values()) p.reject(e)
-    this.pending.clear()
+    this.pending.failAll(e)
   }
 }

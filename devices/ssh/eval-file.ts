@@ -8,7 +8,7 @@ import { mkdtemp, open, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { StudioError } from '../../common/errors.js'
-import { decodeFloat32, type AgentEvent, type EvalBatchRef } from '../agent/protocol.js'
+import type { EvalBatchRef, SessionEvent } from '../session/protocol.js'
 import type { Batch, Predictions, ProgressCallback } from '../device.js'
 import { checkBatch } from '../local/local-evaluate.js'
 
@@ -60,16 +60,16 @@ export async function writeEvalFile(
 export function scoreCollector(
   total: number,
   onProgress?: ProgressCallback,
-): { onEvent: (e: AgentEvent) => void; finish: () => Predictions } {
+): { onEvent: (e: SessionEvent) => void; finish: () => Predictions } {
   let scores: Float32Array | null = null
   let classes = 0
   let seen = 0
   let inferUs = 0
   let last = 0
   let problem: StudioError | null = null
-  const onEvent = (e: AgentEvent): void => {
+  const onEvent = (e: SessionEvent): void => {
     if (e.event !== 'result' || problem) return
-    const s = decodeFloat32(e.scores)
+    const s = e.scores
     if (!scores) {
       classes = e.classes
       scores = new Float32Array(total * classes)

@@ -10,15 +10,19 @@ import { stat as statLocal } from 'node:fs/promises'
 import { posix } from 'node:path'
 import { StudioError, toStudioError } from '../../common/errors.js'
 import type { DeviceInfo, LatencySpec, SessionOptions } from '../../common/types.js'
-import type { AgentEvent, LoadReply } from '../agent/protocol.js'
+import type { LoadReply, SessionEvent } from '../session/protocol.js'
 import type {
   Batch,
   BenchmarkHooks,
+  ChainSpec,
   Deployment,
   Device,
+  EarlyExitOptions,
+  EarlyExitProgress,
   ModelRef,
   Predictions,
   ProgressCallback,
+  RawEarlyExit,
   RawLatency,
 } from '../device.js'
 import { deploymentOf, rawLatencyOf } from '../device.js'
@@ -29,7 +33,8 @@ import { agentBundle } from './agent-bundle.js'
 import { SshConnection, type SshConfig, type SshSecrets } from './connection.js'
 import { secretNeed, type SecretNeed } from './ssh-config.js'
 import { deployFile, deployTree, resolveRemoteDir, type DeployResult, type RemoteHasher } from './deploy.js'
-import { scoreCollector, writeEvalFile } from './eval-file.js'
+import { scoreCollector, writeEvalFile, type EvalFile } from './eval-file.js'
+import { requestEarlyExit, type RequestFn } from '../session/early-exit-client.js'
 import { PROBE_SCRIPT, checkNode, parseProbe, type BoardProbe } from './probe.js'
 
 export const DEFAULT_REMOTE_DIR = '.edgebench'
@@ -157,24 +162,12 @@ export class SshDevice implements Device {
   async benchmark(dep: Deployment, spec: LatencySpec, hooks: BenchmarkHooks = {}): Promise<RawLatency> {
     const { agent, sessionRssBytes } = await this.agentFor(dep, true, hooks.signal)
     const samplesUs: number[] = []
-    const onEvent = (e: AgentEvent): void => {
+    const onEvent = (e: SessionEvent): void => {
       if (e.event === 'samples') {
         for (const s of e.chunkUs) samplesUs.push(s)
         hooks.onSamples?.(e.chunkUs)
-      } else if (e.event === 'progress' && e.phase !== 'accuracy') {
-        hooks.onProgress?.(
-          benchProgress(
-            {
-              type: 'progress',
-              id: e.id,
-              phase: e.phase,
-              done: e.done,
-              elapsedMs: e.elapsedMs,
-              ...(e.total !== undefined ? { total: e.total } : {}),
-            },
-            spec,
-          ),
-        )
+      } else if (e.event === 'progress') {
+        hooks.onProgress?.(benchProgress(e, spec))
       }
     }
     const done = await agent.request({ op: 'bench', spec: { ...spec } }, onEvent, hooks.signal)
@@ -185,25 +178,16 @@ export class SshDevice implements Device {
     dep: Deployment,
     batches: AsyncIterable<Batch>,
     total: number,
-    hooks: { onProgress?: ProgressCallback; signal?: AbortSignal } = {},
+    hooks: { onProgress?: ProgressCallback; signal?: AbortSignal; output?: string } = {},
   ): Promise<Predictions> {
     const file = await writeEvalFile(batches, total, hooks.signal)
     try {
       const { agent } = await this.agentFor(dep, false, hooks.signal)
-      const base = await this.remoteBase(hooks.signal)
-      const sftp = await (await this.connection(hooks.signal)).sftp()
-      const remotePath = posix.join(base, 'data', `${file.sha256}.f32`)
       hooks.onProgress?.({ phase: 'accuracy', done: 0, total, fraction: 0, message: 'uploading inputs' })
-      await deployFile(
-        sftp,
-        this.agentHasher(agent),
-        { localPath: file.path, sha256: file.sha256, size: file.size },
-        remotePath,
-        hooks.signal,
-      )
+      const remotePath = await this.uploadInputs(agent, file, hooks.signal)
       const collector = scoreCollector(total, hooks.onProgress)
       await agent.request(
-        { op: 'eval', path: remotePath, batches: file.batches },
+        { op: 'eval', inputs: { kind: 'file', path: remotePath, batches: file.batches }, ...(hooks.output !== undefined ? { output: hooks.output } : {}) },
         collector.onEvent,
         hooks.signal,
       )
@@ -211,6 +195,41 @@ export class SshDevice implements Device {
     } finally {
       await file.dispose()
     }
+  }
+
+  /** Early exit on the board: the inputs and the chain's segments uploaded content-addressed. */
+  async earlyExit(
+    dep: Deployment,
+    chain: ChainSpec,
+    batches: AsyncIterable<Batch>,
+    total: number,
+    opts: EarlyExitOptions,
+    hooks: EarlyExitProgress = {},
+  ): Promise<RawEarlyExit> {
+    const file = await writeEvalFile(batches, total, hooks.signal)
+    try {
+      const { agent } = await this.agentFor(dep, false, hooks.signal)
+      const path = await this.uploadInputs(agent, file, hooks.signal)
+      const segments = []
+      for (const seg of chain.segments) {
+        const sha256 = await this.localSha256(seg.path, hooks.signal)
+        const { remotePath } = await this.deployModel(seg.path, sha256, agent, hooks.signal)
+        segments.push({ ...seg, path: remotePath })
+      }
+      const inputs = { kind: 'file' as const, path, batches: file.batches }
+      const request: RequestFn = (req, onEvent, signal) => agent.request(req, onEvent, signal)
+      return await requestEarlyExit(request, { ...chain, segments }, { inputs, ...opts }, hooks)
+    } finally {
+      await file.dispose()
+    }
+  }
+
+  private async uploadInputs(agent: AgentClient, file: EvalFile, signal?: AbortSignal): Promise<string> {
+    const remotePath = posix.join(await this.remoteBase(signal), 'data', `${file.sha256}.f32`)
+    const sftp = await (await this.connection(signal)).sftp()
+    const source = { localPath: file.path, sha256: file.sha256, size: file.size }
+    await deployFile(sftp, this.agentHasher(agent), source, remotePath, signal)
+    return remotePath
   }
 
   /** Process id of the running agent on the board (diagnostics and tests), or null. */

@@ -31,7 +31,6 @@ export function compressImpls(
       const parsed = parseRecipe(recipe)
       const jobId = jobs.start('derive', async (signal, onProgress) => {
         const { model, report } = await studio.deriveVariant(modelId, parsed, { signal, onProgress })
-        // Inspected now, so the model list shows the variant's params, MACs and size at once.
         return { model: await withFigures(model), report }
       })
       return { jobId }
@@ -43,8 +42,8 @@ export function compressImpls(
         throw new StudioError('NOT_FOUND', `No device named ${unknown.join(', ')}. Add it on the Devices page or pick another.`)
       }
       const recipes = p.recipes?.map(parseRecipe)
-      const jobId = jobs.start('sweep', async (signal, onProgress) => {
-        const result = await studio.sweep(p.modelId, {
+      const jobId = jobs.start('sweep', (signal, onProgress) =>
+        studio.sweep(p.modelId, {
           devices: p.devices,
           session: sessionFrom(p.session),
           latency: latencyFrom(p.latency),
@@ -53,14 +52,15 @@ export function compressImpls(
           ...(recipes ? { recipes } : {}),
           signal,
           onProgress,
-        })
-        const ids = new Set(result.rows.map((r) => r.modelId).filter((id): id is number => id !== null))
-        for (const id of ids) {
-          const row = studio.store.getModel(id)
-          if (row) await withFigures(row)
-        }
-        return result
-      })
+        }),
+      )
+      return { jobId }
+    },
+    'models:detectPreprocessing': async ({ modelId, dataset }) => {
+      requireModel(modelId)
+      const jobId = jobs.start('detect', (signal, onProgress) =>
+        studio.detectPreprocessing(modelId, { signal, onProgress, ...(dataset !== undefined ? { dataset } : {}) }),
+      )
       return { jobId }
     },
     'jobs:cancel': async ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),

@@ -38,6 +38,7 @@ export function createEventHub(studio: Studio, now: () => Date): EventHub {
   }
 
   const onProgress = (runId: number, progress: Progress): void => emit('run:progress', { runId, progress })
+  const onSamples = (runId: number, offset: number, samples: number[]): void => emit('run:samples', { runId, offset, samples })
   const onStatus = (runId: number, status: RunStatus): void => {
     emit('run:status', { runId, status })
     if (status !== 'running') return
@@ -54,6 +55,7 @@ export function createEventHub(studio: Studio, now: () => Date): EventHub {
     emit('run:finished', { run })
   }
   studio.runs.on('progress', onProgress)
+  studio.runs.on('samples', onSamples)
   studio.runs.on('status', onStatus)
   studio.runs.on('finished', onFinished)
 
@@ -71,6 +73,7 @@ export function createEventHub(studio: Studio, now: () => Date): EventHub {
     dispose() {
       listeners.clear()
       studio.runs.off('progress', onProgress)
+      studio.runs.off('samples', onSamples)
       studio.runs.off('status', onStatus)
       studio.runs.off('finished', onFinished)
     },

@@ -19,6 +19,7 @@ import type { RunRecord } from '../../common/types.js'
 import { HostKeyUnknownError } from '../../devices/ssh/connection.js'
 import { runSpec } from '../bench/run-spec.js'
 import { listPorts } from '../../devices/serial/ports.js'
+import { ortVersion } from '../../devices/local/probe.js'
 import { addSshDevice, removeDevice } from '../bench/ssh-boards.js'
 import { listDatasets } from '../data/datasets.js'
 import { addSerialDevice } from '../serial-setup.js'
@@ -27,12 +28,15 @@ import { toolVersion } from '../report/tool-version.js'
 import type { ModelRow } from '../store/store.js'
 import type { Studio } from '../studio.js'
 import { compressImpls } from './compress.js'
+import { earlyExitImpls } from './early-exit.js'
 import { createEventHub, type EventHub, type EventListener } from './events.js'
 import { createJobRunner, type JobRunner } from './jobs.js'
-import { explorePoints, toDeviceSummary, toModelInfo, toRunSummary } from './views.js'
+import { explorePoints, newestTop1, toDeviceSummary, toModelInfo, toRunSummary } from './views.js'
 import { compareRuns } from './compare-runs.js'
 import { defaultImportDir, importModelBytes } from './import-bytes.js'
 import { exportReport } from './report-export.js'
+import { recommendImpls } from './recommend-channels.js'
+import type { PdfRenderer } from '../report/pdf.js'
 
 import type { ChannelImpl, ChannelImpls } from './channel.js'
 
@@ -43,6 +47,8 @@ export interface HandlerOptions {
   mode: HostMode
   /** The desktop shell's native-dialog channels; without them those channels answer BAD_INPUT. */
   desktop?: Partial<Pick<ChannelImpls, 'models:openDialog' | 'reports:saveDialog'>>
+  /** How HTML reports become PDF here (the desktop app: Electron's printToPDF); default Chromium. */
+  pdf?: PdfRenderer
   /** Where dropped models are kept; default: 'imported/' beside the database. */
   importDir?: string
   now?: () => Date
@@ -78,18 +84,8 @@ function buildImpls(studio: Studio, opts: HandlerOptions, hub: EventHub, jobs: J
     return run
   }
 
-  /** An imported model is inspected at once, so lists show its params, MACs and size. */
-  const withFigures = async (row: ModelRow): Promise<ModelInfo> => {
-    if (!row.inspect) {
-      try {
-        await studio.inspect(row.id)
-      } catch (e) {
-        // The model is stored either way; 'models:inspect' will say what is wrong with it.
-        studio.logger.warn(`inspect ${row.name}: ${errorInfo(e).message}`)
-      }
-    }
-    return toModelInfo(studio.store.getModel(row.id) ?? row)
-  }
+  /** Models are inspected when stored (import, derive); this is the fresh row as the API shows it. */
+  const withFigures = async (row: ModelRow): Promise<ModelInfo> => toModelInfo(studio.store.getModel(row.id) ?? row, studio.store)
 
   const impl: ChannelImpls = {
     'app:info': async () => ({
@@ -98,19 +94,26 @@ function buildImpls(studio: Studio, opts: HandlerOptions, hub: EventHub, jobs: J
       mode: opts.mode,
       dbPath: studio.store.path,
       platform: process.platform,
+      onnxRuntime: ortVersion(),
     }),
-    'models:list': async () => studio.store.listModels().map(toModelInfo),
-    'models:import': async ({ path }) => withFigures(await studio.importModel(path)),
+    'models:list': async () => {
+      await studio.ensureFigures()
+      return studio.store.listModels().map((m) => toModelInfo(m, studio.store))
+    },
+    'models:import': async ({ path, preprocessing }) =>
+      withFigures(await studio.importModel(path, preprocessing ? { set: preprocessing } : {})),
     'models:importBytes': async (p) =>
       withFigures(await importModelBytes(studio, p, opts.importDir ?? defaultImportDir(studio.store.path))),
+    'models:setPreprocessing': async ({ modelId, request }) => withFigures(await studio.setPreprocessing(modelId, request)),
     'models:inspect': async ({ modelId }) => studio.inspect(modelId),
     'models:variants': async ({ modelId }) => {
       if (!studio.store.getModel(modelId)) throw new StudioError('NOT_FOUND', `No model with id ${modelId}.`)
-      return studio.store.variantsOf(modelId).map(toModelInfo)
+      return studio.store.variantsOf(modelId).map((m) => toModelInfo(m, studio.store))
     },
     'models:setLineage': async ({ modelId, parentId, recipe }) => withFigures(await studio.setLineage(modelId, parentId, recipe)),
     'models:openDialog': opts.desktop?.['models:openDialog'] ?? (async () => desktopOnly('models:openDialog')),
     ...compressImpls(studio, jobs, withFigures),
+    ...earlyExitImpls(studio, jobs, async (row) => toModelInfo(row)),
     'devices:list': async () => studio.store.listDevices().map((d) => toDeviceSummary(d, hub.statusOf(d.name, d.kind))),
     'devices:probe': async ({ name }) => {
       try {
@@ -155,7 +158,8 @@ function buildImpls(studio: Studio, opts: HandlerOptions, hub: EventHub, jobs: J
     'datasets:list': async () => listDatasets(resourcesDir()),
     'runs:start': async (p) => {
       if (!studio.store.getModel(p.modelId)) throw new StudioError('NOT_FOUND', `No model with id ${p.modelId}.`)
-      return { runId: studio.startRun(runSpec(p)) }
+      const runId = studio.startRun(runSpec(p))
+      return { runId, run: toRunSummary(getRun(runId)) }
     },
     'runs:cancel': async ({ runId }) => ({ cancelled: studio.runs.cancel(runId) }),
     'runs:list': async (filter) => studio.store.listRuns(filter ?? {}).map(toRunSummary),
@@ -164,11 +168,20 @@ function buildImpls(studio: Studio, opts: HandlerOptions, hub: EventHub, jobs: J
       getRun(runId)
       return Array.from(studio.store.getSamples(runId))
     },
-    'runs:compare': async ({ runIds, noise }) => compareRuns(studio.store, runIds, noise),
-    'explore:points': async () =>
-      explorePoints(studio.store.listRuns({ status: 'finished' }), (id) => studio.store.getModel(id)),
-    'reports:export': async ({ runIds, format }) => exportReport(studio, runIds, format, now()),
+    'runs:compare': async (req) => compareRuns(studio, req),
+    'explore:points': async (pair) => {
+      // Size and MACs axes must not drop models stored before figures were taken at creation.
+      await studio.ensureFigures()
+      return explorePoints(
+        studio.store.listRuns({ status: 'finished', ...(pair ?? {}) }),
+        (id) => studio.store.getModel(id),
+        (parentId, device) => newestTop1(studio.store.listRuns({ status: 'finished', kind: 'eval', modelId: parentId }), device),
+      )
+    },
+    'reports:export': async ({ runIds, format }) =>
+      exportReport(studio, runIds, format, { now: now(), ...(opts.pdf ? { pdf: opts.pdf } : {}) }),
     'reports:saveDialog': opts.desktop?.['reports:saveDialog'] ?? (async () => desktopOnly('reports:saveDialog')),
+    ...recommendImpls(studio, jobs),
   }
 
   return impl

@@ -4,8 +4,10 @@
  * 'job:finished'. Jobs run one at a time — each already saturates the CPU (calibration, ORT
  * sessions), and two at once would only make both slower and double peak memory.
  */
-import type { DerivedVariant, JobFinished, JobKind } from '../../common/api.js'
+import type { DerivedVariant, FilledRecommendation, JobFinished, JobKind } from '../../common/api.js'
 import type { SweepResult } from '../../common/compress.js'
+import type { DetectionResult } from '../../common/detect.js'
+import type { EarlyExitResult } from '../../common/early-exit.js'
 import { StudioError, toStudioError } from '../../common/errors.js'
 import type { Progress } from '../../common/types.js'
 import { throttle } from '../bench/throttle.js'
@@ -15,6 +17,9 @@ import type { EventHub } from './events.js'
 export interface JobValues {
   derive: DerivedVariant
   sweep: SweepResult
+  fill: FilledRecommendation
+  detect: DetectionResult
+  'early-exit': EarlyExitResult
 }
 
 export type JobWork<K extends JobKind> = (signal: AbortSignal, onProgress: (p: Progress) => void) => Promise<JobValues[K]>

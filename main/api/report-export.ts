@@ -1,16 +1,12 @@
-/** 'reports:export': stored runs → a self-contained HTML, CSV or JSON report with a file name. */
+/** 'reports:export': stored runs → a report file (HTML, PDF, Markdown, LaTeX, CSV or JSON) with a file name. */
 import type { ReportFile, ReportFormat } from '../../common/api.js'
 import { StudioError } from '../../common/errors.js'
 import type { RunRecord } from '../../common/types.js'
-import { rowsForRuns } from '../report/report-items.js'
-import { toCSV, toHTML, toJSON } from '../report/index.js'
+import { envsForRuns, rowsForRuns } from '../report/report-items.js'
+import { latencySamplesFor } from '../report/samples.js'
+import { sweepsForRuns } from '../report/early-exit.js'
+import { MIME_TYPES, renderReport, type PdfRenderer } from '../report/index.js'
 import type { Studio } from '../studio.js'
-
-const MIME: Record<ReportFormat, string> = {
-  html: 'text/html; charset=utf-8',
-  csv: 'text/csv; charset=utf-8',
-  json: 'application/json; charset=utf-8',
-}
 
 /** edgebench-report-2026-11-23-1304.html: sortable, and safe on every file system. */
 export function reportFileName(format: ReportFormat, now: Date): string {
@@ -18,19 +14,35 @@ export function reportFileName(format: ReportFormat, now: Date): string {
   return `edgebench-report-${stamp}.${format}`
 }
 
+export interface ExportOptions {
+  now?: Date
+  /** How HTML becomes PDF here (the desktop app: Electron's printToPDF); default Chromium. */
+  pdf?: PdfRenderer
+}
+
 export async function exportReport(
   studio: Studio,
   runIds: readonly number[],
   format: ReportFormat,
-  now: Date = new Date(),
+  opts: ExportOptions = {},
 ): Promise<ReportFile> {
+  const now = opts.now ?? new Date()
   const runs: RunRecord[] = runIds.map((id) => {
     const run = studio.store.getRun(id)
     if (!run) throw new StudioError('NOT_FOUND', `No run with id ${id}.`)
     return run
   })
   const rows = await rowsForRuns(studio, runs)
-  const meta = { title: 'EdgeBench report', generatedAt: now.toISOString() }
-  const content = format === 'json' ? toJSON(rows, meta) : format === 'csv' ? toCSV(rows) : await toHTML(rows, meta)
-  return { fileName: reportFileName(format, now), mimeType: MIME[format], content }
+  const meta = {
+    title: 'EdgeBench report',
+    generatedAt: now.toISOString(),
+    envs: envsForRuns(runs),
+    earlyExit: sweepsForRuns(studio.store, runs),
+    // results.json carries the samples, so `edgebench check` can judge a later run against it.
+    ...(format === 'json' ? { latencySamplesUs: latencySamplesFor(studio.store, rows) } : {}),
+  }
+  const out = await renderReport(rows, meta, format, opts.pdf ? { pdf: opts.pdf } : {})
+  const fileName = reportFileName(format, now)
+  if (out.bytes) return { fileName, mimeType: MIME_TYPES.pdf, content: Buffer.from(out.bytes).toString('base64'), encoding: 'base64' }
+  return { fileName, mimeType: MIME_TYPES[format], content: out.text, encoding: 'utf8' }
 }

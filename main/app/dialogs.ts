@@ -5,12 +5,14 @@ import type { ModelInfo } from '../../common/api.js'
 import type { ChannelImpls } from '../api/handlers.js'
 import { toModelInfo } from '../api/views.js'
 import { exportReport } from '../api/report-export.js'
+import type { PdfRenderer } from '../report/pdf.js'
 import type { Studio } from '../studio.js'
 
 export function desktopChannels(
   studio: Studio,
   dialog: Dialog,
   parent: () => BrowserWindow | null,
+  pdf: PdfRenderer,
 ): Pick<ChannelImpls, 'models:openDialog' | 'reports:saveDialog'> {
   return {
     'models:openDialog': async () => {
@@ -23,11 +25,11 @@ export function desktopChannels(
       const picked = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options)
       if (picked.canceled) return []
       const out: ModelInfo[] = []
-      for (const path of picked.filePaths) out.push(toModelInfo(await studio.importModel(path)))
+      for (const path of picked.filePaths) out.push(toModelInfo(await studio.importModel(path), studio.store))
       return out
     },
     'reports:saveDialog': async ({ runIds, format }) => {
-      const report = await exportReport(studio, runIds, format)
+      const report = await exportReport(studio, runIds, format, { pdf })
       const options = {
         title: 'Save report',
         defaultPath: report.fileName,
@@ -36,7 +38,7 @@ export function desktopChannels(
       const win = parent()
       const picked = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options)
       if (picked.canceled || !picked.filePath) return null
-      await writeFile(picked.filePath, report.content)
+      await writeFile(picked.filePath, report.encoding === 'base64' ? Buffer.from(report.content, 'base64') : report.content)
       return { path: picked.filePath }
     },
   }

@@ -1,20 +1,27 @@
 /**
  * The Electron main process: opens the studio on the user's database, wires the shared API
- * handlers to IPC and opens the one window. Built by electron-vite to out/main/index.js.
+ * handlers to IPC, builds the menu and opens the one window. Built by electron-vite to
+ * out/main/index.js. No ONNX Runtime here: inference runs in the runner and engine worker
+ * child processes (devices/local, main/worker), so this thread stays free for the window.
  */
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { app, BrowserWindow, dialog, ipcMain, safeStorage, session, shell, type WebContents } from 'electron'
-import { createLogger } from '../log.js'
-import { defaultDbPath } from '../paths.js'
-import { createHandlers } from '../api/handlers.js'
+import { app, BrowserWindow, dialog, ipcMain, Menu, safeStorage, screen, session, shell, type WebContents } from 'electron'
+import type { AppCommand, ApiEventMessage } from '../../common/api.js'
+import { createLogger, type Logger } from '../log.js'
+import { appRoot, defaultDbPath } from '../paths.js'
+import { createHandlers, type ApiHandlers } from '../api/handlers.js'
 import { Studio } from '../studio.js'
+import { appPaths } from './app-paths.js'
 import { desktopChannels } from './dialogs.js'
+import { electronPdf } from './pdf.js'
 import { SafeSecretStore } from './safe-secret-store.js'
-import { forwardEvents, registerIpc } from './ipc.js'
+import { EVENT_CHANNEL, forwardEvents, registerIpc } from './ipc.js'
+import { aboutText, menuTemplate } from './menu.js'
 import { hardenContents, hardenSession, isAppUrl, type AppSource } from './security.js'
 import { createMainWindow } from './window.js'
+import { loadWindowState, trackWindowState } from './window-state.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -32,6 +39,38 @@ function appSource(): AppSource {
   return { kind: 'file', indexPath: join(here, '..', 'renderer', 'index.html') }
 }
 
+async function showAbout(handlers: ApiHandlers, parent: BrowserWindow | null): Promise<void> {
+  const info = await handlers.invoke('app:info', undefined)
+  const detail = aboutText({
+    app: app.getVersion(),
+    electron: process.versions.electron,
+    chrome: process.versions.chrome,
+    node: process.versions.node,
+    onnxRuntime: info.ok ? info.value.onnxRuntime : 'unknown',
+    platform: process.platform,
+    arch: process.arch,
+  })
+  const options = { type: 'info' as const, title: 'About EdgeBench Studio', message: 'EdgeBench Studio', detail, buttons: ['OK'] }
+  await (parent ? dialog.showMessageBox(parent, options) : dialog.showMessageBox(options))
+}
+
+/** The application menu; the page runs Import/Export itself, so their errors show where it shows them. */
+function installMenu(handlers: ApiHandlers, dataDir: string, window: () => BrowserWindow | null, logger: Logger): void {
+  const command = (cmd: AppCommand): void => {
+    const message: ApiEventMessage = { event: 'app:command', payload: { command: cmd } }
+    const win = window()
+    if (win && !win.isDestroyed()) win.webContents.send(EVENT_CHANNEL, message)
+  }
+  const actions = {
+    importModel: () => command('import-model'),
+    exportReport: () => command('export-report'),
+    openDataFolder: () => void shell.openPath(dataDir),
+    about: () => void showAbout(handlers, window()).catch((e: unknown) => logger.warn(`about: ${String(e)}`)),
+  }
+  const context = { isMac: process.platform === 'darwin', appName: 'EdgeBench Studio', dev: !app.isPackaged }
+  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(actions, context)))
+}
+
 async function main(): Promise<void> {
   app.enableSandbox()
   if (!app.requestSingleInstanceLock()) {
@@ -43,22 +82,32 @@ async function main(): Promise<void> {
   await app.whenReady()
 
   const logger = createLogger('info')
+  const paths = appPaths({ isPackaged: app.isPackaged, resourcesPath: process.resourcesPath, appRoot: appRoot() })
+  // The zoo and datasets for this process and the child processes it forks (they inherit it).
+  process.env.EDGEBENCH_RESOURCES ??= paths.resources
   // Device passwords/passphrases: encrypted with safeStorage, never in the database.
   const secrets = new SafeSecretStore(safeStorage, join(app.getPath('userData'), 'secrets'), logger)
-  const studio = Studio.open({ dbPath: defaultDbPath(), logger, secrets })
+  // SQLite through the binding built for Electron's ABI (main/store/sqlite-binding.ts).
+  const studio = Studio.open({ dbPath: defaultDbPath(), logger, secrets, sqliteBinding: paths.sqliteBinding })
   const source = appSource()
   hardenSession(session.defaultSession)
   let win: BrowserWindow | null = null
   const handlers = createHandlers(studio, {
     mode: 'desktop',
-    desktop: desktopChannels(studio, dialog, () => win),
+    desktop: desktopChannels(studio, dialog, () => win, electronPdf),
+    pdf: electronPdf,
   })
   const unregister = registerIpc(ipcMain, handlers, (url) => isAppUrl(url, source))
   const stopEvents = forwardEvents(handlers, () => (win && !win.isDestroyed() ? [win.webContents as WebContents] : []))
   studio.ensureZoo().catch((e: unknown) => logger.warn(`bundled models: ${e instanceof Error ? e.message : String(e)}`))
 
+  installMenu(handlers, dirname(studio.store.path), () => win, logger)
+
+  const stateFile = join(app.getPath('userData'), 'window-state.json')
   const open = (): void => {
-    win = createMainWindow({ preloadPath: preloadPath(), source })
+    const state = loadWindowState(stateFile, screen.getAllDisplays().map((d) => d.workArea))
+    win = createMainWindow({ preloadPath: preloadPath(), source, state })
+    trackWindowState(win, stateFile)
     win.on('closed', () => {
       win = null
     })

@@ -15,13 +15,18 @@ import { resolveDataset } from '../data/datasets.js'
 import { evaluatedCount } from '../data/batches.js'
 import type { Dataset } from '../data/dataset.js'
 import { evaluateOn, summarise } from '../data/evaluate.js'
-import { preprocessSpecFor } from '../data/preprocess.js'
-import type { ModelCard } from '../model-card.js'
+import { effectiveLabels, feedOf, specFor, type ModelFeed } from '../model-feed.js'
 import type { RunContext, RunSpec } from './run-spec.js'
 
 export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<BenchResult | EvalResult> {
   const model = ctx.store.getModel(spec.modelId)
   if (!model) throw new StudioError('NOT_FOUND', `No model with id ${spec.modelId} in the store.`)
+  if (model.recipe?.method === 'early-exit') {
+    throw new StudioError(
+      'BAD_INPUT',
+      `${model.name} is an early-exit operating point: what it costs depends on which inputs stop early, so it is measured by 'edgebench early-exit' on its parent (or the Early-exit panel), not by a plain ${spec.kind} run.`,
+    )
+  }
   const device = ctx.devices.get(spec.deviceName)
   const env = await device.probe(ctx.signal)
   ctx.store.startRun(ctx.runId, env)
@@ -32,7 +37,7 @@ export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<BenchR
     ctx.signal,
   )
   if (spec.kind === 'bench') return bench(spec, ctx, dep, env)
-  return evaluate(spec, ctx, dep, model.card as ModelCard | null)
+  return evaluate(spec, ctx, dep, feedOf(ctx.store, model))
 }
 
 async function bench(
@@ -45,7 +50,10 @@ async function bench(
   const latency = spec.latency ?? DEFAULT_LATENCY_SPEC
   const raw = await device.benchmark(dep, latency, {
     onProgress: ctx.onProgress,
-    onSamples: (chunk) => ctx.store.appendSamples(ctx.runId, chunk),
+    onSamples: (chunk) => {
+      const total = ctx.store.appendSamples(ctx.runId, chunk)
+      ctx.onSamples?.(total - chunk.length, chunk)
+    },
     signal: ctx.signal,
   })
   const stats = summarize(raw.samplesUs)
@@ -73,23 +81,23 @@ async function bench(
   }
 }
 
-async function evaluate(
-  spec: RunSpec,
-  ctx: RunContext,
-  dep: Deployment,
-  card: ModelCard | null,
-): Promise<EvalResult> {
+async function evaluate(spec: RunSpec, ctx: RunContext, dep: Deployment, feed: ModelFeed): Promise<EvalResult> {
   const device = ctx.devices.get(spec.deviceName)
   const configured = ctx.store.getDevice(spec.deviceName)?.config.dataset
-  const datasetName = spec.dataset ?? (typeof configured === 'string' ? configured : undefined) ?? card?.dataset ?? 'fashion-mnist'
-  const dataset = await resolveDataset(datasetName, { split: spec.split ?? card?.split ?? 'test' })
+  const datasetName = spec.dataset ?? (typeof configured === 'string' ? configured : undefined) ?? feed.dataset ?? 'fashion-mnist'
+  const dataset = await resolveDataset(datasetName, { split: spec.split ?? feed.split ?? 'test' })
   const input = dep.inputs[0]
   if (!input) throw new StudioError('MODEL_INVALID', `Model ${dep.model.name} has no inputs.`)
-  const pre: PreprocessSpec = preprocessSpecFor(card?.preprocessing ?? input)
+  const override = spec.preprocessing
+  const pre: PreprocessSpec = specFor(input, feed, override)
+  const labels = effectiveLabels(feed, override)
+  const output = override?.settings?.output ?? feed.preprocess?.settings.output
   let total = 0
   try {
     total = evaluatedCount(dataset, spec.limit)
     const result = await evaluateOn(device, dep, dataset, pre, {
+      ...(labels ? { labels } : {}),
+      ...(output !== undefined ? { output } : {}),
       ...(spec.batchSize !== undefined ? { batchSize: spec.batchSize } : {}),
       ...(spec.limit !== undefined ? { limit: spec.limit } : {}),
       onProgress: ctx.onProgress,

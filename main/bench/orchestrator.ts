@@ -15,6 +15,8 @@ import type { DeviceRegistry } from './device-registry.js'
 
 export interface OrchestratorEvents {
   progress: [runId: number, progress: Progress]
+  /** Latency samples `offset`, `offset + 1`, … as stored, batched to ≤ 10 a second. */
+  samples: [runId: number, offset: number, samples: number[]]
   status: [runId: number, status: RunStatus]
   finished: [run: RunRecord]
 }
@@ -62,6 +64,20 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     return id
   }
 
+  /**
+   * Runs `work` in a device's queue: after the runs queued there before it, and before those
+   * queued after, so nothing else disturbs it (an early-exit measurement times the device too).
+   */
+  exclusive<T>(deviceName: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(deviceName) ?? Promise.resolve()
+    const done = previous.then(work)
+    this.tails.set(
+      deviceName,
+      done.catch(() => undefined),
+    )
+    return done
+  }
+
   /** Cancels a queued or running run; what it measured so far stays stored. */
   cancel(runId: number): boolean {
     const job = this.jobs.get(runId)
@@ -89,6 +105,20 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
 
   private async run(id: number, spec: RunSpec, signal: AbortSignal): Promise<RunRecord> {
     const progress = throttle<Progress>((p) => this.emit('progress', id, p))
+    // Chunks pile into one batch between deliveries; the throttle hands the batch on and a new one starts.
+    let batch: { offset: number; samples: number[] } | null = null
+    const samples = throttle<{ offset: number; samples: number[] }>((b) => {
+      batch = null
+      this.emit('samples', id, b.offset, b.samples)
+    })
+    const onSamples = (offset: number, chunk: readonly number[]): void => {
+      if (batch && batch.offset + batch.samples.length === offset) batch.samples.push(...chunk)
+      else {
+        if (batch) samples.flush()
+        batch = { offset, samples: [...chunk] }
+      }
+      samples.push(batch)
+    }
     let partial: BenchResult | EvalResult | undefined
     const ctx: RunContext = {
       runId: id,
@@ -97,6 +127,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       logger: this.logger,
       signal,
       onProgress: (p) => progress.push(p),
+      onSamples,
       setPartial: (r) => {
         partial = r
       },
@@ -105,11 +136,13 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       if (signal.aborted) throw new StudioError('CANCELLED', 'Cancelled before it started.')
       this.emit('status', id, 'running')
       const result = await executeRun(spec, ctx)
+      samples.flush()
       progress.push({ phase: 'done', done: 1, total: 1, fraction: 1 })
       progress.flush()
       this.store.finishRun(id, result)
       this.emit('status', id, 'finished')
     } catch (e) {
+      samples.flush()
       progress.flush()
       const err = signal.aborted ? toStudioError(signal.reason) : toStudioError(e)
       const status: RunStatus =

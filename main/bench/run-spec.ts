@@ -7,6 +7,7 @@ import {
   type Progress,
   type SessionOptions,
 } from '../../common/types.js'
+import type { PreprocessingRequest } from '../../common/preprocessing.js'
 import type { Logger } from '../log.js'
 import type { Store } from '../store/store.js'
 import type { DeviceRegistry } from './device-registry.js'
@@ -24,6 +25,8 @@ export interface RunSpec {
   split?: string
   limit?: number
   batchSize?: number
+  /** Eval runs: preprocessing and labels for this run only, over the model's stored ones. */
+  preprocessing?: PreprocessingRequest
 }
 
 /** A run as callers ask for it: every setting optional, defaults filled by {@link runSpec}. */
@@ -37,6 +40,7 @@ export interface RunRequest {
   split?: string | undefined
   limit?: number | undefined
   batchSize?: number | undefined
+  preprocessing?: PreprocessingRequest | undefined
 }
 
 /** The latency rules with defaults filled in; never a budget below the minimum measuring time. */
@@ -73,6 +77,9 @@ export function runSpec(req: RunRequest): RunSpec {
     ...(req.kind === 'eval' && req.split !== undefined ? { split: req.split } : {}),
     ...(req.kind === 'eval' && req.limit !== undefined ? { limit: req.limit } : {}),
     ...(req.kind === 'eval' && req.batchSize !== undefined ? { batchSize: req.batchSize } : {}),
+    ...(req.kind === 'eval' && req.preprocessing !== undefined && Object.keys(req.preprocessing).length > 0
+      ? { preprocessing: req.preprocessing }
+      : {}),
   }
 }
 
@@ -84,6 +91,8 @@ export interface RunContext {
   logger: Logger
   signal: AbortSignal
   onProgress: (p: Progress) => void
+  /** Latency samples as stored: the run's samples `offset`, `offset + 1`, … (for live charts). */
+  onSamples?: (offset: number, samples: readonly number[]) => void
   /** What was measured before a failure (e.g. the accuracy of the samples received), kept with the run. */
   setPartial?: (result: BenchResult | EvalResult) => void
 }

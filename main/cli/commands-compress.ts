@@ -12,6 +12,8 @@ import { interruptSignal, openStudio } from './context.js'
 import { printJson, printLine, progressBar, table } from './output.js'
 import { latencyFrom } from '../bench/run-spec.js'
 import { intOption, sessionFromFlags, type LatencyFlags, type SessionFlags } from './run-helpers.js'
+import { addPreprocessFlags, preprocessFromFlags, type PreprocessFlags } from './preprocess-flags.js'
+import type { PreprocessingRequest } from '../../common/preprocessing.js'
 
 /** A number; whether it lies in (0, 1) is the recipe's check, so a bad one is one line on stderr (exit 2). */
 function ratioOption(name: string) {
@@ -118,12 +120,21 @@ function printPrune(p: NonNullable<VariantReport['prune']>): void {
   for (const s of p.skipped.slice(0, 10)) printLine(`  left alone: ${s.name}: ${s.reason}`)
 }
 
-async function derive(cmd: Command, model: string, recipe: RecipeInput, out: string, json: boolean | undefined): Promise<void> {
+async function derive(
+  cmd: Command,
+  model: string,
+  recipe: RecipeInput,
+  out: string,
+  json: boolean | undefined,
+  preprocessing?: PreprocessingRequest,
+): Promise<void> {
   const parsed = parseRecipe(recipe)
   const studio = openStudio(cmd)
   const bar = json ? null : progressBar(basename(model, '.onnx'))
+  // A file not stored yet is stored only when the variant is made: a refusal leaves the store as it was.
   const { model: row, report } = await studio.deriveFromFile(model, parsed, {
     outPath: resolve(out),
+    ...(preprocessing ? { preprocessing } : {}),
     signal: interruptSignal(),
     ...(bar ? { onProgress: (p) => bar.update(p) } : {}),
   })
@@ -133,11 +144,13 @@ async function derive(cmd: Command, model: string, recipe: RecipeInput, out: str
 }
 
 export function registerCompress(program: Command): void {
-  program
-    .command('quantize <model>')
-    .description('an INT8 (static QDQ or dynamic) or FP16 variant of an ONNX model')
+  addPreprocessFlags(
+    program.command('quantize <model>').description('an INT8 (static QDQ or dynamic) or FP16 variant of an ONNX model'),
+    'for calibration',
+    false,
+  )
     .addOption(new Option('--mode <mode>', 'quantization mode').choices(['int8-static', 'int8-dynamic', 'fp16']).makeOptionMandatory())
-    .option('--calibration <dataset|dir>', "calibration data (default: the model card's dataset, calibration split)")
+    .option('--calibration <dataset|dir>', "calibration data (default: the model's dataset, calibration split)")
     .addOption(new Option('--calibrator <name>', 'activation range method').choices(['minmax', 'percentile', 'entropy']).default('minmax'))
     .option('--samples <n>', 'calibration samples (default 500)', intOption('--samples', 1))
     .option('--per-tensor', 'one weight scale per tensor instead of per output channel')
@@ -145,14 +158,14 @@ export function registerCompress(program: Command): void {
     .option('--exclude <nodes>', 'comma-separated node names to keep in float', list)
     .requiredOption('-o, --output <file>', 'where to write the variant (.onnx)')
     .option('--json', 'machine-readable output')
-    .action(async (model: string, o: { mode: string; calibration?: string; calibrator: string; samples?: number; perTensor?: boolean; activationType: string; exclude?: string[]; output: string; json?: boolean }, cmd: Command) => {
+    .action(async (model: string, o: Omit<PreprocessFlags, 'output'> & { mode: string; calibration?: string; calibrator: string; samples?: number; perTensor?: boolean; activationType: string; exclude?: string[]; output: string; json?: boolean }, cmd: Command) => {
       const perChannel = !o.perTensor
       const exclude = o.exclude ?? []
       const recipe: RecipeInput =
         o.mode === 'fp16'
           ? { method: 'fp16' }
           : o.mode === 'int8-dynamic'
-            ? { method: 'int8-dynamic', perChannel, exclude }
+            ? { method: 'int8-dynamic', perChannel, exclude, ...(o.calibration ? { calibration: o.calibration } : {}) }
             : {
                 method: 'int8-static',
                 calibrator: o.calibrator as 'minmax',
@@ -162,46 +175,55 @@ export function registerCompress(program: Command): void {
                 ...(o.calibration ? { calibration: o.calibration } : {}),
                 ...(o.samples ? { samples: o.samples } : {}),
               }
-      await derive(cmd, model, recipe, o.output, o.json)
+      // -o is the variant's file here, so the classifier output is not a flag of quantize.
+      await derive(cmd, model, recipe, o.output, o.json, await preprocessFromFlags({ ...o, output: undefined }))
     })
 
-  program
-    .command('prune <model>')
-    .description('a pruned variant: structured (channels removed, layers refitted on calibration data) or unstructured (weights zeroed)')
+  addPreprocessFlags(
+    program
+      .command('prune <model>')
+      .description('a pruned variant: structured (channels removed, layers refitted on calibration data) or unstructured (weights zeroed)'),
+    'for calibration',
+    false,
+  )
     .option('--structured <ratio>', 'remove this fraction of each prunable group of output channels', ratioOption('--structured'))
     .option('--target-macs <fraction>', 'structured, ratios per group from a sensitivity scan so the variant keeps this fraction of the MACs', ratioOption('--target-macs'))
     .addOption(new Option('--criterion <name>', 'channel importance (structured)').choices([...CRITERIA]).default('l1'))
     .addOption(new Option('--recover <method>', 'refit pruned layers on calibration data: least squares, bias only, or not at all (default: ls when there is calibration data)').choices([...RECOVER_METHODS]))
-    .option('--calibration <dataset|dir>', "calibration data (default: the model card's dataset; its calibration or train split, never test)")
+    .option('--calibration <dataset|dir>', "calibration data (default: the model's dataset; its calibration or train split, never test)")
     .option('--samples <n>', 'calibration samples for recovery and the activation criterion (default 500)', intOption('--samples', 1))
     .option('--unstructured <sparsity>', 'zero this fraction of the weights by magnitude', ratioOption('--unstructured'))
     .addOption(new Option('--scope <scope>', 'unstructured threshold: one global or per layer').choices(['global', 'per-layer']).default('global'))
     .requiredOption('-o, --output <file>', 'where to write the variant (.onnx)')
     .option('--json', 'machine-readable output')
-    .action(async (model: string, o: PruneFlags, cmd: Command) => {
-      await derive(cmd, model, pruneRecipe(o), o.output, o.json)
+    .action(async (model: string, o: PruneFlags & Omit<PreprocessFlags, 'output'>, cmd: Command) => {
+      // -o is the variant's file here, so the classifier output is not a flag of prune.
+      await derive(cmd, model, pruneRecipe(o), o.output, o.json, await preprocessFromFlags({ ...o, output: undefined }))
     })
 
-  program
-    .command('sweep <model>')
-    .description('derive a grid of variants (fp16, int8, pruned) and measure latency, size and accuracy of all')
+  addPreprocessFlags(
+    program.command('sweep <model>').description('derive a grid of variants (fp16, int8, pruned) and measure latency, size and accuracy of all'),
+    'for this sweep',
+  )
     .option('--device <name>', 'device(s) to run on, comma-separated', list, [LOCAL_DEVICE])
-    .option('--dataset <name>', "accuracy dataset (default: the model card's)")
+    .option('--dataset <name>', "accuracy dataset (default: the model's)")
     .option('--limit <n>', 'evaluate only the first N samples', intOption('--limit', 1))
     .option('--grid <labels>', `variants to make, comma-separated (default all: ${DEFAULT_SWEEP.map((r) => recipeLabel(parseRecipe(r))).join(',')})`, list)
     .option('--threads <n>', 'intra-op threads', intOption('--threads', 1))
     .option('--min-runs <n>', 'minimum timed runs per variant (default 200)', intOption('--min-runs', 1))
     .option('--min-ms <n>', 'minimum measuring time per variant in ms (default 2000)', intOption('--min-ms', 0))
     .option('--json', 'machine-readable output')
-    .action(async (model: string, o: SessionFlags & LatencyFlags & { device: string[]; dataset?: string; limit?: number; grid?: string[]; json?: boolean }, cmd: Command) => {
+    .action(async (model: string, o: SessionFlags & LatencyFlags & PreprocessFlags & { device: string[]; dataset?: string; limit?: number; grid?: string[]; json?: boolean }, cmd: Command) => {
       const byLabel = new Map(DEFAULT_SWEEP.map((r) => [recipeLabel(parseRecipe(r)), r]))
       const unknown = (o.grid ?? []).filter((g) => !byLabel.has(g))
       if (unknown.length > 0) {
         throw new StudioError('BAD_INPUT', `Unknown sweep variant(s) ${unknown.join(', ')}; choose from ${[...byLabel.keys()].join(', ')}.`)
       }
       const recipes = o.grid?.map((g) => byLabel.get(g) as RecipeInput)
+      const preprocessing = await preprocessFromFlags(o)
       const studio = openStudio(cmd)
       const parent = await studio.importModel(model)
+      if (preprocessing) await studio.checkRunPreprocessing(parent.id, preprocessing)
       const bar = o.json ? null : progressBar(`sweep ${parent.name}`)
       const result = await studio.sweep(parent.id, {
         devices: o.device,
@@ -210,6 +232,7 @@ export function registerCompress(program: Command): void {
         ...(o.dataset ? { dataset: o.dataset } : {}),
         ...(o.limit ? { limit: o.limit } : {}),
         ...(recipes ? { recipes } : {}),
+        ...(preprocessing ? { preprocessing } : {}),
         signal: interruptSignal(),
         ...(bar ? { onProgress: (p) => bar.update(p) } : {}),
       })

@@ -1,13 +1,15 @@
 /** `runs list | show <id> | export <id…>`. */
-import { writeFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { StudioError } from '../../common/errors.js'
-import { formatDuration, formatPercent } from '../../common/format.js'
+import { formatDuration, formatLocalTime, formatPercent } from '../../common/format.js'
 import type { BenchResult, EvalResult, RunRecord, RunStatus } from '../../common/types.js'
-import { toCSV, toHTML, toJSON } from '../report/index.js'
+import { renderReport } from '../report/index.js'
+import { writeAtomic } from '../report/write-report.js'
+import { formatOf } from './commands-report.js'
 import { openStudio } from './context.js'
 import { printJson, printLine, table } from './output.js'
-import { rowsForRuns } from '../report/report-items.js'
+import { envsForRuns, rowsForRuns } from '../report/report-items.js'
+import { latencySamplesFor } from '../report/samples.js'
 import { intOption } from './run-helpers.js'
 
 export function registerRuns(program: Command): void {
@@ -42,9 +44,12 @@ export function registerRuns(program: Command): void {
     })
   runs
     .command('export <ids...>')
-    .requiredOption('--format <format>', 'json | csv | html')
+    .description("the runs' report (same as 'edgebench report --runs <ids>')")
+    .requiredOption('--format <format>', 'html | pdf | md | tex | csv | json')
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .action(async (ids: string[], opts: { format: string; output?: string }, cmd: Command) => {
+      const format = formatOf(opts)
+      if (format === 'pdf' && !opts.output) throw new StudioError('BAD_INPUT', 'A PDF needs a file: add -o report.pdf.')
       const studio = openStudio(cmd)
       const list = ids.map((id) => {
         const run = studio.store.getRun(parseId(id))
@@ -52,14 +57,15 @@ export function registerRuns(program: Command): void {
         return run
       })
       const rows = await rowsForRuns(studio, list)
-      const meta = { title: 'EdgeBench runs', generatedAt: new Date().toISOString() }
-      let text: string
-      if (opts.format === 'json') text = toJSON(rows, meta)
-      else if (opts.format === 'csv') text = toCSV(rows)
-      else if (opts.format === 'html') text = await toHTML(rows, meta)
-      else throw new StudioError('BAD_INPUT', `--format must be json, csv or html (got '${opts.format}').`)
-      if (opts.output) await writeFile(opts.output, text)
-      else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
+      const meta = {
+        title: 'EdgeBench runs',
+        generatedAt: new Date().toISOString(),
+        envs: envsForRuns(list),
+        ...(format === 'json' ? { latencySamplesUs: latencySamplesFor(studio.store, rows) } : {}),
+      }
+      const out = await renderReport(rows, meta, format)
+      if (opts.output) await writeAtomic(opts.output, out.bytes ?? out.text)
+      else process.stdout.write(out.text?.endsWith('\n') ? out.text : `${out.text ?? ''}\n`)
     })
 }
 
@@ -78,5 +84,5 @@ function summaryRow(run: RunRecord): string[] {
         ? `p50 ${formatDuration((run.result as BenchResult).latencyUs.p50)}`
         : `top-1 ${formatPercent((run.result as EvalResult).top1, 2)}`
   }
-  return [String(run.id), run.kind, run.modelName, run.deviceName, run.status, figure, run.createdAt]
+  return [String(run.id), run.kind, run.modelName, run.deviceName, run.status, figure, formatLocalTime(run.createdAt)]
 }

@@ -1,6 +1,17 @@
 /** Terminal output for the CLI: JSON to stdout, human text and progress bars to stderr. */
 import type { Progress } from '../../common/types.js'
 
+/**
+ * Thrown by a command that has printed its answer and must still exit non-zero (a recommendation
+ * with nothing meeting the constraints, a check with broken limits): no extra message is printed.
+ */
+export class ExitStatus extends Error {
+  constructor(readonly status: number) {
+    super(`exit ${status}`)
+    this.name = 'ExitStatus'
+  }
+}
+
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
 }

@@ -6,7 +6,6 @@
 import { StudioError } from '../../common/errors.js'
 import type { InspectResult } from '../../common/types.js'
 import type { ModelRow, Store } from '../store/store.js'
-import { cardOf } from './variants.js'
 
 /** The stored recipe of an external variant. */
 export const EXTERNAL_METHOD = 'external'
@@ -35,11 +34,12 @@ export function checkLineage(store: Store, child: { id?: number; name: string; s
   }
 }
 
-/** Records `child` (stored) as a variant of `parent`, made as `text` says. */
+/**
+ * Records `child` (stored) as a variant of `parent`, made as `text` says. How it is fed comes from
+ * its own settings (a zoo variant's card) or, where it has none, is inherited from the parent
+ * (model-feed.ts), so nothing is copied.
+ */
 export function linkVariant(store: Store, child: ModelRow, parent: ModelRow, text: string): ModelRow {
-  const card = cardOf(store, parent)
-  // The child's own card (a zoo variant has one) says how to feed it; else the parent's does.
-  const inherited = child.card ?? (card ? { name: child.name, derivedFrom: parent.name, dataset: card.dataset, split: card.split, preprocessing: card.preprocessing } : null)
   return store.upsertModel({
     name: child.name,
     path: child.path,
@@ -48,6 +48,5 @@ export function linkVariant(store: Store, child: ModelRow, parent: ModelRow, tex
     kind: EXTERNAL_METHOD,
     parentId: parent.id,
     recipe: { method: EXTERNAL_METHOD, params: { text: text.trim() } },
-    card: inherited,
   })
 }

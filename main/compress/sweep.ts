@@ -10,8 +10,10 @@ import { runSpec, type RunSpec } from '../bench/run-spec.js'
 import type { ModelRow } from '../store/store.js'
 import type { RunRecord } from '../../common/types.js'
 import { parseRecipe, recipeLabel, type RecipeInput } from './recipe.js'
-import { cardOf, deriveStored, type VariantHost } from './variants.js'
-import { explainSpeed } from './explain.js'
+import { deriveStored, type VariantHost } from './variants.js'
+import { feedOf } from '../model-feed.js'
+import type { PreprocessingRequest } from '../../common/preprocessing.js'
+import { explainSpeed } from './explain-speed.js'
 
 export { DEFAULT_SWEEP }
 
@@ -28,6 +30,8 @@ export interface SweepOptions {
   session: SessionOptions
   latency?: LatencySpec
   recipes?: readonly RecipeInput[]
+  /** Preprocessing and labels for this sweep's calibrations and evaluations, over the model's stored ones. */
+  preprocessing?: PreprocessingRequest
   signal?: AbortSignal
   onProgress?: (p: Progress) => void
 }
@@ -41,7 +45,7 @@ function outcome<T>(run: RunRecord): { result: T | null; error: string | null } 
 export async function runSweep(host: SweepHost, parent: ModelRow, opts: SweepOptions): Promise<SweepResult> {
   const recipes = (opts.recipes ?? DEFAULT_SWEEP).map(parseRecipe)
   if (opts.devices.length === 0) throw new StudioError('BAD_INPUT', 'Choose at least one device for the sweep.')
-  const dataset = opts.dataset ?? (cardOf(host.store, parent)?.dataset as string | undefined)
+  const dataset = opts.dataset ?? feedOf(host.store, parent).dataset ?? undefined
   const steps = recipes.length + (recipes.length + 1) * opts.devices.length
   let step = 0
   const tick = (message: string): void => {
@@ -59,7 +63,10 @@ export async function runSweep(host: SweepHost, parent: ModelRow, opts: SweepOpt
     checkCancel()
     const label = recipeLabel(recipe)
     try {
-      const { model, report } = await deriveStored(host, parent.id, recipe, opts.signal ? { signal: opts.signal } : {})
+      const { model, report } = await deriveStored(host, parent.id, recipe, {
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.preprocessing ? { preprocessing: opts.preprocessing } : {}),
+      })
       variants.push(report)
       models.push({ model, label, method: recipe.method, report, error: null })
     } catch (e) {
@@ -123,7 +130,9 @@ export async function runSweep(host: SweepHost, parent: ModelRow, opts: SweepOpt
         checkCancel()
         if (dataset) {
           const ev = outcome<EvalResult>(
-            await host.runAndWait(runSpec({ kind: 'eval', modelId: m.model.id, deviceName: device, session: opts.session, dataset, limit: opts.limit || undefined })),
+            await host.runAndWait(
+              runSpec({ kind: 'eval', modelId: m.model.id, deviceName: device, session: opts.session, dataset, limit: opts.limit || undefined, preprocessing: opts.preprocessing }),
+            ),
           )
           if (ev.result) {
             base.top1 = ev.result.top1

@@ -73,7 +73,13 @@ export async function* batches(
   const preprocess = makePreprocessor(spec)
   const toRaw = opts.raw === true ? makeRawConverter(spec) : null
   const rawSize = spec.height * spec.width * spec.channels
-  const size = { height: spec.height, width: spec.width, channels: spec.channels }
+  const size = {
+    height: spec.height,
+    width: spec.width,
+    channels: spec.channels,
+    ...(spec.resize ? { method: spec.resize } : {}),
+    ...(spec.resizeMode ? { mode: spec.resizeMode } : {}),
+  }
   const readAt = (start: number): Promise<RawImage[]> =>
     dataset.read(start, Math.min(batchSize, total - start), { size, signal: opts.signal })
   let pending = total > 0 ? readAt(0) : null

@@ -3,6 +3,7 @@
  * Evaluation streams: it asks for one range of samples at a time, so a reader never needs to hold
  * decoded images it was not asked for.
  */
+import type { ResizeMethod, ResizeMode } from '../../common/preprocessing.js'
 
 /** Raw pixels of one sample: uint8, height × width × channels, channels interleaved (HWC). */
 export interface RawImage {
@@ -17,6 +18,9 @@ export interface ImageSize {
   height: number
   width: number
   channels: 1 | 3
+  /** How to get there (the preprocessing's resize); default bilinear stretch. */
+  method?: ResizeMethod
+  mode?: ResizeMode
 }
 
 export type DatasetFormat = 'idx' | 'cifar10' | 'imagefolder'

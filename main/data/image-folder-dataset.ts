@@ -51,13 +51,22 @@ function decodeError(file: string, e: unknown): StudioError {
   )
 }
 
-/** Decodes one file to raw HWC uint8 RGB, resized (stretched, as torchvision's Resize((h, w))) to `size`. */
+/**
+ * Decodes one file to raw HWC uint8 RGB, resized to `size`: stretched (torchvision's Resize((h, w)))
+ * or, with `mode: 'crop'`, keeping the aspect ratio and cropping the centre.
+ */
 async function decode(file: string, size: ImageSize | undefined): Promise<RawImage> {
   try {
     // Always sRGB out: grey conversion is left to preprocessing, whose BT.601 luma matches
     // PIL's convert('L') (sharp's greyscale weighs channels differently).
     let img = sharp(file, { failOn: 'error' }).removeAlpha().toColourspace('srgb')
-    if (size !== undefined) img = img.resize(size.width, size.height, { fit: 'fill', kernel: 'linear' })
+    if (size !== undefined) {
+      img = img.resize(size.width, size.height, {
+        fit: size.mode === 'crop' ? 'cover' : 'fill',
+        position: 'centre',
+        kernel: size.method === 'nearest' ? 'nearest' : 'linear',
+      })
+    }
     const { data, info } = await img.raw().toBuffer({ resolveWithObject: true })
     return {
       data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),

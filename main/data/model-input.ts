@@ -7,7 +7,7 @@ import type { PreprocessSpec, TensorInfo } from '../../common/types.js'
 import type { Dataset } from './dataset.js'
 
 export { formatShape, imageInputGeometry, type InputGeometry } from '../../common/image-input.js'
-import { formatShape, imageInputGeometry } from '../../common/image-input.js'
+import { formatShape } from '../../common/image-input.js'
 
 /** The per-sample tensor shape a spec produces, e.g. [1, 28, 28] (NCHW) or [28, 28, 1] (NHWC). */
 export function specSampleShape(spec: PreprocessSpec): number[] {
@@ -27,8 +27,8 @@ function checkSpecFitsInput(spec: PreprocessSpec, input: TensorInfo): void {
     throw new StudioError(
       'DATASET_MISMATCH',
       `The preprocessing makes ${spec.layout} samples of shape ${formatShape(want)}, but model input ` +
-        `'${input.name}' is ${formatShape(input.shape)}. The model card's preprocessing belongs to ` +
-        'another model: fix the card, or remove it to derive preprocessing from the model.',
+        `'${input.name}' is ${formatShape(input.shape)}. Fix the model's preprocessing (layout, size) ` +
+        "with 'edgebench model set' or in the Models view.",
     )
   }
 }
@@ -51,48 +51,89 @@ export function classCountMismatch(dataset: Dataset, classes: number, what: stri
 
 export interface CompatibilityInput {
   input: TensorInfo
+  /** The classifier output (see chooseOutput). */
   output: TensorInfo
   dataset: Dataset
   spec: PreprocessSpec
-  /** Class names from the model card, when it has them. */
-  cardClasses?: string[]
+  /** The model's class names in output order (its label file), when it has one. */
+  labels?: string[]
 }
 
 /**
- * Throws DATASET_MISMATCH when evaluating this model on this dataset would give meaningless
- * numbers. Resizing and grey↔RGB conversion are allowed; a different label set is not.
+ * Throws when evaluating this model on this dataset would give meaningless numbers, and says how
+ * dataset classes meet the model's outputs. Resizing and grey↔RGB conversion are allowed; a
+ * different label set is not.
  */
-export function checkCompatibility(c: CompatibilityInput): void {
-  // Devices convert float32 batches to float16 where the model wants it; integer inputs would
-  // need the model's own quantization parameters, which preprocessing does not know.
-  if (!['float32', 'float16', 'unknown'].includes(c.input.dtype)) {
+export function checkCompatibility(c: CompatibilityInput): LabelMatch {
+  if (!['float32', 'float16', 'unknown'].includes(c.input.dtype) && !(c.input.dtype === 'uint8' && c.spec.dtype === 'uint8')) {
     throw new StudioError(
       'MODEL_UNSUPPORTED',
-      `Model input '${c.input.name}' is ${c.input.dtype}; evaluation feeds float tensors. ` +
+      `Model input '${c.input.name}' is ${c.input.dtype}; evaluation feeds float32 tensors, or uint8 raw bytes to uint8 inputs. ` +
         'Export the model with a float32 input (QDQ-quantized models keep float32 I/O).',
     )
   }
-  imageInputGeometry(c.input)
   checkSpecFitsInput(c.spec, c.input)
-  const classes = outputClassCount(c.output)
-  if (classes !== null && classes !== c.dataset.classes.length) {
-    throw classCountMismatch(
-      c.dataset,
-      classes,
-      `Model output '${c.output.name}' ${formatShape(c.output.shape)}`,
+  return matchLabels(c.labels ?? null, c.output, c.dataset)
+}
+
+export type LabelMatch = { by: 'index' } | { by: 'name'; outputs: number[] }
+
+/** Class lists like ['0', '1', …] (an IDX folder without classes.txt) carry no names. */
+function hasNames(list: readonly string[]): boolean {
+  return !list.every((n, i) => n === String(i))
+}
+
+const norm = (s: string): string => s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '')
+
+/**
+ * How dataset classes meet the model's outputs: by name where both sides have names (the model's
+ * label file against the dataset's class list), else by index, which needs equal counts. Any
+ * mismatch is a DATASET_MISMATCH naming it, never a silently wrong accuracy.
+ */
+export function matchLabels(labels: string[] | null, output: TensorInfo, dataset: Dataset): LabelMatch {
+  const classes = outputClassCount(output)
+  const what = `Model output '${output.name}' ${formatShape(output.shape)}`
+  if (labels !== null && classes !== null && labels.length !== classes) {
+    throw new StudioError(
+      'DATASET_MISMATCH',
+      `The model's label file has ${labels.length} names but ${what} gives ${classes} scores per sample; give one name per output, in output order.`,
     )
   }
-  const names = c.cardClasses
-  if (names !== undefined && names.length === c.dataset.classes.length) {
-    const differ = names.findIndex((n, i) => n.toLowerCase() !== c.dataset.classes[i]?.toLowerCase())
-    if (differ >= 0) {
-      throw new StudioError(
-        'DATASET_MISMATCH',
-        `The model was trained on other classes: its class ${differ} is '${names[differ]}' but ` +
-          `${c.dataset.name}'s is '${c.dataset.classes[differ]}' (model input ` +
-          `${formatShape(c.input.shape)}, dataset ${c.dataset.height}×${c.dataset.width}×` +
-          `${c.dataset.channels}). Evaluate it on the dataset named in its model card.`,
-      )
-    }
+  if (labels === null || !hasNames(labels) || !hasNames(dataset.classes)) {
+    const count = classes ?? labels?.length ?? null
+    if (count !== null && count !== dataset.classes.length) throw classCountMismatch(dataset, count, what)
+    return { by: 'index' }
   }
+  const index = new Map<string, number>()
+  labels.forEach((n, i) => {
+    if (!index.has(norm(n))) index.set(norm(n), i)
+  })
+  const outputs = dataset.classes.map((n) => index.get(norm(n)) ?? -1)
+  const missing = dataset.classes.filter((_, i) => outputs[i] === -1)
+  if (missing.length > 0) {
+    const list = (xs: string[]): string => `${xs.slice(0, 5).join(', ')}${xs.length > 5 ? ', …' : ''}`
+    throw new StudioError(
+      'DATASET_MISMATCH',
+      `${missing.length} of ${dataset.name}'s ${dataset.classes.length} classes (${list(missing)}) are not among the model's ` +
+        `labels (${list(labels)}). Fix the label file, or evaluate the model on the dataset it was trained for.`,
+    )
+  }
+  return { by: 'name', outputs }
+}
+
+/**
+ * The output holding the class scores: the one named, else the only one, else the first shaped
+ * [N, classes] (with `classes` equal to `wanted` when given, e.g. the label file's length).
+ */
+export function chooseOutput(outputs: readonly TensorInfo[], named: string | undefined, wanted?: number): TensorInfo {
+  const list = (): string => outputs.map((o) => `${o.name} ${formatShape(o.shape)}`).join(', ')
+  if (named !== undefined) {
+    const o = outputs.find((x) => x.name === named)
+    if (!o) throw new StudioError('BAD_INPUT', `The model has no output '${named}'; its outputs: ${list()}.`)
+    return o
+  }
+  const first = outputs[0]
+  if (first === undefined) throw new StudioError('MODEL_INVALID', 'The model has no outputs; it cannot be evaluated.')
+  const scores = outputs.filter((o) => o.shape.length === 2 && outputClassCount(o) !== null)
+  return scores.find((o) => wanted !== undefined && outputClassCount(o) === wanted) ?? scores[0] ?? first
 }

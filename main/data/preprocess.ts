@@ -1,5 +1,6 @@
 /**
- * Raw uint8 pixels → the model's float32 input: resize, grey↔RGB, layout, scale, mean/std.
+ * Raw uint8 pixels → the model's input: resize (bilinear/nearest, stretch/crop), grey↔RGB, RGB/BGR,
+ * layout, scale, mean/std.
  * Evaluation preprocesses every sample of a split, so the per-pixel work is one table lookup:
  * (pixel · scale − mean[c]) / std[c] takes only 256 values per channel.
  */
@@ -7,7 +8,7 @@ import { StudioError } from '../../common/errors.js'
 import { makeLuts, writeGrey, writeRgb } from '../../common/preprocess-spec.js'
 import type { PreprocessSpec } from '../../common/types.js'
 import type { RawImage } from './dataset.js'
-import { BilinearResizer } from './resize.js'
+import { Resizer } from './resize.js'
 
 export { parsePreprocessSpec, preprocessSpecFor, sampleElements } from '../../common/preprocess-spec.js'
 
@@ -18,7 +19,7 @@ export type Preprocessor = (img: RawImage, out: Float32Array, offset: number) =>
 export function makePreprocessor(spec: PreprocessSpec): Preprocessor {
   const luts = makeLuts(spec)
   const hw = spec.height * spec.width
-  const resizer = new BilinearResizer()
+  const resizer = new Resizer(spec.resize, spec.resizeMode)
   let scratch = new Uint8Array(0)
   return (img, out, offset) => {
     let px = img.data
@@ -31,7 +32,7 @@ export function makePreprocessor(spec: PreprocessSpec): Preprocessor {
       throw new StudioError('DATASET_INVALID', `An image holds ${px.length} bytes, fewer than its size says.`)
     }
     if (spec.channels === 1) writeGrey(px, img.channels, hw, luts[0] as Float32Array, out, offset)
-    else writeRgb(px, img.channels, hw, spec.layout === 'NCHW', luts, out, offset)
+    else writeRgb(px, img.channels, hw, spec.layout === 'NCHW', luts, out, offset, spec.channelOrder === 'bgr')
   }
 }
 

@@ -6,12 +6,12 @@
 import { luma } from '../../common/preprocess-spec.js'
 import type { PreprocessSpec } from '../../common/types.js'
 import type { RawImage } from './dataset.js'
-import { BilinearResizer } from './resize.js'
+import { Resizer } from './resize.js'
 
 export type RawConverter = (img: RawImage) => Uint8Array
 
 export function makeRawConverter(spec: PreprocessSpec): RawConverter {
-  const resizer = new BilinearResizer()
+  const resizer = new Resizer(spec.resize, spec.resizeMode)
   const hw = spec.height * spec.width
   return (img) => {
     let px = img.data

@@ -1,7 +1,9 @@
 /**
- * Bilinear resize of uint8 HWC images held in memory (IDX, CIFAR-10), for models whose input size
- * differs from the dataset's. Files decoded by sharp are resized by sharp instead.
+ * Resizing of uint8 HWC images held in memory (IDX, CIFAR-10), for models whose input size differs
+ * from the dataset's: bilinear or nearest, stretched to the target or keeping the aspect ratio
+ * (short side scaled, centre crop). Files decoded by sharp are resized by sharp instead.
  */
+import type { ResizeMethod, ResizeMode } from '../../common/preprocessing.js'
 
 interface AxisTable {
   lo: Int32Array
@@ -9,14 +11,24 @@ interface AxisTable {
   frac: Float32Array
 }
 
-/** Source sample positions with half-pixel centres (align_corners = false, as PIL and OpenCV). */
-function axisTable(src: number, dst: number): AxisTable {
+/**
+ * Source sample positions of `dst` outputs covering source pixels [start, start + len), with
+ * half-pixel centres (align_corners = false, as PIL and OpenCV); nearest takes the pixel the
+ * centre falls in (PIL's NEAREST).
+ */
+function axisTable(src: number, dst: number, start: number, len: number, nearest: boolean): AxisTable {
   const lo = new Int32Array(dst)
   const hi = new Int32Array(dst)
   const frac = new Float32Array(dst)
-  const ratio = src / dst
+  const ratio = len / dst
   for (let i = 0; i < dst; i++) {
-    const pos = Math.min(Math.max((i + 0.5) * ratio - 0.5, 0), src - 1)
+    if (nearest) {
+      const p = Math.min(src - 1, Math.max(0, Math.floor(start + (i + 0.5) * ratio)))
+      lo[i] = p
+      hi[i] = p
+      continue
+    }
+    const pos = Math.min(Math.max(start + (i + 0.5) * ratio - 0.5, 0), src - 1)
     const l = Math.floor(pos)
     lo[i] = l
     hi[i] = Math.min(l + 1, src - 1)
@@ -26,16 +38,29 @@ function axisTable(src: number, dst: number): AxisTable {
 }
 
 /**
+ * The source window a keep-aspect centre crop reads: the largest centred region with the target's
+ * aspect ratio (scaling it to the target = scaling the short side, then cropping the long one).
+ */
+export function cropWindow(srcH: number, srcW: number, dstH: number, dstW: number): { y: number; x: number; h: number; w: number } {
+  const scale = Math.min(srcH / dstH, srcW / dstW)
+  const h = dstH * scale
+  const w = dstW * scale
+  return { y: (srcH - h) / 2, x: (srcW - w) / 2, h, w }
+}
+
+/**
  * A resizer for one (source size → target size) pair; tables are computed once and reused for
  * every image of the dataset, so resizing allocates nothing per image.
  */
-export class BilinearResizer {
-  private srcH = -1
-  private srcW = -1
-  private dstH = -1
-  private dstW = -1
-  private ys: AxisTable = axisTable(1, 1)
-  private xs: AxisTable = axisTable(1, 1)
+export class Resizer {
+  private key = ''
+  private ys: AxisTable = axisTable(1, 1, 0, 1, false)
+  private xs: AxisTable = axisTable(1, 1, 0, 1, false)
+
+  constructor(
+    private readonly method: ResizeMethod = 'bilinear',
+    private readonly mode: ResizeMode = 'stretch',
+  ) {}
 
   /** Writes the resized image (dstH × dstW × channels) into `out`, which must be large enough. */
   resize(
@@ -47,13 +72,13 @@ export class BilinearResizer {
     dstW: number,
     out: Uint8Array,
   ): void {
-    if (srcH !== this.srcH || srcW !== this.srcW || dstH !== this.dstH || dstW !== this.dstW) {
-      this.ys = axisTable(srcH, dstH)
-      this.xs = axisTable(srcW, dstW)
-      this.srcH = srcH
-      this.srcW = srcW
-      this.dstH = dstH
-      this.dstW = dstW
+    const key = `${srcH}x${srcW}>${dstH}x${dstW}`
+    if (key !== this.key) {
+      const win = this.mode === 'crop' ? cropWindow(srcH, srcW, dstH, dstW) : { y: 0, x: 0, h: srcH, w: srcW }
+      const nearest = this.method === 'nearest'
+      this.ys = axisTable(srcH, dstH, win.y, win.h, nearest)
+      this.xs = axisTable(srcW, dstW, win.x, win.w, nearest)
+      this.key = key
     }
     const { ys, xs } = this
     const rowStride = srcW * channels
@@ -80,3 +105,4 @@ export class BilinearResizer {
     }
   }
 }
+

@@ -15,7 +15,8 @@ import { decodeModel, readModelFile } from './onnx-io.js'
 import { findParams } from './params.js'
 import { GraphIndex } from './graph-index.js'
 import { graphOf, type ModelProto, type ValueInfoProto } from './proto.js'
-import { runtimeShapes } from './runtime-shapes.js'
+import type { RuntimeShape } from './runtime-shapes.js'
+import { runtimeShapesInEngine } from '../worker/engine.js'
 import { declaredShape, inferShapes, type ShapeInference } from './shapes.js'
 import { dtypeName, tensorBytes } from './tensor.js'
 
@@ -29,9 +30,23 @@ export interface InspectOptions {
    * inference cannot resolve; 'always' for every intermediate tensor (a cross-check); 'never'.
    */
   runtime?: 'auto' | 'always' | 'never'
+  /**
+   * Who runs that pass. Default: the engine worker process, so ONNX Runtime never runs in the
+   * process that owns the window; code already in that worker passes runtime-shapes.ts directly.
+   */
+  runtimeShapes?: RuntimeShapesFn
   signal?: AbortSignal
   onProgress?: (p: Progress) => void
 }
+
+/** Shapes of `names` from one ONNX Runtime run on zeros (see runtime-shapes.ts for the arguments). */
+export type RuntimeShapesFn = (
+  model: ModelProto,
+  names: readonly string[],
+  inputs: ReadonlyMap<string, { dtype: number; shape: Dim[] }>,
+  dtypes: Map<string, number>,
+  signal?: AbortSignal,
+) => Promise<Map<string, RuntimeShape>>
 
 function tensorInfo(v: ValueInfoProto, inferred: ShapeInference): TensorInfo {
   const meta = inferred.tensors.get(v.name)
@@ -55,7 +70,7 @@ async function fillFromRuntime(model: ModelProto, inferred: ShapeInference, opts
   }
   const dtypes = new Map(names.map((n) => [n, inferred.tensors.get(n)?.dtype ?? 0]))
   try {
-    const found = await runtimeShapes(model, names, inputs, dtypes, opts.signal)
+    const found = await (opts.runtimeShapes ?? runtimeShapesInEngine)(model, names, inputs, dtypes, opts.signal)
     for (const [name, { dtype, shape }] of found) {
       const meta = inferred.tensors.get(name)
       inferred.tensors.set(name, { dtype: dtype || meta?.dtype || 0, shape, value: meta?.value })
@@ -81,6 +96,33 @@ function layersOf(inferred: ShapeInference, params: ReturnType<typeof findParams
       outputShape: shape,
     }
   })
+}
+
+/** Longest metadata value kept: a label list of 1,000 ImageNet classes is about 20 KB. */
+const MAX_METADATA_CHARS = 256 * 1024
+
+function metadataOf(model: ModelProto): { metadata?: Record<string, string> } {
+  const props = model.metadataProps ?? []
+  if (props.length === 0) return {}
+  const out: Record<string, string> = {}
+  for (const p of props) {
+    if (typeof p.key === 'string' && typeof p.value === 'string' && p.value.length <= MAX_METADATA_CHARS) out[p.key] = p.value
+  }
+  return { metadata: out }
+}
+
+/** Ops that pass their input's values through unchanged (a Softmax behind them still gives probabilities). */
+const PASS_THROUGH = new Set(['Identity', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Cast'])
+
+function softmaxOf(index: GraphIndex): { softmaxOutputs?: string[] } {
+  const found = index.graph.output
+    .map((o) => o.name)
+    .filter((name) => {
+      let n = index.producer.get(name)
+      for (let i = 0; n && PASS_THROUGH.has(n.opType) && i < 16; i++) n = index.producer.get(n.input[0] ?? '')
+      return n?.opType === 'Softmax'
+    })
+  return found.length > 0 ? { softmaxOutputs: found } : {}
 }
 
 /** Inspects an already decoded model; `bytes` are its file's bytes (for size and digests). */
@@ -127,6 +169,8 @@ export async function inspectDecoded(model: ModelProto, bytes: Uint8Array, opts:
     opCounts,
     layers,
     shapeSource: runtimeUsed ? 'static+runtime' : 'static',
+    ...metadataOf(model),
+    ...softmaxOf(index),
   }
   progress(1, 'done')
   return result

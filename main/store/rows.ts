@@ -13,6 +13,7 @@ import type {
   RunRecord,
   RunStatus,
 } from '../../common/types.js'
+import type { StoredLabels, StoredPreprocess } from '../../common/preprocessing.js'
 import { damagedCell } from './store-errors.js'
 
 export type DeviceKind = DeviceInfo['kind']
@@ -37,6 +38,12 @@ export interface ModelRow {
   card: Record<string, unknown> | null
   /** Cached inspection, so listing models does not re-read ONNX files. */
   inspect: InspectResult | null
+  /** Its own preprocessing; null = its parent's (a variant), else the default. */
+  preprocess: StoredPreprocess | null
+  /** Its own label file (class names in output order); null = its parent's, else none. */
+  labels: StoredLabels | null
+  /** The dataset it was trained for (evaluation and calibration default); null = its parent's. */
+  dataset: string | null
   createdAt: string
 }
 
@@ -62,6 +69,8 @@ const inspectSchema = z.looseObject({
   outputs: z.array(z.unknown()),
   layers: z.array(z.unknown()),
 })
+const preprocessSchema = z.looseObject({ source: z.string(), settings: objectSchema })
+const labelsSchema = z.looseObject({ names: z.array(z.string()), source: z.string() })
 const deviceInfoSchema = z.looseObject({
   kind: z.enum(['local', 'ssh', 'serial']),
   name: z.string(),
@@ -127,6 +136,9 @@ export function toModelRow(r: RawRow): ModelRow {
     recipe: cell<VariantRecipe>(r.recipe, recipeSchema, what, 'recipe'),
     card: cell<Record<string, unknown>>(r.card, objectSchema, what, 'card'),
     inspect: cell<InspectResult>(r.inspect, inspectSchema, what, 'inspect'),
+    preprocess: cell<StoredPreprocess>(r.preprocess, preprocessSchema, what, 'preprocess'),
+    labels: cell<StoredLabels>(r.labels, labelsSchema, what, 'labels'),
+    dataset: textOrNull(r.dataset),
     createdAt: text(r.created_at),
   }
 }

@@ -84,6 +84,33 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, seq)
   ) WITHOUT ROWID;
   `,
+  // How each model wants its input, stored per model and inherited by variants that have none of
+  // their own: preprocessing settings, a label file, the dataset it was trained for. Models with a
+  // card get the card's values. (Figures missing from older rows need the ONNX files, so
+  // Studio.ensureFigures() fills those once after this migration; SQL cannot read a model.)
+  `
+  ALTER TABLE models ADD COLUMN preprocess TEXT;
+  ALTER TABLE models ADD COLUMN labels TEXT;
+  ALTER TABLE models ADD COLUMN dataset TEXT;
+  UPDATE models SET
+    preprocess = json_object('source', 'card', 'settings', json(json_extract(card, '$.preprocessing'))),
+    dataset = CASE WHEN json_type(card, '$.dataset') = 'text' THEN json_extract(card, '$.dataset') END
+  WHERE card IS NOT NULL AND json_valid(card) AND json_type(card, '$.preprocessing') = 'object'
+    AND json_type(card, '$.derivedFrom') IS NULL;
+  `,
+  // Early-exit sweeps (main/early-exit): the result as JSON, the timed samples of every
+  // configuration as one float32 blob. IF NOT EXISTS: tolerant of a database that has the table.
+  `
+  CREATE TABLE IF NOT EXISTS early_exit_sweeps (
+    id          INTEGER PRIMARY KEY,
+    model_id    INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+    device_name TEXT NOT NULL,
+    result      TEXT NOT NULL,
+    samples     BLOB NOT NULL,
+    created_at  TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS early_exit_sweeps_model ON early_exit_sweeps(model_id);
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

@@ -9,7 +9,9 @@ import { hostname } from 'node:os'
 import { dirname, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { StudioError } from '../../common/errors.js'
+import type { StoredLabels, StoredPreprocess } from '../../common/preprocessing.js'
 import type { BenchResult, DeviceInfo, EvalResult, InspectResult, RunRecord } from '../../common/types.js'
+import type { EarlyExitResult } from '../../common/early-exit.js'
 import {
   type DeviceKind,
   type DeviceRow,
@@ -21,11 +23,15 @@ import {
   toModelRow,
 } from './rows.js'
 import * as runs from './runs.js'
+import * as measured from './measured.js'
+import * as sweeps from './early-exit.js'
 import { checkIdentity, migrate } from './schema.js'
+import { sqliteBindingOptions } from './sqlite-binding.js'
 import { storeError } from './store-errors.js'
 
 export type { DeviceKind, DeviceRow, ModelRow, VariantRecipe } from './rows.js'
 export type { EndStatus, NewRun, RunFilter, StoredPredictions } from './runs.js'
+export type { MeasuredModel, MeasuredOnDevice, MeasuredRun } from './measured.js'
 export { INTERRUPTED_MESSAGE } from './runs.js'
 
 export interface StoreOptions {
@@ -33,6 +39,8 @@ export interface StoreOptions {
   now?: () => Date
   /** How long to wait for another process's write lock before failing; default 3000 ms. */
   busyTimeoutMs?: number
+  /** The better-sqlite3 binding built for Electron; used only inside Electron (sqlite-binding.ts). */
+  electronBinding?: string
 }
 
 export interface ModelInput {
@@ -46,6 +54,17 @@ export interface ModelInput {
   recipe?: VariantRecipe | null
   card?: Record<string, unknown> | null
   inspect?: InspectResult | null
+  preprocess?: StoredPreprocess | null
+  labels?: StoredLabels | null
+  dataset?: string | null
+}
+
+/** What `setModelFeed` changes: a field given (null clears it) replaces the stored one. */
+export interface ModelFeedUpdate {
+  preprocess?: StoredPreprocess | null
+  labels?: StoredLabels | null
+  dataset?: string | null
+  card?: Record<string, unknown> | null
 }
 
 export interface DeviceInput {
@@ -88,7 +107,7 @@ export class Store {
       if (!memory && statSync(full, { throwIfNoEntry: false })?.isDirectory()) {
         throw new StudioError('STORE_ERROR', `${full} is a folder; pass a database file path to --db.`)
       }
-      db = new Database(full, { timeout: busy })
+      db = new Database(full, { timeout: busy, ...sqliteBindingOptions(opts.electronBinding) })
       // Identity first: it only reads, so a foreign file is refused before anything is written.
       checkIdentity(db, full)
       db.pragma('journal_mode = WAL')
@@ -119,8 +138,10 @@ export class Store {
       this.checkParent(input)
       const row = this.db
         .prepare(
-          `INSERT INTO models (name, path, sha256, family, kind, parent_id, recipe, card, inspect, created_at)
-           VALUES (@name, @path, @sha256, @family, @kind, @parentId, @recipe, @card, @inspect, @now)
+          `INSERT INTO models (name, path, sha256, family, kind, parent_id, recipe, card, inspect,
+                               preprocess, labels, dataset, created_at)
+           VALUES (@name, @path, @sha256, @family, @kind, @parentId, @recipe, @card, @inspect,
+                   @preprocess, @labels, @dataset, @now)
            ON CONFLICT (sha256) DO UPDATE SET
              name = excluded.name, path = excluded.path,
              family = coalesce(excluded.family, family),
@@ -128,7 +149,10 @@ export class Store {
              parent_id = coalesce(excluded.parent_id, parent_id),
              recipe = coalesce(excluded.recipe, recipe),
              card = coalesce(excluded.card, card),
-             inspect = coalesce(excluded.inspect, inspect)
+             inspect = coalesce(excluded.inspect, inspect),
+             preprocess = coalesce(excluded.preprocess, preprocess),
+             labels = coalesce(excluded.labels, labels),
+             dataset = coalesce(excluded.dataset, dataset)
            RETURNING *`,
         )
         .get({
@@ -142,6 +166,9 @@ export class Store {
           recipe: toJson(input.recipe),
           card: toJson(input.card),
           inspect: toJson(input.inspect),
+          preprocess: toJson(input.preprocess),
+          labels: toJson(input.labels),
+          dataset: input.dataset ?? null,
           now: this.ctx.now().toISOString(),
         }) as RawRow
       return toModelRow(row)
@@ -167,6 +194,25 @@ export class Store {
         .prepare('UPDATE models SET inspect = ? WHERE id = ?')
         .run(JSON.stringify(inspect), id).changes
       if (changed === 0) throw new StudioError('NOT_FOUND', `model ${id} does not exist`)
+    })
+  }
+
+  /** Sets (or, with null, clears) a model's own preprocessing, label file or dataset; one transaction. */
+  setModelFeed(id: number, update: ModelFeedUpdate): ModelRow {
+    return this.guard(() => {
+      const sets: string[] = []
+      const args: Record<string, string | number | null> = { id }
+      for (const key of ['preprocess', 'labels', 'dataset', 'card'] as const) {
+        if (!(key in update)) continue
+        const v = update[key]
+        sets.push(`${key} = @${key}`)
+        args[key] = key === 'dataset' ? ((v as string | null | undefined) ?? null) : toJson(v)
+      }
+      const row = this.db
+        .prepare(`UPDATE models SET ${sets.length > 0 ? sets.join(', ') : 'id = id'} WHERE id = @id RETURNING *`)
+        .get(args) as RawRow | undefined
+      if (row === undefined) throw new StudioError('NOT_FOUND', `model ${id} does not exist`)
+      return toModelRow(row)
     })
   }
 
@@ -293,6 +339,39 @@ export class Store {
   /** Deletes a run with its samples and metrics; false if there was no such run. */
   deleteRun(id: number): boolean {
     return this.guard(() => runs.deleteRun(this.ctx, id))
+  }
+
+  // ---- what was measured where (recommendations) ---------------------------------------------
+
+  /** Light rows of every finished run on a device (no samples, no whole results). */
+  measuredOn(deviceName: string): measured.MeasuredOnDevice {
+    return this.guard(() => measured.measuredOn(this.db, deviceName))
+  }
+
+  /** The models with these ids, with the figures a recommendation reads from their inspection. */
+  modelsForMeasure(ids: readonly number[]): measured.MeasuredModel[] {
+    return this.guard(() => measured.modelsForMeasure(this.db, ids))
+  }
+
+  /** These model ids and every variant derived from them, at any depth. */
+  withDescendants(rootIds: readonly number[]): number[] {
+    return this.guard(() => measured.withDescendants(this.db, rootIds))
+  }
+
+  // ---- early-exit sweeps ---------------------------------------------------------------------
+
+  /** Stores a sweep with its timed samples (per configuration); returns its id. */
+  saveEarlyExit(result: EarlyExitResult, samplesUs: readonly number[][]): number {
+    return this.guard(() => sweeps.saveSweep(this.ctx, result, samplesUs))
+  }
+
+  getEarlyExit(id: number): sweeps.StoredSweep | null {
+    return this.guard(() => sweeps.getSweep(this.ctx, id))
+  }
+
+  /** Sweeps of a model (or every model), newest first, without samples. */
+  listEarlyExits(modelId?: number): EarlyExitResult[] {
+    return this.guard(() => sweeps.listSweeps(this.ctx, modelId))
   }
 
   // ---- helpers -------------------------------------------------------------------------------

@@ -8,16 +8,29 @@ export const RAIL: readonly { name: string; path: string; label: string; icon: s
   { name: 'explore', path: '/explore', label: 'Explore', icon: 'pi pi-chart-scatter' },
   { name: 'compare', path: '/compare', label: 'Compare', icon: 'pi pi-arrows-h' },
   { name: 'reports', path: '/reports', label: 'Reports', icon: 'pi pi-file-export' },
+  { name: 'recommend', path: '/recommend', label: 'Recommend', icon: 'pi pi-check-circle' },
 ]
+
+/** Explore is the view users come for: its chunk (Chart.js, the zoom plugin) loads once the app is idle. */
+const loadExplore = (): Promise<typeof import('./views/ExploreView.vue')> => import('./views/ExploreView.vue')
+
+export function prefetchExplore(): void {
+  const idle = (cb: () => void): void => {
+    if (typeof window.requestIdleCallback === 'function') window.requestIdleCallback(cb, { timeout: 3000 })
+    else setTimeout(cb, 1500)
+  }
+  idle(() => void loadExplore().catch(() => undefined))
+}
 
 const routes: RouteRecordRaw[] = [
   { path: '/', redirect: '/models' },
   { name: 'devices', path: '/devices', component: () => import('./views/DevicesView.vue') },
   { name: 'models', path: '/models', component: () => import('./views/ModelsView.vue') },
   { name: 'benchmarks', path: '/benchmarks', component: () => import('./views/BenchmarksView.vue') },
-  { name: 'explore', path: '/explore', component: () => import('./views/ExploreView.vue') },
+  { name: 'explore', path: '/explore', component: loadExplore },
   { name: 'compare', path: '/compare', component: () => import('./views/CompareView.vue') },
   { name: 'reports', path: '/reports', component: () => import('./views/ReportsView.vue') },
+  { name: 'recommend', path: '/recommend', component: () => import('./views/RecommendView.vue') },
   { path: '/:rest(.*)*', redirect: '/models' },
 ]
 

@@ -24,6 +24,8 @@ describe('orchestrator', () => {
     const m = await studio.importModel(model)
     const progress: { t: number; p: Progress }[] = []
     studio.runs.on('progress', (_id, p) => progress.push({ t: Date.now(), p }))
+    const pushed: { t: number; offset: number; samples: number[] }[] = []
+    studio.runs.on('samples', (_id, offset, samples) => pushed.push({ t: Date.now(), offset, samples }))
     const run = await studio.runAndWait({
       kind: 'bench',
       modelId: m.id,
@@ -36,6 +38,10 @@ describe('orchestrator', () => {
     expect(r.latencyUs.count).toBeGreaterThanOrEqual(30)
     expect(studio.store.getSamples(run.id).length).toBe(r.latencyUs.count)
     expect(progress.at(-1)?.p.fraction).toBe(1)
+    // Every stored sample was pushed once, in order, in batches that follow each other.
+    expect(pushed.flatMap((b) => b.samples)).toEqual(Array.from(studio.store.getSamples(run.id)))
+    pushed.forEach((b, i) => expect(b.offset).toBe(i === 0 ? 0 : pushed[i - 1]!.offset + pushed[i - 1]!.samples.length))
+    for (let i = 10; i < pushed.length; i++) expect(pushed[i]!.t - pushed[i - 10]!.t).toBeGreaterThanOrEqual(900)
     // ≤ 10 events a second: any 11 consecutive events span at least ~1 s.
     for (let i = 10; i < progress.length; i++) {
       expect(progress[i]!.t - progress[i - 10]!.t).toBeGreaterThanOrEqual(900)

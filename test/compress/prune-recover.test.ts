@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as ort from 'onnxruntime-node'
 import { describe, expect, it } from 'vitest'
-import { deriveVariant } from '../../main/compress/derive.js'
+import { deriveVariant, type CalibrationFeed } from '../../main/compress/derive.js'
+import { preprocessSpecFor } from '../../main/data/preprocess.js'
 import { pruneWithData } from '../../main/compress/prune-derive.js'
 import { parseRecipe } from '../../main/compress/recipe.js'
 import { readCard } from '../../main/model-card.js'
@@ -82,7 +83,11 @@ describe('recovery on graphs with a known answer', () => {
 })
 
 describe('resnet8 with its Fashion-MNIST calibration split', () => {
-  const card = (): ReturnType<typeof readCard> => readCard(`${ZOO_DIR}resnet8.json`)
+  // The calibration feed the studio resolves from resnet8's stored preprocessing (its card's).
+  const feed = async (): Promise<CalibrationFeed> => {
+    const card = await readCard(`${ZOO_DIR}resnet8.json`)
+    return { dataset: card.dataset ?? null, spec: preprocessSpecFor(card.preprocessing) }
+  }
   const dir = mkdtempSync(join(tmpdir(), 'edgebench-recover-'))
 
   async function top1(path: string): Promise<number> {
@@ -92,9 +97,9 @@ describe('resnet8 with its Fashion-MNIST calibration split', () => {
   }
 
   it('--structured 0.5: least squares by default brings top-1 back from chance; the recipe names the calibration split', async () => {
-    const c = await card()
-    const raw = await deriveVariant(`${ZOO_DIR}resnet8.onnx`, parseRecipe({ method: 'prune-structured', ratio: 0.5, recover: 'none' }), join(dir, 'raw.onnx'), { card: c })
-    const ls = await deriveVariant(`${ZOO_DIR}resnet8.onnx`, parseRecipe({ method: 'prune-structured', ratio: 0.5, samples: 300 }), join(dir, 'ls.onnx'), { card: c })
+    const c = await feed()
+    const raw = await deriveVariant(`${ZOO_DIR}resnet8.onnx`, parseRecipe({ method: 'prune-structured', ratio: 0.5, recover: 'none' }), join(dir, 'raw.onnx'), { feed: c })
+    const ls = await deriveVariant(`${ZOO_DIR}resnet8.onnx`, parseRecipe({ method: 'prune-structured', ratio: 0.5, samples: 300 }), join(dir, 'ls.onnx'), { feed: c })
     expect(ls.prune?.recovery).toMatchObject({ method: 'ls', layers: 9, samples: 300 })
     expect(ls.prune?.calibration).toEqual({ dataset: 'fashion-mnist', split: 'calibration', samples: 300 })
     expect(ls.macs).toBe(raw.macs)
@@ -103,7 +108,7 @@ describe('resnet8 with its Fashion-MNIST calibration split', () => {
   }, 240_000)
 
   it('--target-macs 0.5: within the target, ≥ 80 % on 1,000 test images, the scan in the report', async () => {
-    const r = await deriveVariant(`${ZOO_DIR}resnet8.onnx`, parseRecipe({ method: 'prune-structured', targetMacs: 0.5, samples: 300 }), join(dir, 'm50.onnx'), { card: await card() })
+    const r = await deriveVariant(`${ZOO_DIR}resnet8.onnx`, parseRecipe({ method: 'prune-structured', targetMacs: 0.5, samples: 300 }), join(dir, 'm50.onnx'), { feed: await feed() })
     expect(r.macs / r.parent.macs).toBeLessThanOrEqual(0.5)
     expect(r.macs / r.parent.macs).toBeGreaterThan(0.4)
     expect(r.prune?.sensitivity?.groups).toHaveLength(6)
@@ -118,7 +123,7 @@ describe('resnet8 with its Fashion-MNIST calibration split', () => {
     // A card whose preprocessing (1×28×28) does not fit the model's 3×8×8 input.
     const red = join(dir, 'red.onnx')
     await saveModel(redundantNet(), red)
-    await expect(deriveVariant(red, parseRecipe({ method: 'prune-structured', ratio: 0.25 }), out, { card: await card() })).rejects.toMatchObject({
+    await expect(deriveVariant(red, parseRecipe({ method: 'prune-structured', ratio: 0.25 }), out, { feed: await feed() })).rejects.toMatchObject({
       code: 'DATASET_MISMATCH',
       message: expect.stringMatching(/do not fit/),
     })

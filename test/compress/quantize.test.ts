@@ -189,10 +189,11 @@ describe('INT8 static (QDQ)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'edgebench-q-'))
     const card = await cardOf('resnet8')
     const q8 = join(dir, 'q8.onnx')
-    await deriveVariant(zoo('resnet8'), parseRecipe({ method: 'int8-static', samples: 50 }), q8, { card })
+    const feed = { dataset: card.dataset, spec: preprocessSpecFor(card.preprocessing) }
+    await deriveVariant(zoo('resnet8'), parseRecipe({ method: 'int8-static', samples: 50 }), q8, { feed })
     const again = join(dir, 'again.onnx')
     await expect(
-      deriveVariant(q8, parseRecipe({ method: 'int8-static', samples: 50 }), again, { card }),
+      deriveVariant(q8, parseRecipe({ method: 'int8-static', samples: 50 }), again, { feed }),
     ).rejects.toMatchObject({
       code: 'BAD_INPUT',
       message: expect.stringMatching(/already quantized/),

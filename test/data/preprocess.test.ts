@@ -81,6 +81,31 @@ describe('preprocessInto', () => {
   })
 })
 
+describe('channel order and resize settings', () => {
+  it('swaps R and B for a BGR model (mean/std follow the model order)', () => {
+    const out = new Float32Array(12)
+    preprocessInto(rgb, 2, 2, 3, spec({ layout: 'NHWC', channelOrder: 'bgr', mean: [100, 0, 0] }), out, 0)
+    expect([...out]).toEqual([3 - 100, 2, 1, 13 - 100, 12, 11, 23 - 100, 22, 21, 33 - 100, 32, 31])
+  })
+
+  it('resizes nearest by the pixel each output centre falls in (no new values)', () => {
+    const out = new Float32Array(16)
+    preprocessInto(Uint8Array.from([0, 100, 100, 200]), 2, 2, 1, spec({ channels: 1, height: 4, width: 4, resize: 'nearest' }), out, 0)
+    expect([...out]).toEqual([0, 0, 100, 100, 0, 0, 100, 100, 100, 100, 200, 200, 100, 100, 200, 200])
+  })
+
+  it('keeps the aspect ratio and crops the centre in crop mode', () => {
+    // A 2×6 strip (rows 0..5 left to right) to 2×2: stretch sees all columns, crop only the middle two.
+    const strip = Uint8Array.from([0, 10, 20, 30, 40, 50, 0, 10, 20, 30, 40, 50])
+    const crop = new Float32Array(4)
+    preprocessInto(strip, 2, 6, 1, spec({ channels: 1, height: 2, width: 2, resize: 'nearest', resizeMode: 'crop' }), crop, 0)
+    expect([...crop]).toEqual([20, 30, 20, 30])
+    const stretch = new Float32Array(4)
+    preprocessInto(strip, 2, 6, 1, spec({ channels: 1, height: 2, width: 2, resize: 'nearest' }), stretch, 0)
+    expect([...stretch]).toEqual([10, 40, 10, 40])
+  })
+})
+
 describe('preprocessSpecFor', () => {
   it('returns the model card spec when there is one', () => {
     const card = spec({ channels: 1, height: 28, width: 28, scale: 1 / 255, mean: [0.286], std: [0.353] })

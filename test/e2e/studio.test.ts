@@ -91,6 +91,8 @@ describe.skipIf(policy !== 'ok')('studio e2e (browser mode, Chromium)', () => {
       await page.getByTestId('model-tree').getByText(name, { exact: true }).first().waitFor()
     }
     await page.locator('input[type=file]').setInputFiles([MODEL_A, MODEL_B])
+    // The import dialog asks how to feed them; the model's own (card/metadata, else [0, 1]) is the default.
+    await page.getByTestId('import-confirm').click()
     const tree = page.getByTestId('model-tree')
     await tree.getByText('fmnist-logreg-nchw').waitFor()
     await tree.getByText('fmnist-logreg-nhwc').waitFor()
@@ -217,11 +219,8 @@ describe.skipIf(policy !== 'ok')('studio e2e (browser mode, Chromium)', () => {
   it('exports the selection as CSV (a download in browser mode)', async () => {
     await key('6')
     await page.getByRole('heading', { name: 'Reports' }).waitFor()
-    await page
-      .getByRole('radio', { name: 'CSV' })
-      .or(page.getByText('CSV', { exact: true }))
-      .first()
-      .click()
+    await page.locator('#report-format').click()
+    await page.getByRole('option', { name: /^CSV/ }).click()
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.getByTestId('report-export').click(),

@@ -5,7 +5,8 @@
  */
 import { flushPromises, mount } from '@vue/test-utils'
 import PrimeVue from 'primevue/config'
-import { afterEach, describe, expect, it } from 'vitest'
+import { createPinia, setActivePinia } from 'pinia'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { nextTick } from 'vue'
 import type { AddSshDeviceRequest, DeviceSummary } from '../../common/api.js'
 import { setBridge } from '../../renderer/src/api/index.js'
@@ -63,6 +64,7 @@ afterEach(() => {
 })
 
 describe('AddSshBoardDialog', () => {
+  beforeEach(() => setActivePinia(createPinia()))
   it('asks to confirm the SHA256 fingerprint, then trusts exactly that key and adds the board', async () => {
     const bridge = fakeBridge({
       'devices:addSsh': (p) => {

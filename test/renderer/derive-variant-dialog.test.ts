@@ -202,18 +202,22 @@ describe('DeriveVariantDialog', () => {
     expect($('[data-testid="derive-form"]')).not.toBeNull()
   })
 
-  it('asks for calibration data when the model has no card naming a dataset', async () => {
+  it('asks for calibration data when the model has no dataset, for INT8 dynamic too', async () => {
     wrapper = mount(DeriveVariantDialog, {
       props: { model: { ...parent, card: null }, visible: true },
       global: { plugins: [pinia, PrimeVue] },
       attachTo: document.body,
     })
     await flushPromises()
-    expect(text('.hint')).toContain('no model card naming its dataset')
+    expect(text('.hint')).toContain('no dataset set')
     expect(($('[data-testid="derive-start"]') as HTMLButtonElement | null)?.disabled).toBe(true)
+    await click('#method-int8-dynamic')
+    // INT8 dynamic has a data field now (its agreement with FP32 reads samples).
+    expect($('#calibration')).not.toBeNull()
     await click('#method-fp16')
     expect(($('[data-testid="derive-start"]') as HTMLButtonElement | null)?.disabled).toBe(false)
   })
+
   it('prunes to a MACs target, then shows the recovery and the per-layer sensitivity chart', async () => {
     mountDialog()
     await flushPromises()
@@ -256,5 +260,32 @@ describe('DeriveVariantDialog', () => {
     const rows = [...document.body.querySelectorAll('[data-testid="sensitivity-table"] tbody tr')].map((r) => [...r.querySelectorAll('td')].map((c) => c.textContent?.trim()).join(' | '))
     expect(rows).toEqual(['stem + stack1/conv2 | 16 | 25 %', 'stack3/conv1 | 64 | 75 %'])
     expect(text('[data-testid="derive-report"]')).toContain('to 50 % of the parent\'s MACs')
+  })
+
+  it("takes the model's stored dataset (set at import, no card) for INT8", async () => {
+    wrapper = mount(DeriveVariantDialog, {
+      props: {
+        model: {
+          ...parent,
+          card: null,
+          preprocessing: {
+            settings: {},
+            source: 'default',
+            inheritedFrom: null,
+            spec: null,
+            summary: '',
+            problem: null,
+            labels: null,
+            dataset: 'fashion-mnist',
+          },
+        },
+        visible: true,
+      },
+      global: { plugins: [pinia, PrimeVue] },
+      attachTo: document.body,
+    })
+    await flushPromises()
+    await click('#method-int8-dynamic')
+    expect(($('[data-testid="derive-start"]') as HTMLButtonElement | null)?.disabled).toBe(false)
   })
 })

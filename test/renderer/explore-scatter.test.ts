@@ -133,11 +133,114 @@ describe('x bounds', () => {
     const { xBounds, buildDatasets, paletteFor } = await import('../../renderer/src/charts/explore-data.js')
     const points = syntheticPoints(1)
     const x = points[0]?.latencyP50Us ?? 0
-    const log = xBounds(buildDatasets(points, 'latencyP50Us', paletteFor(points), true).datasets, true)
+    const o = { xAxis: 'latencyP50Us', yAxis: 'top1', logX: true, logY: false, lineage: true } as const
+    const log = xBounds(buildDatasets(points, paletteFor(points), o).datasets, true)
     expect(log.min).toBeLessThan(x)
     expect(log.max).toBeGreaterThan(x)
-    const lin = xBounds(buildDatasets(points, 'latencyP50Us', paletteFor(points), false).datasets, false)
+    const lin = xBounds(buildDatasets(points, paletteFor(points), { ...o, logX: false }).datasets, false)
     expect(lin).toEqual({ min: 0, max: x * 1.08 })
     expect(xBounds([], true)).toEqual({ min: undefined, max: undefined })
+  })
+})
+
+describe('ExploreScatter axes, lineage, markers, keyboard and plugins', () => {
+  const mountWith = (points: ExplorePoint[], extra: Record<string, unknown> = {}) =>
+    mount(ExploreScatter, {
+      props: { points, visible: points, xAxis: 'latencyP50Us', logX: true, ...extra },
+      attachTo: document.body,
+    })
+
+  it('fits y to the data, and gives the full 0–100 % scale when asked', async () => {
+    const points = syntheticPoints(40).map((p) => ({ ...p, top1: 0.9 + (p.modelId % 5) / 100 }))
+    const w = mountWith(points)
+    await nextTick()
+    const chart = (w.vm as unknown as ScatterVm).getChart()
+    if (!chart) throw new Error('no chart')
+    expect(chart.options.scales?.y?.min).toBeGreaterThan(85)
+    expect(chart.options.scales?.y?.max).toBeLessThanOrEqual(100)
+    await w.setProps({ fitY: false })
+    await nextTick()
+    expect([chart.options.scales?.y?.min, chart.options.scales?.y?.max]).toEqual([0, 100])
+    w.unmount()
+  })
+
+  it('plots Δ top-1 against the parent, variants only, in percentage points', async () => {
+    const points = syntheticPoints(40)
+    const w = mountWith(points, { yAxis: 'top1Delta' })
+    await nextTick()
+    const chart = (w.vm as unknown as ScatterVm).getChart()
+    if (!chart) throw new Error('no chart')
+    const plotted = chart.data.datasets.filter((d) => (d as ExploreDataset).role === 'points').flatMap((d) => d.data)
+    expect(plotted).toHaveLength(30)
+    for (const d of plotted) expect(d.y).toBeCloseTo((d.point.top1Delta ?? 0) * 100, 9)
+    w.unmount()
+  })
+
+  it('joins each parent to its variants, one curve per method', async () => {
+    const points = syntheticPoints(8)
+    const w = mountWith(points)
+    await nextTick()
+    const chart = (w.vm as unknown as ScatterVm).getChart()
+    if (!chart) throw new Error('no chart')
+    const lines = chart.data.datasets.filter((d) => (d as ExploreDataset).role === 'lineage')
+    const segments = lines.flatMap((d) => d.data).filter((d) => Number.isNaN(d.x)).length
+    expect(segments).toBe(6) // two originals × three methods
+    await w.setProps({ lineage: false })
+    await nextTick()
+    expect(chart.data.datasets.some((d) => (d as ExploreDataset).role === 'lineage')).toBe(false)
+    w.unmount()
+  })
+
+  it('keeps a family’s marker when other families are filtered out or added', async () => {
+    const { paletteFor } = await import('../../renderer/src/charts/explore-data.js')
+    const points = syntheticPoints(64)
+    const palette = paletteFor(points.filter((p) => p.family === 'squeezenet'))
+    const first = palette.shapes.get('squeezenet')
+    paletteFor(points, palette)
+    paletteFor([...points, { ...points[0]!, key: 'new', family: 'aaa-new-family' }], palette)
+    expect(palette.shapes.get('squeezenet')).toBe(first)
+    // Markers come from the name, so the same families get the same markers in every view and report.
+    expect(paletteFor(points).shapes).toEqual(paletteFor([...points].reverse()).shapes)
+    expect(new Set(paletteFor(points).shapes.values()).size).toBe(4)
+  })
+
+  it('moves between points with the arrow keys, announces them, opens with Enter and selects with Space', async () => {
+    const points = syntheticPoints(12)
+    const w = mountWith(points)
+    await nextTick()
+    const focus = w.find('[aria-roledescription="scatter chart"]')
+    await focus.trigger('keydown', { key: 'ArrowRight' })
+    const status = w.find('[data-testid=explore-focused]')
+    expect(status.text()).toMatch(/^Point 1 of 12: /)
+    const lowest = [...points].sort((a, b) => (a.latencyP50Us ?? 0) - (b.latencyP50Us ?? 0))[0]
+    expect(status.text()).toContain(lowest?.model)
+    await focus.trigger('keydown', { key: 'ArrowRight' })
+    expect(status.text()).toMatch(/^Point 2 of 12: /)
+    await focus.trigger('keydown', { key: 'Enter' })
+    await focus.trigger('keydown', { key: ' ' })
+    const selects = w.emitted('select') as [ExplorePoint, boolean][]
+    expect(selects.map(([, additive]) => additive)).toEqual([false, true])
+    expect(selects[0]?.[0].key).toBe(selects[1]?.[0].key)
+    w.unmount()
+  })
+
+  it('zooms in steps and resets, and takes an extra plugin with its options', async () => {
+    let drawn = 0
+    const plugin = { id: 'ebTestLines', afterUpdate: () => void drawn++ }
+    const points = syntheticPoints(30)
+    const w = mountWith(points, { plugins: [plugin], pluginOptions: { ebTestLines: { limit: 1 } } })
+    await nextTick()
+    const vm = w.vm as unknown as ScatterVm & { zoomBy(f: number): void; resetZoom(): void }
+    const chart = vm.getChart()
+    if (!chart) throw new Error('no chart')
+    expect(drawn).toBeGreaterThan(0)
+    expect((chart.options.plugins as Record<string, unknown>).ebTestLines).toEqual({ limit: 1 })
+    const before = chart.scales.x!.max - chart.scales.x!.min
+    vm.zoomBy(2)
+    expect(chart.scales.x!.max - chart.scales.x!.min).toBeLessThan(before)
+    expect(w.emitted('zoomed')?.at(-1)).toEqual([true])
+    vm.resetZoom()
+    expect(w.emitted('zoomed')?.at(-1)).toEqual([false])
+    w.unmount()
   })
 })

@@ -5,7 +5,6 @@ import type {
   ApiEvents,
   ApiResult,
   ApiValue,
-  ExplorePoint,
   StudioBridge,
 } from '../../common/api.js'
 
@@ -52,41 +51,4 @@ export function fakeBridge(handlers: Partial<Record<ApiChannel, Handler>>): Fake
   }
 }
 
-/** n points over devices × families × variants, with plausible figures. */
-export function syntheticPoints(
-  n: number,
-  devices = ['local', 'rpi4', 'stm32h7'],
-  families = ['mobilenet', 'resnet', 'squeezenet', 'shufflenet'],
-): ExplorePoint[] {
-  const variants = ['fp32', 'fp16', 'int8', 'pruned']
-  const out: ExplorePoint[] = []
-  let seed = 42
-  const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
-  for (let i = 0; i < n; i++) {
-    const device = devices[i % devices.length] ?? 'local'
-    const family = families[Math.floor(i / devices.length) % families.length] ?? null
-    const p50 = 100 + rnd() * 20_000
-    out.push({
-      key: `${i}:${device}`,
-      modelId: i,
-      model: `${family}-${i}`,
-      family,
-      variant: variants[i % variants.length] ?? 'fp32',
-      device,
-      latencyP50Us: p50,
-      latencyP90Us: p50 * 1.1,
-      cv: rnd() * 0.2,
-      peakRssBytes: 1e6 + rnd() * 5e7,
-      fileBytes: 1e5 + rnd() * 2e7,
-      macs: 1e6 + rnd() * 6e8,
-      params: 1e4 + rnd() * 5e6,
-      top1: 0.6 + rnd() * 0.35,
-      dataset: 'fashion-mnist',
-      split: 'test',
-      count: 10000,
-      benchRunId: 2 * i + 1,
-      evalRunId: 2 * i + 2,
-    })
-  }
-  return out
-}
+export { syntheticPoints } from '../shared/synthetic-points.js'

@@ -3,7 +3,7 @@ import { mount } from '@vue/test-utils'
 import type { Chart } from 'chart.js'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { nextTick } from 'vue'
-import { histogram, quantile } from '../../renderer/src/charts/histogram.js'
+import { histogram } from '../../renderer/src/charts/histogram.js'
 import LatencyHistogram from '../../renderer/src/components/LatencyHistogram.vue'
 import { installCanvasStub } from './canvas-stub.js'
 
@@ -17,10 +17,6 @@ describe('histogram', () => {
     expect(h.counts.at(-1)).toBeGreaterThan(0)
     expect(histogram([]).counts).toEqual([])
     expect(histogram([7, 7, 7]).counts.reduce((a, b) => a + b, 0)).toBe(3)
-  })
-  it('interpolates quantiles', () => {
-    expect(quantile([1, 2, 3, 4], 0.5)).toBe(2.5)
-    expect(quantile([], 0.5)).toBeNull()
   })
 })
 

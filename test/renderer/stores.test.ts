@@ -1,10 +1,11 @@
 // @vitest-environment happy-dom
 import { createPinia, setActivePinia } from 'pinia'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { DeviceSummary, ModelInfo, RunSummary } from '../../common/api.js'
-import type { BenchResult, RunRecord } from '../../common/types.js'
+import type { EvalResult, BenchResult, RunRecord } from '../../common/types.js'
 import { setBridge } from '../../renderer/src/api/index.js'
 import { useDevicesStore } from '../../renderer/src/stores/devices.js'
+import { useLiveSamplesStore } from '../../renderer/src/stores/live-samples.js'
 import { useExploreStore } from '../../renderer/src/stores/explore.js'
 import { buildModelTree, useModelsStore } from '../../renderer/src/stores/models.js'
 import { estimateRemainingMs, useRunsStore } from '../../renderer/src/stores/runs.js'
@@ -45,6 +46,7 @@ function summary(id: number, status: RunSummary['status']): RunSummary {
     p50Us: null,
     p90Us: null,
     top1: null,
+    partial: false,
   }
 }
 
@@ -135,7 +137,7 @@ describe('runs store', () => {
     const bridge = fakeBridge({
       'runs:start': () => {
         if (++n === 2) throw Object.assign(new Error('No device named rpi'), { code: 'NOT_FOUND' })
-        return { runId: n }
+        return { runId: n, run: summary(n, 'queued') }
       },
       'runs:list': () => [],
     })
@@ -147,6 +149,37 @@ describe('runs store', () => {
     ])
     expect(ids).toEqual([1])
     expect(runs.startError?.code).toBe('NOT_FOUND')
+    // The answer is upserted: the queue shows the run without reloading the list.
+    expect(runs.queue.map((r) => r.id)).toEqual([1])
+    expect(bridge.calls.filter((c) => c.channel === 'runs:list')).toHaveLength(0)
+  })
+
+  it('keeps a status event that overtook the start answer', async () => {
+    const bridge = fakeBridge({ 'runs:list': () => [] })
+    setBridge(bridge)
+    const runs = useRunsStore()
+    const off = runs.subscribe()
+    bridge.emit('run:status', { runId: 7, status: 'running' })
+    const late = fakeBridge({ 'runs:start': () => ({ runId: 7, run: summary(7, 'queued') }), 'runs:list': () => [] })
+    Object.assign(bridge, { invoke: late.invoke })
+    await runs.start([{ kind: 'bench', modelId: 1, deviceName: 'local' }])
+    expect(runs.queue[0]).toMatchObject({ id: 7, status: 'running' })
+    off()
+  })
+
+  it('marks the figure of a run that did not finish as partial', async () => {
+    const bridge = fakeBridge({ 'runs:list': () => [] })
+    setBridge(bridge)
+    const runs = useRunsStore()
+    const off = runs.subscribe()
+    const record: RunRecord = {
+      ...summary(3, 'interrupted'),
+      kind: 'eval',
+      result: { top1: 0.85, partialOf: 1000 } as unknown as EvalResult,
+    }
+    bridge.emit('run:finished', { run: record })
+    expect(runs.done[0]).toMatchObject({ id: 3, top1: 0.85, partial: true })
+    off()
   })
 
   it('estimates the remaining time from the fraction done', () => {
@@ -204,5 +237,51 @@ describe('selection store', () => {
     expect(s.runIds).toEqual([5, 3, 9])
     s.toggle(3)
     expect(s.runIds).toEqual([5, 9])
+  })
+})
+
+describe('live samples store', () => {
+  it('reads the stored samples once, then appends pushed batches (overlap skipped, a gap reloads)', async () => {
+    let stored = [1, 2, 3]
+    const bridge = fakeBridge({ 'runs:samples': () => stored })
+    setBridge(bridge)
+    const live = useLiveSamplesStore()
+    const stop = live.follow(9)
+    // A batch pushed while the stored samples are on their way waits for them.
+    bridge.emit('run:samples', { runId: 9, offset: 3, samples: [4, 5] })
+    await vi.waitFor(() => expect(live.samplesOf(9)).toEqual([1, 2, 3, 4, 5]))
+    bridge.emit('run:samples', { runId: 9, offset: 4, samples: [5, 6] })
+    expect(live.samplesOf(9)).toEqual([1, 2, 3, 4, 5, 6])
+    bridge.emit('run:samples', { runId: 8, offset: 0, samples: [99] })
+    expect(live.samplesOf(8)).toEqual([])
+    stored = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+    bridge.emit('run:samples', { runId: 9, offset: 10, samples: [11] })
+    await vi.waitFor(() => expect(live.samplesOf(9)).toHaveLength(11))
+    expect(bridge.calls.filter((c) => c.channel === 'runs:samples')).toHaveLength(2)
+    stop()
+    expect(live.samplesOf(9)).toEqual([])
+  })
+})
+
+describe('explore store after a run', () => {
+  it('asks for the finished run’s pair only and upserts it', async () => {
+    const points = syntheticPoints(6)
+    const fresh = { ...points[0]!, top1: 0.99 }
+    const bridge = fakeBridge({
+      'explore:points': (p) => (p ? [fresh] : points),
+    })
+    setBridge(bridge)
+    const explore = useExploreStore()
+    const off = explore.subscribe()
+    await explore.load()
+    const run = { id: 5, kind: 'eval', modelId: fresh.modelId, deviceName: fresh.device, status: 'finished' } as RunRecord
+    bridge.emit('run:finished', { run })
+    await vi.waitFor(() => expect(explore.points.find((p) => p.key === fresh.key)?.top1).toBe(0.99))
+    expect(explore.points).toHaveLength(6)
+    expect(bridge.calls.filter((c) => c.channel === 'explore:points').map((c) => c.payload)).toEqual([
+      undefined,
+      { modelId: fresh.modelId, deviceName: fresh.device },
+    ])
+    off()
   })
 })

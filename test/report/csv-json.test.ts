@@ -36,11 +36,24 @@ describe('toCSV', () => {
     expect(column(table, 'latency_p50_us')[mobile]).toBe('')
   })
 
+  it("writes each variant's parent, recipe and figures against the parent", () => {
+    const table = parseCsv(toCSV(rows))
+    const i = rows.findIndex((r) => r.model === 'resnet8-int8' && r.device === 'this computer')
+    expect(column(table, 'parent')[i]).toBe('resnet8')
+    expect(column(table, 'recipe')[i]).toMatch(/^INT8 static/)
+    expect(Number(column(table, 'speedup')[i])).toBeCloseTo(182 / 114, 6)
+    expect(Number(column(table, 'top1_delta')[i])).toBeCloseTo(0.918 - 0.921, 9)
+    expect(Number(column(table, 'size_ratio')[i])).toBeCloseTo((78_000 + 2048) / (78_000 * 4 + 2048), 9)
+    expect(column(table, 'memory_source')[i]).toBe('rss')
+    expect(column(table, 'speedup')[0]).toBe('')
+  })
+
   it("joins warnings with '; ' and keeps formula-like text as text", () => {
     const twoWarnings: ReportRow = {
       model: '=HYPERLINK("http://x")',
       variant: 'fp32',
       device: 'd',
+      group: 'g',
       warnings: ['a', 'b, c'],
     }
     const table = parseCsv(toCSV([twoWarnings]))
@@ -49,7 +62,7 @@ describe('toCSV', () => {
   })
 
   it('ends every line with CRLF', () => {
-    const text = toCSV([{ model: 'm', variant: 'fp32', device: 'd', warnings: [] }])
+    const text = toCSV([{ model: 'm', variant: 'fp32', device: 'd', group: 'm', warnings: [] }])
     expect(text.endsWith('\r\n')).toBe(true)
     expect(text.split('\r\n')).toHaveLength(3)
   })
@@ -75,6 +88,7 @@ describe('toJSON', () => {
       variant: 'fp32',
       device: 'd',
       latencyP50Us: Number.NaN,
+      group: 'm',
       warnings: [],
     }
     const text = toJSON([odd], { generatedAt: 'now', version: '9.9.9' })

@@ -115,6 +115,8 @@ export function sampleItems(): ResultItem[] {
     {
       model: 'resnet8-int8',
       family: 'resnet',
+      parent: 'resnet8',
+      recipe: 'INT8 static · minmax · per-channel · uint8 · 500 samples',
       inspect: inspect(78_000, 'int8'),
       bench: bench('resnet8-int8', host, 114),
       eval: evaluation('resnet8-int8', 0.918),
@@ -130,6 +132,8 @@ export function sampleItems(): ResultItem[] {
     {
       model: 'resnet8-pruned',
       family: 'resnet',
+      parent: 'resnet8',
+      recipe: 'Structured pruning · 25 % · l1',
       inspect: inspect(78_000),
       bench: bench('resnet8-pruned', host, 190, 0.14),
       eval: evaluation('resnet8-pruned', 0.9),
@@ -159,6 +163,7 @@ export function sampleItems(): ResultItem[] {
     {
       model: 'resnet8-int8',
       family: 'resnet',
+      parent: 'resnet8',
       device: 'pi5',
       bench: bench('resnet8-int8', pi, 950),
       eval: evaluation('resnet8-int8', 0.917),

@@ -19,15 +19,17 @@ const rows = rowsFromResults(sampleItems())
 const meta = { title: 'Zoo', generatedAt: '2026-01-01T00:00:00.000Z', env: device('this computer') }
 
 describe('writeReport', () => {
-  it('creates the folder and writes report.html, results.csv and results.json, no temp files left', async () => {
+  it('creates the folder and writes report.html, results.csv, results.json and results.md, no temp files left', async () => {
     const out = join(dir, 'a', 'b')
     const paths = await writeReport(out, rows, meta)
     expect(paths).toEqual({
       html: join(out, 'report.html'),
       csv: join(out, 'results.csv'),
       json: join(out, 'results.json'),
+      md: join(out, 'results.md'),
     })
-    expect((await readdir(out)).sort()).toEqual(['report.html', 'results.csv', 'results.json'])
+    expect((await readdir(out)).sort()).toEqual(['report.html', 'results.csv', 'results.json', 'results.md'])
+    expect(await readFile(paths.md, 'utf8')).toContain('| Model | Variant | Device |')
     expect(await readFile(paths.html, 'utf8')).toMatch(/^<!doctype html>/)
     expect(parseCsv(await readFile(paths.csv, 'utf8'))).toHaveLength(rows.length + 1)
     expect((JSON.parse(await readFile(paths.json, 'utf8')) as { rows: unknown[] }).rows).toHaveLength(
@@ -40,7 +42,7 @@ describe('writeReport', () => {
     await writeReport(dir, rows.slice(0, 1), meta)
     const doc = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')) as { rows: unknown[] }
     expect(doc.rows).toHaveLength(1)
-    expect(await readdir(dir)).toHaveLength(3)
+    expect(await readdir(dir)).toHaveLength(4)
   })
 
   it('fails with BAD_INPUT and a way out when the folder cannot be made', async () => {

@@ -45,7 +45,7 @@ describe('opening', () => {
       .prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`)
       .pluck()
       .all()
-    expect(tables).toEqual(['devices', 'metrics', 'models', 'predictions', 'runs', 'samples'])
+    expect(tables).toEqual(['devices', 'early_exit_sweeps', 'metrics', 'models', 'predictions', 'runs', 'samples'])
     expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
     raw.close()
 

@@ -7,9 +7,11 @@
  *   measured causes where the speed-up is under 1.2×.
  * - FP16 of every zoo model: file ratio and top-1 beside FP32.
  * - Structured 50 % on resnet8: MACs ratio, speed-up, validity.
- * Latency: the local device, 1 thread, optimisation 'all', docs/measurement.md's default rules.
+ * Latency: the local device, 1 thread, optimisation 'all', docs/measurement.md's default rules. A
+ * speed-up is the median of per-round ratios FP32 p50 / variant p50 over interleaved rounds
+ * (tools/bench/ab.ts), printed with its spread; accuracy is deterministic and measured once.
  *
- *   npm run bench:compress [-- --models resnet8,mobilenetv2]
+ *   npm run bench:compress [-- --models resnet8,mobilenetv2] [--rounds 3]
  */
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync } from 'node:fs'
@@ -17,15 +19,17 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { DEFAULT_SESSION_OPTIONS, type BenchResult, type EvalResult } from '../../common/types.js'
-import { explainSpeed } from '../../main/compress/explain.js'
+import { explainSpeed } from '../../main/compress/explain-speed.js'
 import { parseRecipe } from '../../main/compress/recipe.js'
 import { Studio } from '../../main/studio.js'
 import { graphOf, loadModel } from '../../main/model/index.js'
 import { ElemType, tensorBytes } from '../../main/model/tensor.js'
+import { abRounds, ratioOf, type RatioSummary } from './ab.js'
 
 const root = resolve(import.meta.dirname, '../..')
 const out = (s = ''): void => void process.stdout.write(`${s}\n`)
-const { values } = parseArgs({ options: { models: { type: 'string' } } })
+const { values } = parseArgs({ options: { models: { type: 'string' }, rounds: { type: 'string', default: '3' } } })
+const rounds = Number(values.rounds)
 const zoo = readdirSync(join(root, 'resources/models')).filter((f) => f.endsWith('.onnx')).map((f) => f.replace(/\.onnx$/, ''))
 const models = values.models ? values.models.split(',') : zoo
 const dir = mkdtempSync(join(tmpdir(), 'edgebench-bench-compress-'))
@@ -55,14 +59,24 @@ async function sizeSplit(path: string): Promise<{ int8Weights: number; meta: num
 const studio = Studio.open({ dbPath: db })
 try {
   const byName = new Map((await studio.ensureZoo()).map((m) => [m.name, m]))
-  const measure = async (modelId: number): Promise<{ p50: number; top1: number }> => {
+  const p50Of = async (modelId: number): Promise<number> => {
     const bench = await studio.runAndWait({ kind: 'bench', modelId, deviceName: 'local', session: DEFAULT_SESSION_OPTIONS })
-    const ev = await studio.runAndWait({ kind: 'eval', modelId, deviceName: 'local', session: DEFAULT_SESSION_OPTIONS, dataset: 'fashion-mnist' })
-    if (bench.status !== 'finished' || ev.status !== 'finished') throw new Error(`run failed: ${bench.error ?? ev.error}`)
-    return { p50: (bench.result as BenchResult).latencyUs.p50, top1: (ev.result as EvalResult).top1 }
+    if (bench.status !== 'finished') throw new Error(`run failed: ${bench.error}`)
+    return (bench.result as BenchResult).latencyUs.p50
   }
+  const top1Of = async (modelId: number): Promise<number> => {
+    const ev = await studio.runAndWait({ kind: 'eval', modelId, deviceName: 'local', session: DEFAULT_SESSION_OPTIONS, dataset: 'fashion-mnist' })
+    if (ev.status !== 'finished') throw new Error(`run failed: ${ev.error}`)
+    return (ev.result as EvalResult).top1
+  }
+  /** Parent and variant in interleaved rounds; the speed-up is per round parent/variant. */
+  const speed = async (parentId: number, variantId: number): Promise<{ p50: number; vp50: number; speedup: RatioSummary }> => {
+    const r = await abRounds({ rounds, a: () => p50Of(parentId), b: () => p50Of(variantId) })
+    return { p50: r.aMedian, vp50: r.bMedian, speedup: ratioOf(r.b, r.a) }
+  }
+  const fmtSpeed = (s: RatioSummary): string => `${s.ratio.toFixed(2)}× (${s.spread[0].toFixed(2)}–${s.spread[1].toFixed(2)})`
   out('INT8 static, per-channel, MinMax, uint8 activations, 500 calibration samples; latency p50 on this computer, 1 thread')
-  out('| model | quantize time | peak RSS | file INT8/FP32 (int8 weights + per-channel scales/bias + graph) | top-1 FP32 | top-1 INT8 | Δ | p50 FP32 | p50 INT8 | speed-up |')
+  out('| model | quantize time | peak RSS | file INT8/FP32 (int8 weights + per-channel scales/bias + graph) | top-1 FP32 | top-1 INT8 | Δ | p50 FP32 | p50 INT8 | speed-up (spread over rounds) |')
   out('|---|---|---|---|---|---|---|---|---|---|')
   const whys: string[] = []
   const fp16Rows: string[] = []
@@ -72,23 +86,25 @@ try {
     const q = quantizeCli(name, join(dir, `${name}-int8.onnx`))
     const variant = studio.store.getModel(q.json.modelId)
     if (!variant) throw new Error('variant not stored')
-    const f = await measure(parent.id)
-    const v = await measure(variant.id)
+    const sp = await speed(parent.id, variant.id)
+    const f = { p50: sp.p50, top1: await top1Of(parent.id) }
+    const v = { p50: sp.vp50, top1: await top1Of(variant.id) }
     const report = await studio.deriveVariant(parent.id, parseRecipe({ method: 'int8-static' }), { outPath: join(dir, `${name}-int8b.onnx`) })
-    const speedup = f.p50 / v.p50
+    const speedup = sp.speedup.ratio
     const ratio = report.report.fileBytes / report.report.parent.fileBytes
     const fp32Bytes = report.report.parent.fileBytes
     const { int8Weights, meta } = await sizeSplit(report.report.file)
     const split = `${pct(ratio)} (${pct(int8Weights / fp32Bytes)} + ${pct(meta / fp32Bytes)} + ${pct((report.report.fileBytes - int8Weights - meta) / fp32Bytes)})`
-    out(`| ${name} | ${q.seconds.toFixed(1)} s | ${q.peakMiB.toFixed(0)} MiB | ${split} | ${pct(f.top1, 2)} | ${pct(v.top1, 2)} | ${((v.top1 - f.top1) * 100).toFixed(2)} pt | ${f.p50.toFixed(1)} µs | ${v.p50.toFixed(1)} µs | ${speedup.toFixed(2)}× |`)
+    out(`| ${name} | ${q.seconds.toFixed(1)} s | ${q.peakMiB.toFixed(0)} MiB | ${split} | ${pct(f.top1, 2)} | ${pct(v.top1, 2)} | ${((v.top1 - f.top1) * 100).toFixed(2)} pt | ${f.p50.toFixed(1)} µs | ${v.p50.toFixed(1)} µs | ${fmtSpeed(sp.speedup)} |`)
     const qr = report.report.quantization
     if (qr && speedup < 1.2) {
       const why = explainSpeed({ speedup, fallback: qr.fallback, boundaries: qr.boundaries, activationType: qr.activationType, dynamic: false, addedTransposes: qr.addedTransposes, depthwiseMacShare: qr.depthwiseMacShare, fp32P50Us: f.p50 })
       whys.push(`- ${name} (${speedup.toFixed(2)}×): ${why.join(' ')}`)
     }
     const h = await studio.deriveVariant(parent.id, parseRecipe({ method: 'fp16' }))
-    const hv = await measure(h.model.id)
-    fp16Rows.push(`| ${name} | ${pct(h.report.fileBytes / h.report.parent.fileBytes)} | ${pct(f.top1, 2)} | ${pct(hv.top1, 2)} | ${((hv.top1 - f.top1) * 100).toFixed(2)} pt | ${hv.p50.toFixed(1)} µs |`)
+    const hs = await speed(parent.id, h.model.id)
+    const hv = { p50: hs.vp50, top1: await top1Of(h.model.id) }
+    fp16Rows.push(`| ${name} | ${pct(h.report.fileBytes / h.report.parent.fileBytes)} | ${pct(f.top1, 2)} | ${pct(hv.top1, 2)} | ${((hv.top1 - f.top1) * 100).toFixed(2)} pt | ${hv.p50.toFixed(1)} µs | ${fmtSpeed(hs.speedup)} |`)
   }
   out()
   if (whys.length > 0) {
@@ -97,18 +113,15 @@ try {
     out()
   }
   out('FP16 (weights float16; compute float32 where ORT CPU has no float16 kernel)')
-  out('| model | file FP16/FP32 | top-1 FP32 | top-1 FP16 | Δ | p50 FP16 |')
-  out('|---|---|---|---|---|---|')
+  out('| model | file FP16/FP32 | top-1 FP32 | top-1 FP16 | Δ | p50 FP16 | speed-up (spread) |')
+  out('|---|---|---|---|---|---|---|')
   for (const r of fp16Rows) out(r)
   out()
   const r8 = byName.get('resnet8')
   if (r8) {
     const s = await studio.deriveVariant(r8.id, parseRecipe({ method: 'prune-structured', ratio: 0.5 }))
-    const a = await studio.runAndWait({ kind: 'bench', modelId: r8.id, deviceName: 'local', session: DEFAULT_SESSION_OPTIONS })
-    const b = await studio.runAndWait({ kind: 'bench', modelId: s.model.id, deviceName: 'local', session: DEFAULT_SESSION_OPTIONS })
-    const pa = (a.result as BenchResult).latencyUs.p50
-    const pb = (b.result as BenchResult).latencyUs.p50
-    out(`Structured 50 % on resnet8: MACs ${pct(s.report.macs / s.report.parent.macs)} of the parent, file ${pct(s.report.fileBytes / s.report.parent.fileBytes)}, p50 ${pa.toFixed(1)} → ${pb.toFixed(1)} µs = ${(pa / pb).toFixed(2)}× faster, loads and runs in ORT (${b.status})`)
+    const sp = await speed(r8.id, s.model.id)
+    out(`Structured 50 % on resnet8: MACs ${pct(s.report.macs / s.report.parent.macs)} of the parent, file ${pct(s.report.fileBytes / s.report.parent.fileBytes)}, p50 ${sp.p50.toFixed(1)} → ${sp.vp50.toFixed(1)} µs = ${fmtSpeed(sp.speedup)} faster (median of ${rounds} interleaved rounds), loads and runs in ORT`)
   }
 } finally {
   await studio.close()

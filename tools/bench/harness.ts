@@ -4,12 +4,13 @@
  * For every zoo model (resources/models/*.json, file = card.file), in one run:
  *  (a) a bare loop of `session.run` timed with hrtime in this process, and
  *  (b) the local device's benchmark (runner child process, streamed samples),
- * alternated round by round so drift on a shared machine hits both alike; the medians must agree
- * within 3 % or 5 µs, whichever is larger. Then
+ * measured in interleaved rounds (tools/bench/ab.ts: A B, B A, …) so drift on a shared machine hits
+ * both alike; the median of the per-round ratios device/bare must be within 3 % (or 5 µs) of 1, and
+ * its spread over the rounds is printed beside it. Then
  *  (c) evaluation throughput: raw batched ORT over the 10,000 preprocessed test images in memory vs
  * the studio's whole evaluate pipeline (main/data reader and preprocessing, IPC, runner); target ≥ 80 %.
  *
- * Options: --json (machine-readable result), --models a,b (subset by name), --rounds N (default 3),
+ * Options: --json (machine-readable result), --models a,b (subset by name), --rounds N (default 5),
  * --eval-rounds N (default 3), --no-eval, --file model.onnx (one ad-hoc 1×28×28 model instead of the zoo).
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
@@ -17,6 +18,7 @@ import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as ort from 'onnxruntime-node'
 import { median } from '../../common/stats.js'
+import { abRounds, formatDiffPct, formatRatio, type RatioSummary } from './ab.js'
 import { DEFAULT_SESSION_OPTIONS, type LatencySpec, type PreprocessSpec } from '../../common/types.js'
 import type { Batch, Deployment } from '../../devices/device.js'
 import { LocalDevice } from '../../devices/local/local-device.js'
@@ -57,12 +59,13 @@ interface HarnessModel {
 
 interface LatencyRow {
   model: string
+  /** Medians of the per-round medians. */
   bareMedianUs: number
   deviceMedianUs: number
+  /** device/bare: median of the per-round ratios and their spread. */
+  ratio: RatioSummary
   diffPct: number
   withinTarget: boolean
-  bareSamples: number
-  deviceSamples: number
   roundMediansUs: { bare: number[]; device: number[] }
 }
 
@@ -71,7 +74,9 @@ interface EvalRow {
   images: number
   rawImagesPerS: number
   deviceImagesPerS: number
+  /** device/raw throughput: median of the per-round ratios. */
   ratio: number
+  spread: [number, number]
   meetsTarget: boolean
   top1AgreementWithRaw: number
   roundImagesPerS: { raw: number[]; device: number[] }
@@ -98,7 +103,7 @@ function parseArgs(argv: string[]): Args {
     json: argv.includes('--json'),
     models: value('--models')?.split(',') ?? null,
     file: value('--file'),
-    rounds: Number(value('--rounds') ?? 3),
+    rounds: Number(value('--rounds') ?? 5),
     evalRounds: Number(value('--eval-rounds') ?? 3),
     evalOn: !argv.includes('--no-eval'),
   }
@@ -155,41 +160,28 @@ async function bareRound(
 async function latencyRow(device: LocalDevice, m: HarnessModel, rounds: number): Promise<LatencyRow> {
   const { session } = await createSession(m.path, DEFAULT_SESSION_OPTIONS)
   const feeds = makeFeeds(session)
-  const bare: number[] = []
-  const dev: number[] = []
-  const roundMediansUs = { bare: [] as number[], device: [] as number[] }
   try {
-    for (let r = 0; r < rounds; r++) {
-      // Alternate which goes first, so neither always runs on the warmer (or busier) machine.
-      const order = r % 2 === 0 ? ['bare', 'device'] : ['device', 'bare']
-      for (const which of order) {
-        if (which === 'bare') {
-          const s = await bareRound(session, feeds)
-          bare.push(...s)
-          roundMediansUs.bare.push(median(s))
-        } else {
-          // A fresh runner each round, as the studio gives every benchmark.
-          const dep = await device.prepare({ name: m.name, path: m.path }, DEFAULT_SESSION_OPTIONS)
-          const s = (await device.benchmark(dep, SPEC)).samplesUs
-          dev.push(...s)
-          roundMediansUs.device.push(median(s))
-        }
-      }
+    const r = await abRounds({
+      rounds,
+      a: async () => median(await bareRound(session, feeds)),
+      b: async () => {
+        // A fresh runner each round, as the studio gives every benchmark.
+        const dep = await device.prepare({ name: m.name, path: m.path }, DEFAULT_SESSION_OPTIONS)
+        return median((await device.benchmark(dep, SPEC)).samplesUs)
+      },
+      onRound: (i, a, b) => log(`  round ${i + 1}: bare ${a.toFixed(1)} µs, device ${b.toFixed(1)} µs`),
+    })
+    return {
+      model: m.name,
+      bareMedianUs: r.aMedian,
+      deviceMedianUs: r.bMedian,
+      ratio: { ratio: r.ratio, spread: r.spread, ratios: r.ratios, rounds: r.rounds },
+      diffPct: (r.ratio - 1) * 100,
+      withinTarget: Math.abs(r.ratio - 1) * r.aMedian <= Math.max(0.03 * r.aMedian, 5),
+      roundMediansUs: { bare: r.a, device: r.b },
     }
   } finally {
     await session.release()
-  }
-  const b = median(bare)
-  const d = median(dev)
-  return {
-    model: m.name,
-    bareMedianUs: b,
-    deviceMedianUs: d,
-    diffPct: ((d - b) / b) * 100,
-    withinTarget: Math.abs(d - b) <= Math.max(0.03 * b, 5),
-    bareSamples: bare.length,
-    deviceSamples: dev.length,
-    roundMediansUs,
   }
 }
 
@@ -256,54 +248,60 @@ async function evalRow(device: LocalDevice, m: HarnessModel, rounds: number): Pr
   const all = await allBatches(dataset, m.pre)
   const { session } = await createSession(m.path, DEFAULT_SESSION_OPTIONS)
   const dep = await device.prepare({ name: m.name, path: m.path }, DEFAULT_SESSION_OPTIONS)
-  const raw: number[] = []
-  const dev: number[] = []
+  const scores: { raw?: Float32Array; device?: Float32Array } = {}
   let agree = 1
   try {
     await rawEval(session, all.slice(0, 10)) // warm-up
-    for (let r = 0; r < rounds; r++) {
-      // Alternate which goes first, as for latency.
-      const devFirst = r % 2 === 1
-      const b0 = devFirst ? await deviceEval(device, dep, dataset, m.pre) : null
-      const a = await rawEval(session, all)
-      const b = b0 ?? (await deviceEval(device, dep, dataset, m.pre))
-      raw.push(count / a.seconds)
-      dev.push(count / b.seconds)
-      agree = Math.min(agree, agreement(a.scores, b.scores, count))
+    const r = await abRounds({
+      rounds,
+      a: async () => {
+        const a = await rawEval(session, all)
+        scores.raw = a.scores
+        return count / a.seconds
+      },
+      b: async () => {
+        const b = await deviceEval(device, dep, dataset, m.pre)
+        scores.device = b.scores
+        return count / b.seconds
+      },
+      onRound: () => {
+        if (scores.raw && scores.device) agree = Math.min(agree, agreement(scores.raw, scores.device, count))
+      },
+    })
+    return {
+      model: m.name,
+      images: count,
+      rawImagesPerS: r.aMedian,
+      deviceImagesPerS: r.bMedian,
+      ratio: r.ratio,
+      spread: r.spread,
+      meetsTarget: r.ratio >= 0.8,
+      top1AgreementWithRaw: agree,
+      roundImagesPerS: { raw: r.a, device: r.b },
     }
   } finally {
     await session.release()
-  }
-  const rawIps = median(raw)
-  const devIps = median(dev)
-  return {
-    model: m.name,
-    images: count,
-    rawImagesPerS: rawIps,
-    deviceImagesPerS: devIps,
-    ratio: devIps / rawIps,
-    meetsTarget: devIps / rawIps >= 0.8,
-    top1AgreementWithRaw: agree,
-    roundImagesPerS: { raw, device: dev },
   }
 }
 
 function printTables(lat: LatencyRow[], ev: EvalRow[]): void {
   const pad = (s: string, n: number): string => s.padEnd(n)
-  out(`${pad('model', 28)} ${pad('bare µs', 10)} ${pad('device µs', 10)} ${pad('diff %', 8)} within target`)
+  out('Latency: medians of per-round medians; device/bare = median of the per-round ratios (spread over rounds)')
+  out(`${pad('model', 20)} ${pad('bare µs', 9)} ${pad('device µs', 10)} ${pad('device/bare', 40)} within target`)
   for (const r of lat) {
     out(
-      `${pad(r.model, 28)} ${pad(r.bareMedianUs.toFixed(1), 10)} ${pad(r.deviceMedianUs.toFixed(1), 10)} ${pad(r.diffPct.toFixed(2), 8)} ${r.withinTarget ? 'yes' : 'NO'}`,
+      `${pad(r.model, 20)} ${pad(r.bareMedianUs.toFixed(1), 9)} ${pad(r.deviceMedianUs.toFixed(1), 10)} ${pad(formatDiffPct(r.ratio, 2), 40)} ${r.withinTarget ? 'yes' : 'NO'}`,
     )
   }
   if (ev.length === 0) return
   out('')
   out(
-    `${pad('model', 28)} ${pad('raw img/s', 10)} ${pad('device img/s', 12)} ${pad('ratio', 7)} ≥ 80 %  agreement`,
+    `${pad('model', 20)} ${pad('raw img/s', 10)} ${pad('device img/s', 12)} ${pad('device/raw', 34)} ≥ 80 %  agreement`,
   )
   for (const r of ev) {
+    const summary = formatRatio({ ratio: r.ratio, spread: r.spread, ratios: [], rounds: r.roundImagesPerS.raw.length })
     out(
-      `${pad(r.model, 28)} ${pad(r.rawImagesPerS.toFixed(0), 10)} ${pad(r.deviceImagesPerS.toFixed(0), 12)} ${pad(r.ratio.toFixed(3), 7)} ${pad(r.meetsTarget ? 'yes' : 'NO', 7)} ${(r.top1AgreementWithRaw * 100).toFixed(2)} %`,
+      `${pad(r.model, 20)} ${pad(r.rawImagesPerS.toFixed(0), 10)} ${pad(r.deviceImagesPerS.toFixed(0), 12)} ${pad(summary, 34)} ${pad(r.meetsTarget ? 'yes' : 'NO', 7)} ${(r.top1AgreementWithRaw * 100).toFixed(2)} %`,
     )
   }
 }

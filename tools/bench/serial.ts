@@ -1,8 +1,10 @@
 /**
  * `npm run bench:serial` — the serial host's own cost and its timing accuracy, over a real pty with
  * the simulator on the far end. The simulator holds the pty's master (socat makes the pty and
- * steps aside), as a USB-serial driver sits behind /dev/ttyACM0; one round over a socat-relayed
- * pty pair, where a third process copies every byte, is printed for comparison:
+ * steps aside), as a USB-serial driver sits behind /dev/ttyACM0; the same over a socat-relayed
+ * pty pair, where a third process copies every byte, is measured for comparison in interleaved
+ * rounds (tools/bench/ab.ts: direct, relay / relay, direct, …; relay/direct = median of per-round
+ * ratios with its spread):
  *  (a) accuracy mode, simulator unthrottled: Fashion-MNIST samples per second through the whole
  *      studio pipeline (dataset → raw bytes → 26 db chunks + infer per sample → store); target ≥ 200;
  *  (b) performance mode, simulator throttled to 2,000 µs per inference: the reported median
@@ -27,6 +29,7 @@ import { DEFAULT_LINE } from '../../devices/serial/link.js'
 import { openPtyPair, startSimulator, startSimulatorOnPty } from '../../devices/sim/launch.js'
 import { addSerialDevice, boardModelFor } from '../../main/serial-setup.js'
 import { Studio } from '../../main/studio.js'
+import { abRounds, formatRatio, interleave, ratioOf } from './ab.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const MODEL = join(ROOT, 'resources', 'models', 'resnet8.onnx')
@@ -147,21 +150,24 @@ async function main(): Promise<void> {
   const samples = Number(values.samples)
   const rounds = Number(values.rounds)
   const windowSeconds = Number(values['window-seconds'])
-  const rates: number[] = []
   let top1 = 0
-  for (let r = 0; r < rounds; r++) {
-    const [rate, t1] = await accuracyRound('direct', samples, windowSeconds)
-    rates.push(rate)
-    top1 = t1
-    if (!values.json)
-      out(
-        `accuracy round ${r + 1} (one pty, simulator on its master): ${samples} samples at ${rate.toFixed(0)} samples/s (top-1 ${(top1 * 100).toFixed(2)} %)`,
-      )
-  }
-  // For comparison: the same over a pty pair, where socat relays every byte between two ptys.
-  const [relayRate] = await accuracyRound('relay', samples, windowSeconds)
-  if (!values.json)
-    out(`accuracy over a socat-relayed pty pair (for comparison): ${relayRate.toFixed(0)} samples/s`)
+  const accuracy = await abRounds({
+    rounds,
+    a: async () => {
+      const [rate, t1] = await accuracyRound('direct', samples, windowSeconds)
+      top1 = t1
+      return rate
+    },
+    b: async () => (await accuracyRound('relay', samples, windowSeconds))[0],
+    onRound: (r, direct, relay) => {
+      if (!values.json)
+        out(
+          `accuracy round ${r + 1}: ${samples} samples at ${direct.toFixed(0)} samples/s over one pty (simulator on its master), ${relay.toFixed(0)} over a socat-relayed pair (top-1 ${(top1 * 100).toFixed(2)} %)`,
+        )
+    },
+  })
+  const rates = accuracy.a
+  const relayRate = accuracy.bMedian
   const target = 2000
   const errors: number[] = []
   await withBoard('direct', target, windowSeconds, async (studio, modelId) => {
@@ -182,12 +188,22 @@ async function main(): Promise<void> {
         )
     }
   })
-  const directUs = await roundTripUs('direct')
-  const relayUs = await roundTripUs('relay')
-  const echoUs = await roundTripUs('echo')
+  // Three arms in rotating order per round; each ratio is per round against the direct link.
+  const trips = await interleave({
+    rounds,
+    arms: {
+      direct: () => roundTripUs('direct'),
+      relay: () => roundTripUs('relay'),
+      echo: () => roundTripUs('echo'),
+    },
+  })
+  const directUs = median(trips.direct)
+  const relayUs = median(trips.relay)
+  const echoUs = median(trips.echo)
+  const relayVsDirect = ratioOf(trips.direct, trips.relay)
   if (!values.json)
     out(
-      `command round trip (db with 31 bytes → m-ready): ${directUs.toFixed(0)} µs to the simulator on one pty; over the socat pair ${relayUs.toFixed(0)} µs to the simulator, ${echoUs.toFixed(0)} µs to a bare echo`,
+      `command round trip (db with 31 bytes → m-ready): ${directUs.toFixed(0)} µs to the simulator on one pty; over the socat pair ${relayUs.toFixed(0)} µs to the simulator (relay/direct ${formatRatio(relayVsDirect, 2)}), ${echoUs.toFixed(0)} µs to a bare echo`,
     )
   const summary = {
     roundTripDirectUs: directUs,
@@ -195,6 +211,8 @@ async function main(): Promise<void> {
     roundTripRelayEchoUs: echoUs,
     accuracySamplesPerSecond: median(rates),
     accuracyRelaySamplesPerSecond: relayRate,
+    accuracyRelayOverDirect: { ratio: accuracy.ratio, spread: accuracy.spread, rounds: accuracy.rounds },
+    roundTripRelayOverDirect: { ratio: relayVsDirect.ratio, spread: relayVsDirect.spread, rounds: relayVsDirect.rounds },
     accuracyTarget: 200,
     top1,
     latencyErrorPercent: median(errors) * 100,
@@ -202,6 +220,7 @@ async function main(): Promise<void> {
     latencyTargetPercent: 0.5,
   }
   if (values.json) return void out(JSON.stringify(summary, null, 2))
+  out(`accuracy throughput relay/direct ${formatRatio(accuracy, 2)}`)
   out(
     `\nmedian accuracy throughput ${summary.accuracySamplesPerSecond.toFixed(0)} samples/s over one pty (target ≥ 200): ${summary.accuracySamplesPerSecond >= 200 ? 'met' : 'NOT met'}`,
   )

@@ -1,11 +1,11 @@
 /**
  * `npm run bench:ssh` — the SSH board targets, on a real OpenSSH server started on 127.0.0.1:
  *  (a) SshDevice.deploy of a 20 MB file (local hash, SFTP upload to a temp name, hash on the board,
- *      rename) vs OpenSSH `scp` of the same file to the same server, alternated round by round;
- *      target ≥ 70 % of scp's throughput;
+ *      rename) vs OpenSSH `scp` of the same file to the same server, in interleaved rounds
+ *      (tools/bench/ab.ts); deploy/scp throughput = median of per-round ratios; target ≥ 70 %;
  *  (b) a second deploy of the same file (content-addressed skip: stat + hash on the board); < 200 ms;
- *  (c) median latency of resnet8 through the agent vs the local device, same settings, alternated;
- *      target within 5 %.
+ *  (c) median latency of resnet8 through the agent vs the local device, same settings, in
+ *      interleaved rounds; agent/local = median of per-round ratios (spread printed); target within 5 %.
  * Options: --rounds N (default 3), --json.
  */
 import { execFileSync } from 'node:child_process'
@@ -19,6 +19,7 @@ import { DEFAULT_SESSION_OPTIONS, type LatencySpec } from '../../common/types.js
 import { LocalDevice } from '../../devices/local/local-device.js'
 import { SshDevice } from '../../devices/ssh/ssh-device.js'
 import { startSshd } from '../../test/devices/ssh/sshd-server.js'
+import { abRounds, formatDiffPct, formatRatio, interleave, ratioOf } from './ab.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const MODEL = join(ROOT, 'resources', 'models', 'resnet8.onnx')
@@ -65,53 +66,48 @@ async function main(): Promise<void> {
     // As the studio deploys: the model's SHA-256 is known from the store (it was hashed on import).
     const blob = { name: 'blob', path: file, sha256: createHash('sha256').update(bytes).digest('hex') }
     const scpTarget = join(board, 'scp.bin')
-    const deployMs: number[] = []
-    const scpMs: number[] = []
-    const fixedMs: number[] = []
+    const sshOpts = [
+      '-i',
+      server.clientKey,
+      '-o',
+      `UserKnownHostsFile=${knownHosts}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'BatchMode=yes',
+    ]
+    const scp = (from: string, to: string): number => {
+      const t = process.hrtime.bigint()
+      execFileSync('scp', ['-q', ...sshOpts, '-P', String(server.port), from, `${server.user}@127.0.0.1:${to}`])
+      return ms(t)
+    }
     const tiny = join(work, 'tiny.bin')
     writeFileSync(tiny, 'x')
-    for (let r = 0; r < rounds; r++) {
-      // The board is this machine: removing the file makes the next deploy a full upload.
-      rmSync(join(board, 'models'), { recursive: true, force: true })
-      let t = process.hrtime.bigint()
-      const first = await device.deploy(blob)
-      deployMs.push(ms(t))
-      if (!first.uploaded) throw new Error('the first deploy did not upload')
-      rmSync(scpTarget, { force: true })
-      const sshOpts = [
-        '-i',
-        server.clientKey,
-        '-o',
-        `UserKnownHostsFile=${knownHosts}`,
-        '-o',
-        'StrictHostKeyChecking=yes',
-        '-o',
-        'BatchMode=yes',
-      ]
-      t = process.hrtime.bigint()
-      execFileSync('scp', [
-        '-q',
-        ...sshOpts,
-        '-P',
-        String(server.port),
-        file,
-        `${server.user}@127.0.0.1:${scpTarget}`,
-      ])
-      scpMs.push(ms(t))
-      // scp pays for its own connection and SFTP session; the device's deploy reuses them. The
-      // same command with a 1-byte file times that fixed share, to compare transfers alone too.
-      t = process.hrtime.bigint()
-      execFileSync('scp', [
-        '-q',
-        ...sshOpts,
-        '-P',
-        String(server.port),
-        tiny,
-        `${server.user}@127.0.0.1:${scpTarget}.tiny`,
-      ])
-      fixedMs.push(ms(t))
-      log(`round ${r + 1}: deploy ${deployMs.at(-1)?.toFixed(0)} ms, scp ${scpMs.at(-1)?.toFixed(0)} ms`)
-    }
+    const fixedMs: number[] = []
+    const transfer = await interleave({
+      rounds,
+      arms: {
+        deploy: async () => {
+          // The board is this machine: removing the file makes the next deploy a full upload.
+          rmSync(join(board, 'models'), { recursive: true, force: true })
+          const t = process.hrtime.bigint()
+          const first = await device.deploy(blob)
+          if (!first.uploaded) throw new Error('the first deploy did not upload')
+          return ms(t)
+        },
+        scp: async () => {
+          rmSync(scpTarget, { force: true })
+          const whole = scp(file, scpTarget)
+          // scp pays for its own connection and SFTP session; the device's deploy reuses them. The
+          // same command with a 1-byte file times that fixed share, to compare transfers alone too.
+          fixedMs.push(scp(tiny, `${scpTarget}.tiny`))
+          return whole
+        },
+      },
+      onRound: (r, f) => log(`round ${r + 1}: deploy ${f.deploy.toFixed(0)} ms, scp ${f.scp.toFixed(0)} ms`),
+    })
+    const deployMs = transfer.deploy
+    const scpMs = transfer.scp
     const skipMs: number[] = []
     for (let r = 0; r < 5; r++) {
       const t = process.hrtime.bigint()
@@ -127,31 +123,34 @@ async function main(): Promise<void> {
       prepareMs.push(ms(t))
     }
 
-    const agentP50: number[] = []
-    const localP50: number[] = []
     const ldep = await local.prepare({ name: 'resnet8', path: MODEL }, DEFAULT_SESSION_OPTIONS)
-    for (let r = 0; r < rounds; r++) {
-      agentP50.push(median((await device.benchmark(dep, SPEC)).samplesUs))
-      localP50.push(median((await local.benchmark(ldep, SPEC)).samplesUs))
-      log(
-        `round ${r + 1}: agent p50 ${agentP50.at(-1)?.toFixed(1)} µs, local p50 ${localP50.at(-1)?.toFixed(1)} µs`,
-      )
-    }
-
+    const lat = await abRounds({
+      rounds,
+      a: async () => median((await local.benchmark(ldep, SPEC)).samplesUs),
+      b: async () => median((await device.benchmark(dep, SPEC)).samplesUs),
+      onRound: (r, l, a) => log(`round ${r + 1}: agent p50 ${a.toFixed(1)} µs, local p50 ${l.toFixed(1)} µs`),
+    })
+    const agentP50 = lat.b
+    const localP50 = lat.a
     const mb = SIZE / 1024 / 1024
     const deployMBs = mb / (median(deployMs) / 1000)
     const scpMBs = mb / (median(scpMs) / 1000)
+    // Throughput ratio deploy/scp per round = scp time / deploy time in that round.
+    const deployVsScp = ratioOf(deployMs, scpMs)
     // Per round, so the two scp runs share the machine's load; null when noise swallows the difference.
-    const transferMs = median(scpMs.map((x, i) => x - (fixedMs[i] ?? 0)))
+    const transferPerRound = scpMs.map((x, i) => x - (fixedMs[i] ?? 0))
+    const transferMs = median(transferPerRound)
     const scpTransferMBs = transferMs > 5 ? mb / (transferMs / 1000) : null
-    const latencyRatio = median(agentP50) / median(localP50)
+    const deployVsTransfer = transferMs > 5 ? ratioOf(deployMs, transferPerRound) : null
+    const latencyRatio = lat.ratio
     const result = {
       deploy20MB: {
         deployMBs,
         scpMBs,
-        ratio: deployMBs / scpMBs,
+        ratio: deployVsScp.ratio,
+        spread: deployVsScp.spread,
         scpTransferOnlyMBs: scpTransferMBs,
-        ratioTransferOnly: scpTransferMBs === null ? null : deployMBs / scpTransferMBs,
+        ratioTransferOnly: deployVsTransfer?.ratio ?? null,
         target: 0.7,
       },
       secondDeploy: { medianMs: median(skipMs), target: 200, prepareUnchangedMs: median(prepareMs) },
@@ -159,6 +158,8 @@ async function main(): Promise<void> {
         agentP50Us: median(agentP50),
         localP50Us: median(localP50),
         ratio: latencyRatio,
+        spread: lat.spread,
+        rounds: lat.rounds,
         target: 0.05,
       },
     }
@@ -177,8 +178,8 @@ async function main(): Promise<void> {
         '',
       ],
       [
-        'deploy / scp throughput',
-        `${(result.deploy20MB.ratio * 100).toFixed(0)} %`,
+        'deploy / scp throughput (median of per-round ratios)',
+        formatRatio(deployVsScp, 2),
         '≥ 70 %',
         result.deploy20MB.ratio >= 0.7 ? 'yes' : 'NO',
       ],
@@ -186,7 +187,7 @@ async function main(): Promise<void> {
         'deploy / scp transfer only',
         result.deploy20MB.ratioTransferOnly === null
           ? 'n/a'
-          : `${(result.deploy20MB.ratioTransferOnly * 100).toFixed(0)} %`,
+          : formatRatio(deployVsTransfer ?? deployVsScp, 2),
         '(stricter)',
         '',
       ],
@@ -200,14 +201,14 @@ async function main(): Promise<void> {
       ['resnet8 p50 agent', `${median(agentP50).toFixed(1)} µs`, '', ''],
       ['resnet8 p50 local device', `${median(localP50).toFixed(1)} µs`, '', ''],
       [
-        'agent / local',
-        `${((latencyRatio - 1) * 100).toFixed(1)} %`,
+        'agent / local (median of per-round ratios)',
+        formatDiffPct(lat),
         '± 5 %',
         Math.abs(latencyRatio - 1) <= 0.05 ? 'yes' : 'NO',
       ],
     ]
     const w = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]?.length ?? 0)))
-    for (const r of rows) console.log(r.map((c, i) => c.padEnd(w[i] ?? 0)).join('  '))
+    for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(w[i] ?? 0)).join('  ')}\n`)
   } finally {
     await device.close()
     await local.close()

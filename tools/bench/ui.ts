@@ -6,6 +6,7 @@
  *  - Explore with 2,000 synthetic points (the 'explore:points' answer is replaced in the browser):
  *    first render (key 4 → chart drawn) and a filter change (chip click → chart redrawn IN PLACE),
  *    each both as seen from outside (input → next frame) and as timed inside the component;
+ *  - Explore zoom steps (the Zoom in button → chart redrawn), timed the same two ways;
  *  - the production bundle: JS bytes before compression (budget 1.5 MB) and gzipped.
  *
  * Options: --json, --points N (default 2000), --repeats N (filter changes, default 10).
@@ -21,6 +22,7 @@ import { startServer } from '../../main/server/server.js'
 import { Studio } from '../../main/studio.js'
 import { CHROMIUM_PATH, chromiumPolicy, launchChromium } from '../../test/e2e/chromium.js'
 import { ensureRendererBuilt, RENDERER_OUT, ROOT } from '../../test/e2e/renderer-build.js'
+import { syntheticPoints as makePoints } from '../../test/shared/synthetic-points.js'
 
 const BUDGET_JS_BYTES = 1.5 * 1024 * 1024
 
@@ -37,38 +39,9 @@ function out(line: string): void {
   process.stdout.write(`${line}\n`)
 }
 
+/** 2,000 points over 4 devices and 5 families, originals with their int8/fp16/pruned variants. */
 function syntheticPoints(n: number): ExplorePoint[] {
-  const devices = ['local', 'rpi4', 'jetson-nano', 'stm32h7']
-  const families = ['mobilenet', 'resnet', 'squeezenet', 'shufflenet', 'efficientnet']
-  const variants = ['fp32', 'fp16', 'int8', 'pruned']
-  let seed = 7
-  const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
-  return Array.from({ length: n }, (_, i) => {
-    const device = devices[i % devices.length] ?? 'local'
-    const family = families[Math.floor(i / devices.length) % families.length] ?? null
-    const p50 = 50 + rnd() * 50_000
-    return {
-      key: `${i}:${device}`,
-      modelId: i,
-      model: `${family}-${i}`,
-      family,
-      variant: variants[Math.floor(i / 20) % variants.length] ?? 'fp32',
-      device,
-      latencyP50Us: p50,
-      latencyP90Us: p50 * (1.05 + rnd() * 0.2),
-      cv: rnd() * 0.2,
-      peakRssBytes: 2e5 + rnd() * 6e7,
-      fileBytes: 5e4 + rnd() * 3e7,
-      macs: 5e5 + rnd() * 8e8,
-      params: 1e4 + rnd() * 6e6,
-      top1: 0.55 + rnd() * 0.4,
-      dataset: 'fashion-mnist',
-      split: 'test',
-      count: 10000,
-      benchRunId: 2 * i + 1,
-      evalRunId: 2 * i + 2,
-    }
-  })
+  return makePoints(n, ['local', 'rpi4', 'jetson-nano', 'stm32h7'], ['mobilenet', 'resnet', 'squeezenet', 'shufflenet', 'efficientnet'], 7)
 }
 
 function bundleBytes(): {
@@ -204,6 +177,24 @@ async function main(): Promise<void> {
       const m = await lastMeasure(page, 'eb:explore-update')
       if (m !== null) inside.push(m)
     }
+    // 4. Zoom steps (the Zoom in button: one chart.zoom on the same chart), then a reset.
+    const zoomOutside: number[] = []
+    const zoomInside: number[] = []
+    const zoomCpu: number[] = []
+    for (let i = 0; i < REPEATS; i++) {
+      const c = await cpu()
+      zoomOutside.push(
+        (await page.evaluate(`new Promise((resolve) => {
+          const t = performance.now()
+          document.querySelector('button[aria-label="Zoom in"]').click()
+          requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now() - t)))
+        })`)) as number,
+      )
+      zoomCpu.push((await cpu()) - c)
+      const m = await lastMeasure(page, 'eb:explore-zoom')
+      if (m !== null) zoomInside.push(m)
+    }
+    await page.getByTestId('explore-reset-zoom').click()
     const sameChart =
       (await page.evaluate(
         `document.querySelectorAll('[data-testid=explore-chart] canvas').length === 1`,
@@ -229,6 +220,9 @@ async function main(): Promise<void> {
       filterChangeInsideMedianMs: inside.length ? median(inside) : null,
       filterChangeCpuMedianMs: median(cpuPer),
       filterChangeRepeats: REPEATS,
+      zoomStepMedianMs: median(zoomOutside),
+      zoomStepInsideMedianMs: zoomInside.length ? median(zoomInside) : null,
+      zoomStepCpuMedianMs: median(zoomCpu),
       oneCanvasAfterFilters: sameChart,
       bundleJsBytes: bundle.js,
       bundleJsGzipBytes: bundle.jsGzip,
@@ -255,6 +249,10 @@ async function main(): Promise<void> {
     out(
       `  Explore filter change, in place     ${ms(result.filterChangeMedianMs)} median of ${REPEATS}  (update inside ${ms(result.filterChangeInsideMedianMs)}; main-thread CPU ${ms(result.filterChangeCpuMedianMs)}; one canvas: ${sameChart ? 'yes' : 'NO'})`,
     )
+    out(
+      `  Explore zoom step                   ${ms(result.zoomStepMedianMs)} median of ${REPEATS}  (chart.zoom inside ${ms(result.zoomStepInsideMedianMs)}; main-thread CPU ${ms(result.zoomStepCpuMedianMs)})`,
+    )
+    out(`  targets: first render < 300 ms, filter change < 100 ms, zoom step < 50 ms (outside figures, input → next frame)`)
     out(
       `  Bundle JS                           ${kib(bundle.js)} in ${bundle.files} files (gzip ${kib(bundle.jsGzip)}), budget ${kib(BUDGET_JS_BYTES)}: ${result.bundleWithinBudget ? 'OK' : 'OVER'}`,
     )

@@ -68,12 +68,18 @@ ZOO: dict[str, dict] = {
                      epochs=5, lr=0.1, bs=128),
     "resnet8-ee": dict(make=resnet.resnet8_ee, family="resnet-ee",
                        paper=("T-RecX: Tiny-Resource Efficient Convolutional Neural Networks with Early-Exit", 2023),
-                       epochs=8, lr=0.1, bs=128, kind="ee", exit_weight=0.5),
+                       epochs=8, lr=0.1, bs=128, kind="ee", exit_weight=0.5,
+                       exit_upto="stem,stack1,exit1", exit_after="stack1"),
     "resnet8-slim": dict(make=lambda: resnet.resnet8_wide(1.25), family="resnet-slim",
                          paper=("Learning Efficient Convolutional Networks through Network Slimming", 2017),
                          epochs=8, lr=0.1, bs=128, kind="slim", slim_epochs=5, l1=2e-4,
                          prune_ratio=0.5, finetune_lr=0.02),
 }
+# The second early-exit family: same joint loss and schedule as resnet8-ee, epochs as mobilenetv2.
+ZOO["mobilenetv2-ee"] = dict(make=mobilenetv2.mobilenetv2_ee, family="mobilenetv2-ee",
+                             paper=ZOO["resnet8-ee"]["paper"], epochs=4, lr=0.1, bs=128, kind="ee",
+                             exit_weight=0.5, exit_upto="stem,blocks.0.,blocks.1.,blocks.2.,exit1",
+                             exit_after="blocks.2 (end of the first stride-2 stage, 24 ch at 7x7)")
 ORDER = list(ZOO)
 WD = 5e-4
 MOMENTUM = 0.9
@@ -306,11 +312,11 @@ def run(name: str) -> dict:
     log(f"{name}: test top-1 {test} val top-1 {val} ({seconds:.0f}s training)")
     if kind == "ee":
         outputs = ["logits", "exit1"]
-        ex = count_params_macs(fused, upto="stem,stack1,exit1")
+        ex = count_params_macs(fused, upto=spec["exit_upto"])
         extra["earlyExit"] = {
             "outputs": ["logits", "exit1"],
-            "note": "output 0 'logits' is the final head, output 1 'exit1' the early exit after stack1",
-            "exits": [{"output": "exit1", "after": "stack1", "top1": round(test[1], 4),
+            "note": f"output 0 'logits' is the final head, output 1 'exit1' the early exit after {spec['exit_after']}",
+            "exits": [{"output": "exit1", "after": spec["exit_after"], "top1": round(test[1], 4),
                        "valTop1": round(val[1], 4), "macs": int(ex["macs"]), "params": int(ex["params"]),
                        "head": "3x3 depthwise conv stride 2 + 1x1 conv to 32 ch + global average pool + FC"}],
             "lossWeights": {"logits": 1.0, "exit1": spec["exit_weight"]},

@@ -9,6 +9,7 @@ import type {
   ApiEvents,
   ApiValue,
   PayloadArgs,
+  ReportFile,
   StudioBridge,
 } from '../../../common/api.js'
 import type { ErrorInfo } from '../../../common/errors.js'
@@ -60,9 +61,17 @@ export function onEvent<E extends ApiEventName>(
   return getBridge().on(event, listener)
 }
 
-/** Hands text to the user as a file: a native dialog in Electron is a separate channel. */
-export function downloadText(fileName: string, mimeType: string, content: string): void {
-  const url = URL.createObjectURL(new Blob([content], { type: mimeType }))
+/** Hands a file the engine made (text, or base64 bytes) to the user as a download; answers its size. */
+export function downloadFile(file: ReportFile): number {
+  const body = file.encoding === 'base64' ? Uint8Array.from(atob(file.content), (c) => c.charCodeAt(0)) : file.content
+  const blob = new Blob([body], { type: file.mimeType })
+  downloadBlob(file.fileName, blob)
+  return blob.size
+}
+
+/** Hands bytes to the user as a file (a browser download; the desktop app has native dialogs). */
+export function downloadBlob(fileName: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob)
   const a = document.createElement('a')
   a.href = url
   a.download = fileName

@@ -1,21 +1,16 @@
 /**
  * From Explore points to Chart.js datasets: one scatter dataset per device (colour), a marker per
  * family, an outline per variant kind, the Pareto front per device as a step line, dominated
- * points faded. Pure, so the in-place update and the tests share it.
+ * points faded, and thin lines from each parent to its variants (per method, in cost order, so a
+ * pruning sweep reads as a curve). Pure, so the in-place update and the tests share it.
  */
 import type { ChartDataset } from 'chart.js'
 import type { ExplorePoint } from '../../../common/api.js'
+import { familyShape } from '../../../common/palette.js'
 import { paretoByGroup } from '../../../common/pareto.js'
-import type { XAxisKey } from '../stores/explore.js'
+import type { XAxisKey, YAxisKey } from '../stores/explore.js'
 import { familyOf } from '../stores/explore.js'
-import {
-  DEVICE_COLORS,
-  FAMILY_SHAPES,
-  VARIANT_OUTLINE,
-  assignInOrder,
-  withAlpha,
-  type FamilyShape,
-} from './setup.js'
+import { DEVICE_COLORS, VARIANT_OUTLINE, assignInOrder, withAlpha, type FamilyShape } from './setup.js'
 
 export interface ScatterDatum {
   x: number
@@ -24,7 +19,7 @@ export interface ScatterDatum {
 }
 
 export type ExploreDataset = ChartDataset<'scatter', ScatterDatum[]> & {
-  role: 'points' | 'front'
+  role: 'points' | 'front' | 'lineage'
   device: string
 }
 
@@ -33,7 +28,10 @@ export interface Palette {
   shapes: Map<string, FamilyShape>
 }
 
-/** Colours and shapes from ALL points, so filtering never repaints a device in another colour. */
+/**
+ * Colours from ALL points, so filtering never repaints a device; markers from the family's name,
+ * kept once given, so a family keeps its marker whatever is filtered or added.
+ */
 export function paletteFor(points: readonly ExplorePoint[], into?: Palette): Palette {
   const p = into ?? { colors: new Map(), shapes: new Map() }
   assignInOrder(
@@ -41,11 +39,31 @@ export function paletteFor(points: readonly ExplorePoint[], into?: Palette): Pal
     DEVICE_COLORS,
     p.colors,
   )
-  assignInOrder(points.map(familyOf), FAMILY_SHAPES, p.shapes)
+  for (const f of [...new Set(points.map(familyOf))].sort()) familyShape(f, p.shapes)
   return p
 }
 
 export const xOf = (p: ExplorePoint, key: XAxisKey): number | null => p[key]
+
+/** The y figure in chart units: accuracy in %, Δ top-1 in percentage points. */
+export function yOf(p: ExplorePoint, key: YAxisKey): number | null {
+  const v = p[key]
+  return v === null || !Number.isFinite(v) ? null : v * 100
+}
+
+function extent(datasets: readonly ExploreDataset[], axis: 'x' | 'y'): [number, number] | null {
+  let lo = Infinity
+  let hi = -Infinity
+  for (const d of datasets) {
+    if (d.role !== 'points') continue
+    for (const p of d.data) {
+      const v = p[axis]
+      if (v < lo) lo = v
+      if (v > hi) hi = v
+    }
+  }
+  return Number.isFinite(lo) && Number.isFinite(hi) ? [lo, hi] : null
+}
 
 /**
  * x-axis bounds with some air around the plotted points (Chart.js picks odd log ranges for one or
@@ -55,36 +73,80 @@ export function xBounds(
   datasets: readonly ExploreDataset[],
   logX: boolean,
 ): { min: number | undefined; max: number | undefined } {
-  let lo = Infinity
-  let hi = -Infinity
-  for (const d of datasets) {
-    if (d.role !== 'points') continue
-    for (const p of d.data) {
-      if (p.x < lo) lo = p.x
-      if (p.x > hi) hi = p.x
-    }
+  const e = extent(datasets, 'x')
+  if (!e) return { min: undefined, max: undefined }
+  if (logX) return { min: e[0] / 1.6, max: e[1] * 1.6 }
+  return { min: 0, max: e[1] * 1.08 || 1 }
+}
+
+/**
+ * y bounds: fitted to the plotted points with a margin (models in the 90–94 % band must be told
+ * apart), or the full 0–100 % scale; Δ top-1 is always fitted (it has no natural full scale).
+ */
+export function yBounds(
+  datasets: readonly ExploreDataset[],
+  yAxis: YAxisKey,
+  fit: boolean,
+  logY: boolean,
+): { min: number | undefined; max: number | undefined } {
+  const percent = yAxis !== 'top1Delta'
+  if (percent && !fit) return { min: logY ? 1 : 0, max: 100 }
+  const e = extent(datasets, 'y')
+  if (!e) return { min: undefined, max: undefined }
+  if (logY) return { min: e[0] / 1.15, max: percent ? Math.min(100, e[1] * 1.05) : e[1] * 1.15 }
+  const pad = Math.max(0.25, (e[1] - e[0]) * 0.08)
+  const min = e[0] - pad
+  const max = e[1] + pad
+  return percent ? { min: Math.max(0, min), max: Math.min(100, max) } : { min, max }
+}
+
+/** Parent → variants of one method, in cost order, per device; curves split by NaN points. */
+function lineageData(usable: readonly ExplorePoint[], at: (p: ExplorePoint) => ScatterDatum): Map<string, ScatterDatum[]> {
+  const byKey = new Map(usable.map((p) => [p.key, p]))
+  const curves = new Map<string, ExplorePoint[]>()
+  for (const p of usable) {
+    if (!p.parentKey || !byKey.has(p.parentKey)) continue
+    const id = `${p.parentKey}\u0000${p.method ?? p.variant}`
+    curves.set(id, [...(curves.get(id) ?? []), p])
   }
-  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return { min: undefined, max: undefined }
-  if (logX) return { min: lo / 1.6, max: hi * 1.6 }
-  return { min: 0, max: hi * 1.08 || 1 }
+  const out = new Map<string, ScatterDatum[]>()
+  for (const [id, members] of curves) {
+    const parent = byKey.get(id.split('\u0000')[0] ?? '')
+    if (!parent) continue
+    const line = [parent, ...members.sort((a, b) => at(a).x - at(b).x)].map(at)
+    const list = out.get(parent.device) ?? []
+    list.push(...line, { x: Number.NaN, y: Number.NaN, point: parent })
+    out.set(parent.device, list)
+  }
+  return out
+}
+
+export interface BuildOptions {
+  xAxis: XAxisKey
+  yAxis: YAxisKey
+  logX: boolean
+  logY: boolean
+  lineage: boolean
 }
 
 export function buildDatasets(
   visible: readonly ExplorePoint[],
-  xAxis: XAxisKey,
   palette: Palette,
-  logX: boolean,
+  o: BuildOptions,
 ): { datasets: ExploreDataset[]; plotted: number } {
   const usable = visible.filter((p) => {
-    const x = xOf(p, xAxis)
-    return x !== null && Number.isFinite(x) && (!logX || x > 0) && p.top1 !== null && Number.isFinite(p.top1)
+    const x = xOf(p, o.xAxis)
+    const y = yOf(p, o.yAxis)
+    return x !== null && Number.isFinite(x) && (!o.logX || x > 0) && y !== null && (!o.logY || y > 0)
   })
+  const at = (p: ExplorePoint): ScatterDatum => ({ x: xOf(p, o.xAxis) ?? 0, y: yOf(p, o.yAxis) ?? 0, point: p })
   const fronts = paretoByGroup(
     usable,
     (p) => p.device,
-    (p) => xOf(p, xAxis),
-    (p) => p.top1,
+    (p) => xOf(p, o.xAxis),
+    (p) => yOf(p, o.yAxis),
   )
+  const lines = o.lineage ? lineageData(usable, at) : new Map<string, ScatterDatum[]>()
   const datasets: ExploreDataset[] = []
   for (const [device, front] of fronts) {
     const color = palette.colors.get(device) ?? DEVICE_COLORS[0] ?? '#0072B2'
@@ -94,7 +156,7 @@ export function buildDatasets(
       role: 'points',
       device,
       label: device,
-      data: members.map((p) => ({ x: xOf(p, xAxis) ?? 0, y: (p.top1 ?? 0) * 100, point: p })),
+      data: members.map(at),
       pointStyle: members.map((p) => palette.shapes.get(familyOf(p)) ?? 'circle'),
       backgroundColor: members.map((p) => withAlpha(color, onFront.has(p) ? 0.85 : 0.25)),
       borderColor: members.map((p) => (onFront.has(p) ? color : withAlpha(color, 0.5))),
@@ -107,7 +169,7 @@ export function buildDatasets(
       role: 'front',
       device,
       label: `${device} Pareto front`,
-      data: front.map((p) => ({ x: xOf(p, xAxis) ?? 0, y: (p.top1 ?? 0) * 100, point: p })),
+      data: front.map(at),
       showLine: true,
       stepped: true,
       borderColor: color,
@@ -117,6 +179,25 @@ export function buildDatasets(
       pointHoverRadius: 0,
       order: 2,
     })
+    const lineage = lines.get(device)
+    if (lineage?.length) {
+      datasets.push({
+        role: 'lineage',
+        device,
+        label: `${device} parent → variants`,
+        // Chart.js breaks a line at a NaN point (spanGaps false): one dataset, many curves.
+        data: lineage,
+        showLine: true,
+        spanGaps: false,
+        // Solid and faint, not dashed: a dash pattern over thousands of segments costs a frame.
+        borderColor: withAlpha(color, 0.35),
+        borderWidth: 1,
+        pointRadius: 0,
+        pointHoverRadius: 0,
+        pointHitRadius: 0,
+        order: 3,
+      })
+    }
   }
   return { datasets, plotted: usable.length }
 }

@@ -1,3 +1,5 @@
+import { quantileSorted } from '../../../common/stats.js'
+
 /** Equal-width bins for a latency histogram. Pure. */
 export interface Histogram {
   /** Lower edge of the first bin and the bin width, µs. */
@@ -12,22 +14,12 @@ export interface Histogram {
   overflowFrom: number | null
 }
 
-/** The q-quantile (0..1) by linear interpolation of the sorted samples. */
-export function quantile(sorted: readonly number[], q: number): number | null {
-  if (sorted.length === 0) return null
-  const pos = (sorted.length - 1) * q
-  const lo = Math.floor(pos)
-  const a = sorted[lo] ?? 0
-  const b = sorted[Math.min(sorted.length - 1, lo + 1)] ?? a
-  return a + (b - a) * (pos - lo)
-}
-
 export function histogram(samples: readonly number[], bins = 40): Histogram {
   if (samples.length === 0) return { min: 0, width: 1, counts: [], overflow: 0, overflowFrom: null }
-  const sorted = [...samples].sort((a, b) => a - b)
+  const sorted = Float64Array.from(samples).sort()
   const min = sorted[0] ?? 0
   const max = sorted[sorted.length - 1] ?? 0
-  const p99 = quantile(sorted, 0.99) ?? max
+  const p99 = quantileSorted(sorted, 0.99)
   // Clip a long tail: draw up to p99 (plus a margin), count the rest in an overflow bar.
   const clipAt = max > min + 2 * (p99 - min) && sorted.length >= 50 ? p99 + (p99 - min) * 0.1 : max
   const n = Math.max(1, Math.min(bins, Math.ceil(Math.sqrt(samples.length)) * 2))

@@ -50,6 +50,7 @@ export const VARIANT_OUTLINE: Readonly<Record<string, { width: number; dash: boo
   fp16: { width: 2, dash: false },
   int8: { width: 3, dash: false },
   pruned: { width: 2, dash: true },
+  'early-exit': { width: 3, dash: true },
 }
 
 /** `#rrggbb` with an alpha, for faded (dominated) points. */

@@ -3,11 +3,12 @@
  * when the dialog reopens while the job still runs), its progress and outcome, start/cancel with
  * errors shown, and the dataset list for its pickers.
  */
-import { computed, ref, shallowRef, watch, type ComputedRef, type Ref, type ShallowRef } from 'vue'
+import { computed, ref, watch, type ComputedRef, type Ref } from 'vue'
 import type { DatasetInfo, JobFinished, JobKind } from '../../../common/api.js'
 import type { ErrorInfo } from '../../../common/errors.js'
-import { request, toErrorInfo } from '../api/index.js'
+import { toErrorInfo } from '../api/index.js'
 import { useCompressStore, type CompressJob } from '../stores/compress.js'
+import { useDatasetsStore } from '../stores/datasets.js'
 
 export interface ModelJob {
   jobId: Ref<number | null>
@@ -17,7 +18,7 @@ export interface ModelJob {
   failure: ComputedRef<ErrorInfo | null>
   percent: ComputedRef<number>
   startError: Ref<ErrorInfo | null>
-  datasets: ShallowRef<DatasetInfo[]>
+  datasets: ComputedRef<DatasetInfo[]>
   begin(startJob: () => Promise<number>): Promise<void>
   cancel(): Promise<void>
   reset(): void
@@ -27,7 +28,8 @@ export function useModelJob(kind: JobKind, modelId: () => number, visible: Ref<b
   const compress = useCompressStore()
   const jobId = ref<number | null>(null)
   const startError = ref<ErrorInfo | null>(null)
-  const datasets = shallowRef<DatasetInfo[]>([])
+  const datasetsStore = useDatasetsStore()
+  const datasets = computed(() => datasetsStore.datasets)
   const job = computed(() => (jobId.value === null ? null : (compress.jobs.get(jobId.value) ?? null)))
   const outcome = computed(() => job.value?.outcome ?? null)
 
@@ -38,13 +40,7 @@ export function useModelJob(kind: JobKind, modelId: () => number, visible: Ref<b
       // Re-attach to this model's job still running (the dialog was closed meanwhile).
       const active = compress.activeFor(kind, modelId())
       if (active) jobId.value = active.jobId
-      if (datasets.value.length === 0) {
-        try {
-          datasets.value = await request('datasets:list')
-        } catch {
-          datasets.value = []
-        }
-      }
+      await datasetsStore.load()
     },
     { immediate: true },
   )

@@ -7,7 +7,7 @@ function isTyping(target: EventTarget | null): boolean {
   return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName)
 }
 
-/** Keys 1–6 open the rail's views (not while typing in a field). Removed with the calling scope. */
+/** The number keys open the rail's views (not while typing in a field). Removed with the calling scope. */
 export function useRailShortcuts(router: Router): { dispose: () => void } {
   const onKey = (e: KeyboardEvent): void => {
     if (e.altKey || e.ctrlKey || e.metaKey || isTyping(e.target)) return

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { JobFinished, JobKind, StartSweepRequest } from '../../../common/api.js'
+import type { JobFinished, JobKind, StartEarlyExitRequest, StartSweepRequest } from '../../../common/api.js'
 import type { RecipeInput } from '../../../common/recipe.js'
 import type { Progress } from '../../../common/types.js'
 import { onEvent, request } from '../api/index.js'
@@ -50,10 +50,24 @@ export const useCompressStore = defineStore('compress', () => {
     return jobId
   }
 
+  /** Starts an early-exit sweep; throws ApiError when the engine refuses it. */
+  async function earlyExit(req: StartEarlyExitRequest): Promise<number> {
+    const { jobId } = await request('earlyExit:start', req)
+    track(jobId, 'early-exit', req.modelId)
+    return jobId
+  }
+
   /** Starts a sweep; throws ApiError when the engine refuses it. */
   async function sweep(req: StartSweepRequest): Promise<number> {
     const { jobId } = await request('sweeps:start', req)
     track(jobId, 'sweep', req.modelId)
+    return jobId
+  }
+
+  /** Starts Auto-detect for a model (a guess on its first 200 samples); throws ApiError when refused. */
+  async function detect(modelId: number, dataset?: string): Promise<number> {
+    const { jobId } = await request('models:detectPreprocessing', { modelId, ...(dataset ? { dataset } : {}) })
+    track(jobId, 'detect', modelId)
     return jobId
   }
 
@@ -83,12 +97,12 @@ export const useCompressStore = defineStore('compress', () => {
         const job = jobs.value.get(outcome.jobId)
         if (job) job.outcome = outcome
         else remember(outcome.jobId, { progress: early.get(outcome.jobId)?.progress ?? null, outcome })
-        // A sweep stores variants even when it fails or is cancelled part-way.
-        if (outcome.ok || outcome.kind === 'sweep') void models.load()
+        // A sweep or a fill stores variants even when it fails or is cancelled part-way; Auto-detect stores nothing.
+        if ((outcome.ok && outcome.kind !== 'detect') || outcome.kind === 'sweep' || outcome.kind === 'fill') void models.load()
       }),
     ]
     return () => offs.forEach((off) => off())
   }
 
-  return { jobs, derive, sweep, cancel, activeFor, subscribe }
+  return { jobs, derive, sweep, detect, earlyExit, cancel, activeFor, subscribe }
 })

@@ -1,6 +1,14 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import type { DeviceStatus, DeviceSummary } from '../../../common/api.js'
+import type {
+  AddSerialRequest,
+  AddSerialResult,
+  AddSshDeviceRequest,
+  AddSshDeviceResult,
+  DeviceStatus,
+  DeviceSummary,
+  PortListing,
+} from '../../../common/api.js'
 import type { ErrorInfo } from '../../../common/errors.js'
 import { onEvent, request, toErrorInfo } from '../api/index.js'
 
@@ -55,6 +63,31 @@ export const useDevicesStore = defineStore('devices', () => {
     }
   }
 
+  /** Serial ports present on the engine's machine (the "Add serial board" picker). */
+  async function listPorts(): Promise<PortListing> {
+    return request('ports:list')
+  }
+
+  /** Saves a serial board and probes it; the new device joins the list either way. */
+  async function addSerial(req: AddSerialRequest): Promise<AddSerialResult> {
+    const r = await request('devices:add-serial', req)
+    upsert(r.device)
+    return r
+  }
+
+  /** Connects to an SSH board (host key checked); the device joins the list once added. */
+  async function addSsh(req: AddSshDeviceRequest): Promise<AddSshDeviceResult> {
+    const r = await request('devices:addSsh', req)
+    if (r.kind === 'added') upsert(r.device)
+    return r
+  }
+
+  function upsert(d: DeviceSummary): void {
+    const i = devices.value.findIndex((x) => x.name === d.name)
+    if (i >= 0) devices.value.splice(i, 1, d)
+    else devices.value.push(d)
+  }
+
   /** Follows 'device:status' events; returns the unsubscribe function. */
   function subscribe(): () => void {
     return onEvent('device:status', ({ name, status }) => {
@@ -63,5 +96,5 @@ export const useDevicesStore = defineStore('devices', () => {
     })
   }
 
-  return { devices, sorted, loaded, error, probing, probeErrors, load, probe, setStatus, subscribe }
+  return { devices, sorted, loaded, error, probing, probeErrors, load, probe, setStatus, subscribe, listPorts, addSerial, addSsh }
 })

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, triggerRef } from 'vue'
 import type { ExplorePoint } from '../../../common/api.js'
 import type { ErrorInfo } from '../../../common/errors.js'
-import { request, toErrorInfo } from '../api/index.js'
+import { onEvent, request, toErrorInfo } from '../api/index.js'
 
 export type XAxisKey = 'latencyP50Us' | 'latencyP90Us' | 'peakRssBytes' | 'fileBytes' | 'macs'
 
@@ -12,6 +12,15 @@ export const X_AXES: readonly { key: XAxisKey; label: string; unit: 'duration' |
   { key: 'peakRssBytes', label: 'Peak memory', unit: 'bytes' },
   { key: 'fileBytes', label: 'Model size', unit: 'bytes' },
   { key: 'macs', label: 'MACs', unit: 'count' },
+]
+
+export type YAxisKey = 'top1' | 'top5' | 'top1Delta'
+
+/** y choices: accuracy in %, or the change against the parent in percentage points. */
+export const Y_AXES: readonly { key: YAxisKey; label: string; unit: '%' | 'pt' }[] = [
+  { key: 'top1', label: 'Top-1 accuracy', unit: '%' },
+  { key: 'top5', label: 'Top-5 accuracy', unit: '%' },
+  { key: 'top1Delta', label: 'Δ top-1 vs parent', unit: 'pt' },
 ]
 
 /** What the chips filter on; a value in a set is HIDDEN (so new devices show up by default). */
@@ -46,7 +55,13 @@ export const useExploreStore = defineStore('explore', () => {
   const error = ref<ErrorInfo | null>(null)
   const filters = shallowRef<ExploreFilters>({ devices: new Set(), families: new Set(), variants: new Set() })
   const xAxis = ref<XAxisKey>('latencyP50Us')
+  const yAxis = ref<YAxisKey>('top1')
   const logX = ref(true)
+  const logY = ref(false)
+  /** y fitted to the data (false: the full 0–100 % scale). */
+  const fitY = ref(true)
+  /** Thin lines from each parent to its variants. */
+  const lineage = ref(true)
 
   const visible = computed(() => applyFilters(points.value, filters.value))
   const deviceCounts = computed(() => countBy(points.value, (p) => p.device))
@@ -61,6 +76,31 @@ export const useExploreStore = defineStore('explore', () => {
     } catch (e) {
       error.value = toErrorInfo(e)
     }
+  }
+
+  /**
+   * After a run ended: only its (model, device) pair is asked for and upserted — never every point.
+   * Before Explore first loads there is nothing to keep up to date.
+   */
+  async function refreshPair(modelId: number, deviceName: string): Promise<void> {
+    if (!loaded.value) return
+    try {
+      const fresh = await request('explore:points', { modelId, deviceName })
+      const key = `${modelId}:${deviceName}`
+      const next = points.value.filter((p) => p.key !== key)
+      next.push(...fresh)
+      next.sort((a, b) => a.model.localeCompare(b.model) || a.device.localeCompare(b.device))
+      points.value = next
+    } catch (e) {
+      error.value = toErrorInfo(e)
+    }
+  }
+
+  /** Follows finished runs; returns the unsubscribe function. */
+  function subscribe(): () => void {
+    return onEvent('run:finished', ({ run }) => {
+      if (run.status === 'finished') void refreshPair(run.modelId, run.deviceName)
+    })
   }
 
   /** Used by tests and the UI benchmark to feed synthetic points. */
@@ -86,12 +126,18 @@ export const useExploreStore = defineStore('explore', () => {
     error,
     filters,
     xAxis,
+    yAxis,
     logX,
+    logY,
+    fitY,
+    lineage,
     visible,
     deviceCounts,
     familyCounts,
     variantCounts,
     load,
+    refreshPair,
+    subscribe,
     setPoints,
     toggle,
     clearFilters,

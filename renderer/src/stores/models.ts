@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import type { ModelInfo } from '../../../common/api.js'
+import type { PreprocessingRequest } from '../../../common/preprocessing.js'
 import type { ErrorInfo } from '../../../common/errors.js'
 import type { InspectResult } from '../../../common/types.js'
 import { fileToBase64, request, toErrorInfo } from '../api/index.js'
@@ -9,6 +10,20 @@ import { fileToBase64, request, toErrorInfo } from '../api/index.js'
 export interface ModelNode {
   model: ModelInfo
   children: ModelNode[]
+}
+
+const stem = (name: string): string => name.replace(/\.(onnx|json)$/i, '').toLowerCase()
+
+/** The `<name>.json` picked with `<name>.onnx` (its model card), if any. */
+export function cardFor(model: File, files: readonly File[]): File | undefined {
+  return files.find((f) => f !== model && f.name.toLowerCase().endsWith('.json') && stem(f.name) === stem(model.name))
+}
+
+/** Which picked files are models and which are the cards beside them. */
+export function pairImportFiles(files: readonly File[]): { models: File[]; cards: Set<File> } {
+  const models = files.filter((f) => f.name.toLowerCase().endsWith('.onnx'))
+  const cards = new Set(models.map((m) => cardFor(m, files)).filter((c): c is File => c !== undefined))
+  return { models, cards }
 }
 
 /** Builds the parent → variants tree; a variant whose parent is unknown becomes a root. */
@@ -59,20 +74,28 @@ export const useModelsStore = defineStore('models', () => {
     else models.value.push(m)
   }
 
-  /** Imports dropped or picked files; each failure is kept with its file name. */
-  async function importFiles(files: readonly File[]): Promise<ModelInfo[]> {
+  /**
+   * Imports dropped or picked files, each `<name>.json` as the card of `<name>.onnx` beside it and
+   * `preprocessing` (the import dialog's) with every model; each failure is kept with its file name.
+   */
+  async function importFiles(files: readonly File[], preprocessing?: PreprocessingRequest): Promise<ModelInfo[]> {
     importing.value = true
     importErrors.value = []
     const added: ModelInfo[] = []
+    const { cards } = pairImportFiles(files)
     try {
       for (const f of files) {
+        if (cards.has(f)) continue
         try {
           if (!f.name.toLowerCase().endsWith('.onnx')) {
             throw new Error(`${f.name} is not an .onnx file. Export the model to ONNX first.`)
           }
+          const card = cardFor(f, files)
           const m = await request('models:importBytes', {
             fileName: f.name,
             dataBase64: await fileToBase64(f),
+            ...(card ? { cardJson: await card.text() } : {}),
+            ...(preprocessing && Object.keys(preprocessing).length > 0 ? { preprocessing } : {}),
           })
           upsert(m)
           added.push(m)
@@ -126,9 +149,19 @@ export const useModelsStore = defineStore('models', () => {
     }
   }
 
+  /** Stores a model's preprocessing, labels or dataset; throws ApiError (BAD_INPUT names the mismatch). */
+  async function setPreprocessing(modelId: number, req: PreprocessingRequest): Promise<ModelInfo> {
+    const m = await request('models:setPreprocessing', { modelId, request: req })
+    upsert(m)
+    // Variants inherit: their picture changes too.
+    if (models.value.some((x) => x.parentId === modelId)) await load()
+    return m
+  }
+
   return {
     models,
     loaded,
+    setPreprocessing,
     loading,
     error,
     importing,

@@ -2,26 +2,14 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { RunSummary, StartRunRequest } from '../../../common/api.js'
 import type { ErrorInfo } from '../../../common/errors.js'
-import type { BenchResult, EvalResult, Progress, RunRecord, RunStatus } from '../../../common/types.js'
+import type { Progress, RunRecord, RunStatus } from '../../../common/types.js'
+import { toRunSummary } from '../../../common/run-summary.js'
 import { onEvent, request, toErrorInfo } from '../api/index.js'
 
 const ACTIVE: readonly RunStatus[] = ['queued', 'running']
 
 export function isActive(status: RunStatus): boolean {
   return ACTIVE.includes(status)
-}
-
-/** A full run record cut down to the list shape ('run:finished' carries the whole record). */
-export function summarize(run: RunRecord): RunSummary {
-  const { result, ...rest } = run
-  const bench = run.kind === 'bench' && result ? (result as BenchResult) : null
-  const ev = run.kind === 'eval' && result ? (result as EvalResult) : null
-  return {
-    ...rest,
-    p50Us: bench?.latencyUs.p50 ?? null,
-    p90Us: bench?.latencyUs.p90 ?? null,
-    top1: ev?.top1 ?? null,
-  }
 }
 
 /** Remaining time from the elapsed time and the fraction done; null until there is a trend. */
@@ -60,17 +48,42 @@ export const useRunsStore = defineStore('runs', () => {
     else runs.value.unshift(s)
   }
 
-  /** Queues every request in order; answers the new run ids. */
+  /** Status events that came before the run's list entry (a start's answer can be overtaken). */
+  const early = new Map<number, RunStatus>()
+  let reloadTimer: ReturnType<typeof setTimeout> | undefined
+
+  /** A new run from a start's answer: added unless an event already told more about it. */
+  function addStarted(s: RunSummary): void {
+    if (runs.value.some((r) => r.id === s.id)) return
+    const status = early.get(s.id)
+    early.delete(s.id)
+    runs.value.unshift(status ? { ...s, status } : s)
+  }
+
+  /** Queues every request in order; answers the new run ids. Each answer is upserted, no reload. */
   async function start(requests: readonly StartRunRequest[]): Promise<number[]> {
     startError.value = null
     const ids: number[] = []
     try {
-      for (const r of requests) ids.push((await request('runs:start', r)).runId)
+      for (const r of requests) {
+        const { runId, run } = await request('runs:start', r)
+        addStarted(run)
+        ids.push(runId)
+      }
     } catch (e) {
       startError.value = toErrorInfo(e)
     }
-    await load()
     return ids
+  }
+
+  /** Fetches one run with its full result (the drawer). */
+  async function fetchRun(runId: number): Promise<RunRecord> {
+    return request('runs:get', { runId })
+  }
+
+  /** A run's stored latency samples, µs, in the order measured. */
+  async function fetchSamples(runId: number): Promise<number[]> {
+    return request('runs:samples', { runId })
   }
 
   async function cancel(runId: number): Promise<void> {
@@ -89,7 +102,13 @@ export const useRunsStore = defineStore('runs', () => {
   function setStatus(runId: number, status: RunStatus): void {
     const r = runs.value.find((x) => x.id === runId)
     if (!r) {
-      void load()
+      // Our own start's answer may still be on its way; a run another window started needs a reload.
+      early.set(runId, status)
+      clearTimeout(reloadTimer)
+      reloadTimer = setTimeout(() => {
+        if ([...early.keys()].some((id) => !runs.value.some((x) => x.id === id))) void load()
+        early.clear()
+      }, 500)
       return
     }
     r.status = status
@@ -108,7 +127,7 @@ export const useRunsStore = defineStore('runs', () => {
       onEvent('run:finished', ({ run }) => {
         progress.value.delete(run.id)
         seenRunningAt.delete(run.id)
-        upsert(summarize(run))
+        upsert(toRunSummary(run))
       }),
     ]
     return () => offs.forEach((off) => off())
@@ -127,6 +146,8 @@ export const useRunsStore = defineStore('runs', () => {
     load,
     start,
     cancel,
+    fetchRun,
+    fetchSamples,
     startedMs,
     subscribe,
   }

@@ -9,9 +9,10 @@ import { stop, whenReady } from '../../../devices/sim/launch.js'
 
 describe('simulator launcher', () => {
   it('stop() sees the exit of a process that writes to stderr as it stops', async () => {
+    // The handler goes in before 'ready' is announced, or a fast stop() kills the script by signal.
     const script = [
-      "process.stderr.write('sim-dut ready\\n')",
       "process.on('SIGTERM', () => { process.stderr.write('late diagnostics\\n'); setTimeout(() => process.exit(1), 100) })",
+      "process.stderr.write('sim-dut ready\\n')",
       'setInterval(() => undefined, 1000)',
     ].join(';')
     const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'pipe'] })

@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch.nn as nn
 
 from .common import Classifier, ConvBN
+from .resnet import ExitHead
 
 
 class InvertedResidual(nn.Module):
@@ -49,5 +50,29 @@ class MobileNetV2(nn.Module):
         return self.head(self.last(self.blocks(self.stem(x))))
 
 
+class MobileNetV2EE(MobileNetV2):
+    """MobileNetV2 with one T-RecX style early exit after its first stride-2 stage.
+
+    The exit reads blocks.2 (the end of the 24-channel stage, 7x7; about 20 % of the MACs) through
+    the same exit head as resnet8-ee. forward returns (logits, exit1): the final head first.
+    """
+
+    EXIT_AFTER = 3  # the exit reads the output of blocks[0:3]
+
+    def __init__(self, classes: int = 10):
+        super().__init__(classes)
+        self.exit1 = ExitHead(CFG[1][1], 32, classes)
+
+    def forward(self, x):
+        f1 = self.blocks[: self.EXIT_AFTER](self.stem(x))
+        e1 = self.exit1(f1)
+        logits = self.head(self.last(self.blocks[self.EXIT_AFTER:](f1)))
+        return logits, e1
+
+
 def mobilenetv2():
     return MobileNetV2()
+
+
+def mobilenetv2_ee():
+    return MobileNetV2EE()

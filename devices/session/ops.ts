@@ -1,7 +1,7 @@
 /**
- * What the local runner and the SSH agent do with a loaded ONNX Runtime session: load (timed),
- * benchmark (measure.ts's timed loop + the optional profile pass) and evaluate one batch. Both
- * wrap these in their own message loops, so latency is measured the same way on every device.
+ * What a session server (server.ts) does with a loaded ONNX Runtime session: load (timed),
+ * benchmark (measure.ts's timed loop + the optional profile pass) and evaluate one batch — the
+ * same code in the local runner and the SSH agent, so latency is measured alike on every device.
  *
  * Like measure.ts, this depends only on onnxruntime-node, Node builtins and pure code: the SSH
  * agent bundles it.
@@ -26,8 +26,9 @@ import {
   readPeakRssBytes,
   readRssBytes,
   type MeasureHooks,
-} from './measure.js'
-import { profileNodes } from './measure-profile.js'
+} from '../local/measure.js'
+import { profileNodes } from '../local/measure-profile.js'
+import type { BenchReply, LoadReply } from './protocol.js'
 
 export interface LoadedSession {
   session: ort.InferenceSession
@@ -37,21 +38,6 @@ export interface LoadedSession {
   sessionCreateMs: number
   /** VmHWM before the session was created: the zero of peakRssBytes. */
   basePeakRss: number
-}
-
-export interface LoadInfo {
-  inputs: TensorInfo[]
-  outputs: TensorInfo[]
-  sessionCreateMs: number
-  sessionRssBytes: number | null
-}
-
-export interface BenchInfo {
-  firstInferenceUs: number
-  sessionCreateMs: number
-  memory: MemoryResult
-  sampleCount: number
-  profile?: NodeProfile[]
 }
 
 export interface EvalBatchResult {
@@ -113,7 +99,7 @@ export async function loadSession(
   previous: LoadedSession | null,
   modelPath: string,
   options: SessionOptions,
-): Promise<{ loaded: LoadedSession; info: LoadInfo }> {
+): Promise<{ loaded: LoadedSession; info: LoadReply }> {
   if (previous) await previous.session.release()
   const basePeakRss = readPeakRssBytes()
   const rss0 = readRssBytes()
@@ -139,7 +125,7 @@ export async function benchSession(
   l: LoadedSession,
   spec: LatencySpec,
   hooks: BenchHooks,
-): Promise<BenchInfo> {
+): Promise<BenchReply> {
   l.feeds ??= makeFeeds(l.session)
   const r = await measureLatency(l.session, l.feeds, spec, hooks)
   // Peak before the profiling pass: its second session must not count against this model.
@@ -175,7 +161,7 @@ export async function benchSession(
   }
 }
 
-function batchTensor(
+export function batchTensor(
   l: LoadedSession,
   data: Float32Array,
   dims: number[],
@@ -202,32 +188,40 @@ function batchTensor(
   if (first.type === 'float16') {
     return { name: first.name, tensor: new ort.Tensor('float16', Uint16Array.from(data, f32ToF16), dims) }
   }
+  // Raw-byte models: preprocessing made the pixel values themselves (scale 1, mean 0, std 1).
+  if (first.type === 'uint8') {
+    return { name: first.name, tensor: new ort.Tensor('uint8', Uint8Array.from(data, (v) => Math.min(255, Math.max(0, Math.round(v)))), dims) }
+  }
   throw new SessionOpError(
     'MODEL_UNSUPPORTED',
-    `Evaluation feeds float inputs; the model input is ${first.type}`,
+    `Evaluation feeds float or uint8 inputs; the model input is ${first.type}`,
   )
 }
 
-function toFloat32(t: ort.Tensor): Float32Array {
+export function toFloat32(t: ort.Tensor): Float32Array {
   const d = t.data
   if (d instanceof Float32Array) return d.byteLength === d.buffer.byteLength ? d : d.slice()
   if (t.type === 'float16' && d instanceof Uint16Array) return Float32Array.from(d, f16ToF32)
   if (d instanceof Float64Array) return Float32Array.from(d)
   throw new SessionOpError(
     'MODEL_UNSUPPORTED',
-    `The first model output is ${t.type}; evaluation needs float scores`,
+    `The model output is ${t.type}; evaluation needs float scores`,
   )
 }
 
-/** Runs one batch [count, ...] and returns the first output's scores as float32. */
+/** Runs one batch [count, ...] and returns the scores of `output` (default: the first output) as float32. */
 export async function evalBatch(
   l: LoadedSession,
   count: number,
   data: Float32Array,
   dims: number[],
+  output?: string,
 ): Promise<EvalBatchResult> {
   const { name, tensor } = batchTensor(l, data, dims)
-  const outName = l.session.outputNames[0] as string
+  if (output !== undefined && !l.session.outputNames.includes(output)) {
+    throw new SessionOpError('BAD_INPUT', `The model has no output '${output}'; its outputs: ${l.session.outputNames.join(', ')}`)
+  }
+  const outName = output ?? (l.session.outputNames[0] as string)
   const t0 = process.hrtime.bigint()
   const out = await l.session.run({ [name]: tensor }, [outName])
   const inferUs = Number(process.hrtime.bigint() - t0) / 1000
