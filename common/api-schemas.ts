@@ -178,6 +178,7 @@ export const apiSchemas: ApiSchemas = {
   'models:setPreprocessing': z.strictObject({ modelId: id, request: preprocessing }),
   'models:inspect': z.strictObject({ modelId: id }),
   'models:variants': z.strictObject({ modelId: id }),
+  'models:setLineage': z.strictObject({ modelId: id, parentId: id, recipe: z.string().trim().min(1, 'describe how the variant was made').max(2000) }),
   'models:openDialog': none,
   ...jobSchemas,
   ...earlyExitSchemas,

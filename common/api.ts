@@ -244,6 +244,12 @@ export interface ApiRequests extends JobRequests, RecommendRequests, EarlyExitRe
   'models:inspect': { payload: { modelId: number }; result: InspectResult }
   /** Direct variants (children) of a model, oldest first. */
   'models:variants': { payload: { modelId: number }; result: ModelInfo[] }
+  /**
+   * Records a stored model as a variant of another, made outside the studio as `recipe` says
+   * (e.g. pruned and fine-tuned in the user's own training code). Refused when the outputs differ
+   * or the parent descends from the model.
+   */
+  'models:setLineage': { payload: { modelId: number; parentId: number; recipe: string }; result: ModelInfo }
   /** Desktop only: a native Open dialog; imports the chosen files. Empty when cancelled. */
   'models:openDialog': { payload: undefined; result: ModelInfo[] }
   /** Every registered device with its last probe and current status. */
@@ -310,6 +316,7 @@ export const API_CHANNELS = [
   'models:setPreprocessing',
   'models:inspect',
   'models:variants',
+  'models:setLineage',
   'models:openDialog',
   ...JOB_CHANNELS,
   ...EARLY_EXIT_CHANNELS,

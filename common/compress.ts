@@ -8,6 +8,12 @@ import type { Recipe, RecipeInput } from './recipe.js'
 export type Calibrator = 'minmax' | 'percentile' | 'entropy'
 export const CALIBRATORS = ['minmax', 'percentile', 'entropy'] as const satisfies readonly Calibrator[]
 
+/** Channel importance for structured pruning (activation: mean |x| on calibration data). */
+export const CRITERIA = ['l1', 'activation', 'bn-scale', 'bn-activation'] as const
+export type Criterion = (typeof CRITERIA)[number]
+/** How pruned layers are refitted: least squares, bias compensation, or not at all. */
+export const RECOVER_METHODS = ['ls', 'bias', 'none'] as const
+
 /** The defaults recipes take when a parameter is left out (the schema applies them). */
 export const RECIPE_DEFAULTS = {
   calibrator: 'minmax',
@@ -28,9 +34,13 @@ export const DEFAULT_SWEEP: readonly RecipeInput[] = [
   { method: 'int8-static', calibrator: 'minmax' },
   { method: 'int8-static', calibrator: 'percentile' },
   { method: 'int8-static', calibrator: 'entropy' },
+  // Structured points get least-squares recovery when the model has calibration data; one point
+  // without shows what recovery buys, one MACs target what per-group ratios do.
   { method: 'prune-structured', ratio: 0.25 },
   { method: 'prune-structured', ratio: 0.5 },
   { method: 'prune-structured', ratio: 0.75 },
+  { method: 'prune-structured', ratio: 0.5, recover: 'none' },
+  { method: 'prune-structured', targetMacs: 0.5 },
   { method: 'prune-unstructured', sparsity: 0.5 },
   { method: 'prune-unstructured', sparsity: 0.8 },
   { method: 'prune-unstructured', sparsity: 0.9 },
@@ -48,7 +58,8 @@ export function recipeLabel(r: Recipe | RecipeInput): string {
       return `int8-${r.calibrator ?? d.calibrator}${(r.perChannel ?? d.perChannel) ? '' : '-pt'}${r.activationType === 'int8' ? '-s8' : ''}`
     case 'prune-structured': {
       const criterion = r.criterion ?? d.criterion
-      return `pruned-s${Math.round(r.ratio * 100)}${criterion === 'l1' ? '' : `-${criterion}`}`
+      const size = r.targetMacs !== undefined ? `m${Math.round(r.targetMacs * 100)}` : `s${Math.round((r.ratio ?? 0) * 100)}`
+      return `pruned-${size}${criterion === 'l1' ? '' : `-${criterion}`}${r.recover ? `-${r.recover}` : ''}`
     }
     case 'prune-unstructured':
       return `pruned-u${Math.round(r.sparsity * 100)}${(r.scope ?? d.scope) === 'global' ? '' : '-layer'}`
@@ -61,6 +72,7 @@ const METHOD_TITLES: Record<string, string> = {
   'int8-static': 'INT8 static',
   'prune-structured': 'Structured pruning',
   'prune-unstructured': 'Unstructured pruning',
+  'external': 'Made elsewhere',
 }
 
 export function methodTitle(method: string): string {
@@ -89,7 +101,12 @@ export function describeRecipe(recipe: { method: string; params: Record<string, 
       parts.push(p.perChannel === false ? 'per-tensor' : 'per-channel')
       break
     case 'prune-structured':
-      parts.push(pct(p.ratio) ?? '?', String(p.criterion ?? RECIPE_DEFAULTS.criterion))
+      parts.push(typeof p.targetMacs === 'number' ? `${pct(p.targetMacs)} of the MACs` : (pct(p.ratio) ?? '?'), String(p.criterion ?? RECIPE_DEFAULTS.criterion))
+      if (typeof p.recover === 'string') parts.push(p.recover === 'none' ? 'no recovery' : `recovery ${p.recover}`)
+      if (typeof p.calibration === 'string') parts.push(`on ${p.calibration}${typeof p.calibrationSplit === 'string' ? ` ${p.calibrationSplit}` : ''}`)
+      break
+    case 'external':
+      if (typeof p.text === 'string') parts.push(p.text.length > 80 ? `${p.text.slice(0, 79)}…` : p.text)
       break
     case 'prune-unstructured':
       parts.push(`${pct(p.sparsity) ?? '?'} sparse`, String(p.scope ?? RECIPE_DEFAULTS.scope))
@@ -126,11 +143,36 @@ export interface Fp16Report {
   notes: string[]
 }
 
+/** One prunable group in the sensitivity scan of a MACs target: drift when it alone loses `ratio`. */
+export interface SensitivityGroup {
+  /** The convs writing the group's channels. */
+  name: string
+  /** Channel classes in the group (what a ratio is a fraction of). */
+  channels: number
+  /** Mean KL divergence of the output from the parent's, this group alone pruned at `ratio`. */
+  points: { ratio: number; drift: number }[]
+  /** The ratio the allocation gave the group. */
+  chosen: number
+}
+
+export type RecoverMethod = (typeof RECOVER_METHODS)[number]
+
 export interface PruneReport {
   method: 'structured' | 'unstructured'
-  /** structured: fraction of output channels removed per prunable group; unstructured: target sparsity */
+  /**
+   * structured: fraction of output channels removed per prunable group (with a MACs target: of
+   * all prunable channels, overall); unstructured: target sparsity
+   */
   ratio: number
-  criterion?: 'l1' | 'bn-scale' | 'bn-activation'
+  /** structured with --target-macs: the fraction of the parent's MACs asked for. */
+  targetMacs?: number
+  /** structured with --target-macs: the sensitivity scan and the allocation it led to. */
+  sensitivity?: { samples: number; groups: SensitivityGroup[] }
+  /** structured: how the removed channels were compensated, and on what. */
+  recovery?: { method: RecoverMethod; layers: number; biasOnly: number; passes: number; samples: number }
+  /** The calibration data the recipe read (never a test split). */
+  calibration?: { dataset: string; split: string; samples: number }
+  criterion?: Criterion
   scope?: 'global' | 'per-layer'
   /** per pruned layer / group: channels (structured) or non-zero weights (unstructured) before → after */
   layers: { name: string; before: number; after: number }[]
@@ -179,6 +221,8 @@ export interface SweepRow {
   name: string
   label: string
   method: string
+  /** The stored recipe of the variant (with the recovery and calibration data it used); null for the parent. */
+  recipe?: { method: string; params: Record<string, unknown> } | null
   device: string
   params: number | null
   macs: number | null

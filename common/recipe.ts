@@ -5,7 +5,7 @@
  * renderer can use them without bundling zod.
  */
 import { z } from 'zod'
-import { CALIBRATORS, RECIPE_DEFAULTS } from './compress.js'
+import { CALIBRATORS, CRITERIA, RECIPE_DEFAULTS, RECOVER_METHODS } from './compress.js'
 import { StudioError } from './errors.js'
 
 const fraction = (what: string) =>
@@ -28,15 +28,28 @@ export const recipeSchema = z.discriminatedUnion('method', [
     perChannel: z.boolean().default(RECIPE_DEFAULTS.perChannel),
     activationType: z.enum(['uint8', 'int8']).default(RECIPE_DEFAULTS.activationType),
     exclude,
-    /** Dataset name or folder; default: the model card's dataset, calibration split. */
+    /** Dataset name or folder; default: the model's dataset (its calibration or train split, never test). */
     calibration: z.string().min(1).max(4096).optional(),
     samples: z.number().int().positive().max(100_000).default(RECIPE_DEFAULTS.samples),
   }),
-  z.strictObject({
-    method: z.literal('prune-structured'),
-    ratio: fraction('The structured pruning ratio'),
-    criterion: z.enum(['l1', 'bn-scale', 'bn-activation']).default(RECIPE_DEFAULTS.criterion),
-  }),
+  z
+    .strictObject({
+      method: z.literal('prune-structured'),
+      /** Fraction of every prunable group's channels to remove… */
+      ratio: fraction('The structured pruning ratio').optional(),
+      /** …or the fraction of the parent's MACs to keep, ratios per group from a sensitivity scan. */
+      targetMacs: fraction('The MACs target').optional(),
+      criterion: z.enum(CRITERIA).default(RECIPE_DEFAULTS.criterion),
+      /** Refit after removing channels; default 'ls' when there is calibration data, else 'none'. */
+      recover: z.enum(RECOVER_METHODS).optional(),
+      /** Dataset name or folder (its calibration or train split); default: the model's dataset. */
+      calibration: z.string().min(1).max(4096).optional(),
+      /** Calibration samples for recovery and the activation criterion (the scan reads 128 of them). */
+      samples: z.number().int().positive().max(100_000).optional(),
+    })
+    .refine((r) => (r.ratio === undefined) !== (r.targetMacs === undefined), {
+      message: 'Give exactly one of a pruning ratio (--structured) or a MACs target (--target-macs)',
+    }),
   z.strictObject({
     method: z.literal('prune-unstructured'),
     sparsity: fraction('The sparsity'),

@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander'
 import { exitCodeFor, StudioError, toStudioError } from '../common/errors.js'
 import { registerCompress } from './cli/commands-compress.js'
 import { registerDemo } from './cli/commands-demo.js'
+import { registerImport } from './cli/commands-import.js'
 import { registerEarlyExit } from './cli/commands-early-exit.js'
 import { registerDevice } from './cli/commands-device.js'
 import { registerSerial } from './cli/commands-device-serial.js'
@@ -38,6 +39,7 @@ function buildProgram(): Command {
   registerSerial(program)
   registerDeviceSsh(program)
   registerCompress(program)
+  registerImport(program)
   registerRuns(program)
   registerReport(program)
   registerDemo(program)

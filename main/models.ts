@@ -71,13 +71,27 @@ async function cardFor(abs: string, sha256: string, given: ImportOptions['card']
 
 /** Adds a model file to the store (same bytes → same record), with its figures and how to feed it. */
 export async function importModelFile(host: ModelHost, path: string, opts: ImportOptions = {}): Promise<ModelRow> {
+  const d = await draftImport(host, path, opts)
+  return 'existing' in d ? adoptExisting(host, d.existing, d.abs, opts) : storeDraft(host, d.draft)
+}
+
+/**
+ * A model file as import would store it, without storing it: the stored record when the same bytes
+ * are stored already, else the draft row (id 0) with its figures, card, feed and the change given
+ * with the import (checked first). Lets a derivation of a new file store nothing when refused.
+ */
+export async function draftImport(
+  host: ModelHost,
+  path: string,
+  opts: ImportOptions = {},
+): Promise<{ existing: ModelRow; abs: string } | { draft: ModelRow }> {
   const abs = resolve(path)
   if (!existsSync(abs)) {
     throw new StudioError('FILE_NOT_FOUND', `Model file not found: ${path}. Check the path and try again.`)
   }
   const sha256 = await sha256File(abs)
   const existing = host.store.getModelBySha(sha256)
-  if (existing) return adoptExisting(host, existing, abs, opts)
+  if (existing) return { existing, abs }
   const card = await cardFor(abs, sha256, opts.card)
   const name = typeof card?.name === 'string' ? card.name : basename(abs, '.onnx')
   const inspect = await inspectOrNull(host, abs, name)
@@ -101,18 +115,13 @@ export async function importModelFile(host: ModelHost, path: string, opts: Impor
   }
   // A change given with the import is checked before the row exists: refused = nothing stored.
   const update = opts.set ? feedUpdate(ioOf(draft), draft, feedOf(host.store, draft), opts.set) : {}
-  return host.store.upsertModel({
-    name,
-    path: abs,
-    sha256,
-    family: draft.family,
-    kind: 'fp32',
-    inspect,
-    preprocess: 'preprocess' in update ? update.preprocess : draft.preprocess,
-    labels: 'labels' in update ? update.labels : draft.labels,
-    dataset: 'dataset' in update ? update.dataset : draft.dataset,
-    card: update.card ?? card,
-  })
+  return { draft: { ...draft, ...update, card: update.card ?? card } }
+}
+
+/** Stores a draft from draftImport. */
+export function storeDraft(host: ModelHost, draft: ModelRow): ModelRow {
+  const { name, path, sha256, family, inspect, preprocess, labels, dataset, card } = draft
+  return host.store.upsertModel({ name, path, sha256, family, kind: 'fp32', inspect, preprocess, labels, dataset, card })
 }
 
 /**

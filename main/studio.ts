@@ -2,7 +2,8 @@
  * The service facade: everything the CLI, the Electron shell and the browser-mode server can ask
  * of the engine. It owns the store, the devices and the orchestrator, and nothing else.
  */
-import { dirname, join, resolve } from 'node:path'
+import { existsSync } from 'node:fs'
+import { basename, dirname, join, resolve } from 'node:path'
 import { StudioError } from '../common/errors.js'
 import type { DeviceInfo, InspectResult, RunRecord } from '../common/types.js'
 import { DeviceRegistry, LOCAL_DEVICE, type DeviceFactory } from './bench/device-registry.js'
@@ -11,12 +12,13 @@ import { detectPreprocessing, type DetectOptions, type DetectionResult } from '.
 import type { RunSpec } from './bench/run-spec.js'
 import { silentLogger, type Logger } from './log.js'
 import { MemorySecretStore, type SecretStore } from './secrets/secret-store.js'
-import { listCards } from './model-card.js'
+import { listCards, sha256File } from './model-card.js'
 import { checkOverride, feedOf } from './model-feed.js'
-import { fillMissingFigures, importModelFile, setPreprocessing, type ImportOptions, type ModelHost } from './models.js'
+import { draftImport, fillMissingFigures, importModelFile, setPreprocessing, storeDraft, type ImportOptions, type ModelHost } from './models.js'
 import type { PreprocessingRequest } from '../common/preprocessing.js'
 import { inspectModel } from './model/inspect.js'
-import { deriveStored, type DeriveRequest } from './compress/variants.js'
+import { deriveFor, deriveStored, recordVariant, type DeriveRequest } from './compress/variants.js'
+import { checkLineage, linkVariant } from './compress/lineage.js'
 import { runSweep, type SweepOptions, type SweepResult } from './compress/sweep.js'
 import type { VariantReport } from './compress/derive.js'
 import type { Recipe } from './compress/recipe.js'
@@ -114,14 +116,54 @@ export class Studio {
     return { store: this.store, warn: (m) => this.logger.warn(m), info: (m) => this.logger.info(m) }
   }
 
-  /** The bundled zoo, imported on first use. */
+  /** The bundled zoo, imported on first use; a card naming a `parent` makes its model that parent's variant. */
   async ensureZoo(): Promise<ModelRow[]> {
     const dir = join(resourcesDir(), 'models')
     const rows: ModelRow[] = []
-    for (const { card, modelPath } of await listCards(dir)) {
-      rows.push(await this.importModel(modelPath, { card }))
-    }
-    return rows
+    const cards = await listCards(dir)
+    for (const { card, modelPath } of cards) rows.push(await this.importModel(modelPath, { card }))
+    return rows.map((row, i) => {
+      const card = cards[i]?.card
+      const parent = typeof card?.parent === 'string' ? rows.find((r) => r.name === card.parent) : undefined
+      if (!parent || row.parentId === parent.id) return row
+      return linkVariant(this.store, row, parent, typeof card?.recipe === 'string' ? card.recipe : 'made outside the studio (see its model card)')
+    })
+  }
+
+  /** A stored model by id or name, or a model file (imported if it is not stored yet). */
+  async findModel(ref: string): Promise<ModelRow> {
+    const byId = /^\d+$/.test(ref) ? this.store.getModel(Number(ref)) : null
+    const found = byId ?? this.store.listModels().find((m) => m.name === ref)
+    if (found) return found
+    if (existsSync(resolve(ref))) return this.importModel(ref)
+    throw new StudioError('NOT_FOUND', `No stored model named '${ref}' and no such file. Give a model id, a stored model's name or an .onnx path.`)
+  }
+
+  /**
+   * Imports a model made outside the studio (e.g. pruned and fine-tuned in the user's training
+   * code) as a variant of `parentRef`, with `text` as its recipe. Checked before anything is stored.
+   */
+  async importVariant(path: string, parentRef: string, text: string, name?: string): Promise<ModelRow> {
+    const abs = resolve(path)
+    if (!existsSync(abs)) throw new StudioError('FILE_NOT_FOUND', `Model file not found: ${path}. Check the path and try again.`)
+    const sha256 = await sha256File(abs)
+    const info = await inspectModel(abs)
+    const parent = await this.findModel(parentRef)
+    const childName = name ?? basename(abs, '.onnx')
+    const stored = this.store.getModelBySha(sha256)
+    checkLineage(this.store, { ...(stored ? { id: stored.id } : {}), name: childName, sha256 }, parent, text, { child: info, parent: await this.inspect(parent.id) })
+    const row = stored ?? (await this.importModel(abs, { card: null }))
+    const child = this.store.upsertModel({ ...row, name: childName, inspect: info })
+    return linkVariant(this.store, child, parent, text)
+  }
+
+  /** Records a stored model as a variant of another, made as `text` says (the Models view's "Set parent"). */
+  async setLineage(modelId: number, parentId: number, text: string): Promise<ModelRow> {
+    const child = this.store.getModel(modelId)
+    const parent = this.store.getModel(parentId)
+    if (!child || !parent) throw new StudioError('NOT_FOUND', `No model with id ${child ? parentId : modelId}. Reload the model list.`)
+    checkLineage(this.store, child, parent, text, { child: await this.inspect(modelId), parent: await this.inspect(parentId) })
+    return linkVariant(this.store, child, parent, text)
   }
 
   /** Inspection of a stored model, cached in the store after the first time. */
@@ -163,6 +205,23 @@ export class Studio {
   /** Derives a compressed variant of a stored model and stores it with its lineage. */
   async deriveVariant(parentId: number, recipe: Recipe, req: DeriveRequest = {}): Promise<{ model: ModelRow; report: VariantReport }> {
     return deriveStored(this, parentId, recipe, req)
+  }
+
+  /**
+   * Derives a variant of a model file. A file not stored yet is stored (with the variant) only
+   * when the derivation succeeds, so a refused recipe leaves the store as it was.
+   */
+  async deriveFromFile(path: string, recipe: Recipe, req: DeriveRequest = {}): Promise<{ model: ModelRow; report: VariantReport }> {
+    const d = await draftImport(this.modelHost(), path)
+    if ('existing' in d) {
+      const parent = await this.importModel(path)
+      if (req.preprocessing) await this.checkRunPreprocessing(parent.id, req.preprocessing)
+      return deriveStored(this, parent.id, recipe, req)
+    }
+    const draft = d.draft
+    if (req.preprocessing && draft.inspect) checkOverride(draft.inspect, feedOf(this.store, draft), req.preprocessing)
+    const derived = await deriveFor(this, draft, recipe, req)
+    return { model: recordVariant(this, storeDraft(this.modelHost(), draft), recipe, derived), report: derived.report }
   }
 
   /** Derives a grid of variants and measures them all (see compress/sweep.ts). */

@@ -123,6 +123,7 @@ function buildImpls(studio: Studio, opts: HandlerOptions, hub: EventHub, jobs: J
       if (!studio.store.getModel(modelId)) throw new StudioError('NOT_FOUND', `No model with id ${modelId}.`)
       return studio.store.variantsOf(modelId).map((m) => toModelInfo(m, studio.store))
     },
+    'models:setLineage': async ({ modelId, parentId, recipe }) => withFigures(await studio.setLineage(modelId, parentId, recipe)),
     'models:openDialog': opts.desktop?.['models:openDialog'] ?? (async () => desktopOnly('models:openDialog')),
     ...compressImpls(studio, jobs, withFigures),
     ...earlyExitImpls(studio, jobs, async (row) => toModelInfo(row)),

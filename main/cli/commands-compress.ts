@@ -1,7 +1,8 @@
 /** `quantize`, `prune` and `sweep`: compressed variants, stored with their lineage. */
-import { resolve } from 'node:path'
-import { InvalidArgumentError, Option, type Command } from 'commander'
+import { basename, resolve } from 'node:path'
+import { Option, type Command } from 'commander'
 import { StudioError } from '../../common/errors.js'
+import { CRITERIA, RECOVER_METHODS } from '../../common/compress.js'
 import { formatBytes, formatCount, formatDuration, formatPercent } from '../../common/format.js'
 import { LOCAL_DEVICE } from '../bench/device-registry.js'
 import type { VariantReport } from '../compress/derive.js'
@@ -14,10 +15,11 @@ import { intOption, sessionFromFlags, type LatencyFlags, type SessionFlags } fro
 import { addPreprocessFlags, preprocessFromFlags, type PreprocessFlags } from './preprocess-flags.js'
 import type { PreprocessingRequest } from '../../common/preprocessing.js'
 
+/** A number; whether it lies in (0, 1) is the recipe's check, so a bad one is one line on stderr (exit 2). */
 function ratioOption(name: string) {
   return (value: string): number => {
     const n = Number(value)
-    if (!Number.isFinite(n) || n <= 0 || n >= 1) throw new InvalidArgumentError(`${name} must be a fraction between 0 and 1 (exclusive), e.g. 0.5.`)
+    if (value.trim() === '' || Number.isNaN(n)) throw new StudioError('BAD_INPUT', `${name} must be a fraction between 0 and 1 (exclusive), e.g. 0.5; got '${value}'.`)
     return n
   }
 }
@@ -60,6 +62,35 @@ function variantJson(report: VariantReport, modelId: number): Record<string, unk
   }
 }
 
+interface PruneFlags {
+  structured?: number
+  targetMacs?: number
+  unstructured?: number
+  criterion: string
+  recover?: string
+  calibration?: string
+  samples?: number
+  scope: string
+  output: string
+  json?: boolean
+}
+
+function pruneRecipe(o: PruneFlags): RecipeInput {
+  const given = [o.structured, o.targetMacs, o.unstructured].filter((v) => v !== undefined).length
+  if (given !== 1) {
+    throw new StudioError('BAD_INPUT', 'Give exactly one of --structured <ratio>, --target-macs <fraction> or --unstructured <sparsity>.')
+  }
+  if (o.unstructured !== undefined) return { method: 'prune-unstructured', sparsity: o.unstructured, scope: o.scope as 'global' }
+  return {
+    method: 'prune-structured',
+    ...(o.structured !== undefined ? { ratio: o.structured } : { targetMacs: o.targetMacs }),
+    criterion: o.criterion as 'l1',
+    ...(o.recover ? { recover: o.recover as 'ls' } : {}),
+    ...(o.calibration ? { calibration: o.calibration } : {}),
+    ...(o.samples ? { samples: o.samples } : {}),
+  }
+}
+
 function printVariant(r: VariantReport): void {
   const pct = (a: number, b: number): string => (b > 0 ? formatPercent(a / b) : 'n/a')
   printLine(`${r.file} (${r.label}) in ${r.seconds.toFixed(1)} s`)
@@ -73,8 +104,20 @@ function printVariant(r: VariantReport): void {
     const worst = [...q.layers].sort((a, b) => a.cosine - b.cosine).slice(0, 3)
     for (const l of worst) printLine(`    drift: ${l.tensor} cosine ${l.cosine.toFixed(4)}, relative L2 ${l.relativeL2.toFixed(3)}`)
   }
-  if (r.prune) for (const s of r.prune.skipped.slice(0, 10)) printLine(`  left alone: ${s.name}: ${s.reason}`)
+  if (r.prune) printPrune(r.prune)
   for (const n of r.notes) printLine(`  note: ${n}`)
+}
+
+function printPrune(p: NonNullable<VariantReport['prune']>): void {
+  if (p.calibration) printLine(`  calibration: ${p.calibration.samples} samples of ${p.calibration.dataset} ${p.calibration.split}`)
+  if (p.sensitivity) {
+    printLine(`  sensitivity scan (output drift, KL, on ${p.sensitivity.samples} samples) and the ratio each group got:`)
+    for (const g of p.sensitivity.groups) {
+      const points = g.points.map((x) => `${Math.round(x.ratio * 100)} %: ${x.drift.toFixed(3)}`).join(', ')
+      printLine(`    ${formatPercent(g.chosen, 0).padStart(5)}  ${g.name} (${g.channels} ch; ${points})`)
+    }
+  }
+  for (const s of p.skipped.slice(0, 10)) printLine(`  left alone: ${s.name}: ${s.reason}`)
 }
 
 async function derive(
@@ -85,11 +128,11 @@ async function derive(
   json: boolean | undefined,
   preprocessing?: PreprocessingRequest,
 ): Promise<void> {
+  const parsed = parseRecipe(recipe)
   const studio = openStudio(cmd)
-  const parent = await studio.importModel(model)
-  if (preprocessing) await studio.checkRunPreprocessing(parent.id, preprocessing)
-  const bar = json ? null : progressBar(`${parent.name}`)
-  const { model: row, report } = await studio.deriveVariant(parent.id, parseRecipe(recipe), {
+  const bar = json ? null : progressBar(basename(model, '.onnx'))
+  // A file not stored yet is stored only when the variant is made: a refusal leaves the store as it was.
+  const { model: row, report } = await studio.deriveFromFile(model, parsed, {
     outPath: resolve(out),
     ...(preprocessing ? { preprocessing } : {}),
     signal: interruptSignal(),
@@ -136,24 +179,26 @@ export function registerCompress(program: Command): void {
       await derive(cmd, model, recipe, o.output, o.json, await preprocessFromFlags({ ...o, output: undefined }))
     })
 
-  program
-    .command('prune <model>')
-    .description('a pruned variant: structured (channels removed) or unstructured (weights zeroed)')
+  addPreprocessFlags(
+    program
+      .command('prune <model>')
+      .description('a pruned variant: structured (channels removed, layers refitted on calibration data) or unstructured (weights zeroed)'),
+    'for calibration',
+    false,
+  )
     .option('--structured <ratio>', 'remove this fraction of each prunable group of output channels', ratioOption('--structured'))
-    .addOption(new Option('--criterion <name>', 'channel importance (structured)').choices(['l1', 'bn-scale', 'bn-activation']).default('l1'))
+    .option('--target-macs <fraction>', 'structured, ratios per group from a sensitivity scan so the variant keeps this fraction of the MACs', ratioOption('--target-macs'))
+    .addOption(new Option('--criterion <name>', 'channel importance (structured)').choices([...CRITERIA]).default('l1'))
+    .addOption(new Option('--recover <method>', 'refit pruned layers on calibration data: least squares, bias only, or not at all (default: ls when there is calibration data)').choices([...RECOVER_METHODS]))
+    .option('--calibration <dataset|dir>', "calibration data (default: the model's dataset; its calibration or train split, never test)")
+    .option('--samples <n>', 'calibration samples for recovery and the activation criterion (default 500)', intOption('--samples', 1))
     .option('--unstructured <sparsity>', 'zero this fraction of the weights by magnitude', ratioOption('--unstructured'))
     .addOption(new Option('--scope <scope>', 'unstructured threshold: one global or per layer').choices(['global', 'per-layer']).default('global'))
     .requiredOption('-o, --output <file>', 'where to write the variant (.onnx)')
     .option('--json', 'machine-readable output')
-    .action(async (model: string, o: { structured?: number; unstructured?: number; criterion: string; scope: string; output: string; json?: boolean }, cmd: Command) => {
-      if ((o.structured === undefined) === (o.unstructured === undefined)) {
-        throw new StudioError('BAD_INPUT', 'Give exactly one of --structured <ratio> or --unstructured <sparsity>.')
-      }
-      const recipe: RecipeInput =
-        o.structured !== undefined
-          ? { method: 'prune-structured', ratio: o.structured, criterion: o.criterion as 'l1' }
-          : { method: 'prune-unstructured', sparsity: o.unstructured as number, scope: o.scope as 'global' }
-      await derive(cmd, model, recipe, o.output, o.json)
+    .action(async (model: string, o: PruneFlags & Omit<PreprocessFlags, 'output'>, cmd: Command) => {
+      // -o is the variant's file here, so the classifier output is not a flag of prune.
+      await derive(cmd, model, pruneRecipe(o), o.output, o.json, await preprocessFromFlags({ ...o, output: undefined }))
     })
 
   addPreprocessFlags(

@@ -8,15 +8,11 @@
  * - entropy: the clipping threshold minimising the KL divergence between the 2,048-bin histogram
  *   of |x| and its 128-level quantization (the TensorRT method ORT's entropy calibrator follows).
  */
-import * as ort from 'onnxruntime-node'
-import { cpus } from 'node:os'
 import type { Calibrator } from '../../common/compress.js'
 import { StudioError } from '../../common/errors.js'
 import type { Batch } from '../../devices/device.js'
-import { encodeModel } from '../model/onnx-io.js'
-import { graphOf, onnx, type ModelProto } from '../model/proto.js'
-import { ElemType } from '../model/tensor.js'
-import { cloneModel } from './graph-edit.js'
+import { graphOf, type ModelProto } from '../model/proto.js'
+import { streamOutputs } from './activations.js'
 
 export { CALIBRATORS, type Calibrator } from '../../common/compress.js'
 
@@ -199,17 +195,6 @@ function makeCollector(calibrator: Calibrator): Collector {
   }
 }
 
-/** The model's bytes with `names` added as float graph outputs. */
-export function withOutputs(model: ModelProto, names: readonly string[]): Uint8Array {
-  const copy = cloneModel(model)
-  const graph = graphOf(copy)
-  const have = new Set(graph.output.map((o) => o.name))
-  for (const name of names) {
-    if (!have.has(name)) graph.output.push(onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: ElemType.FLOAT } } }))
-  }
-  return encodeModel(copy)
-}
-
 export interface CalibrateOptions {
   signal?: AbortSignal
   onBatch?: (done: number) => void
@@ -226,41 +211,20 @@ export async function calibrate(
   calibrator: Calibrator,
   opts: CalibrateOptions = {},
 ): Promise<Map<string, Range>> {
-  const graph = graphOf(model)
-  const inputName = graph.input.find((i) => !graph.initializer.some((t) => t.name === i.name))?.name
-  if (!inputName) throw new StudioError('MODEL_INVALID', 'The model has no input to calibrate with.')
-  const session = await ort.InferenceSession.create(withOutputs(model, tensors), {
-    graphOptimizationLevel: 'basic',
-    intraOpNumThreads: Math.max(1, cpus().length),
-    logSeverityLevel: 3,
-  })
   const collectors = new Map(tensors.map((t) => [t, makeCollector(calibrator)]))
-  let done = 0
-  try {
-    for await (const batch of batches) {
-      if (opts.signal?.aborted) throw new StudioError('CANCELLED', 'Calibration was cancelled.')
-      const feed = new ort.Tensor('float32', batch.data, batch.dims)
-      let out: ort.InferenceSession.ReturnType
-      try {
-        out = await session.run({ [inputName]: feed }, [...tensors])
-      } catch (e) {
-        throw new StudioError(
-          'DATASET_MISMATCH',
-          `The calibration samples do not fit the model's input (batch shape [${batch.dims.join(', ')}]): ${String(e).split('\n')[0]}. Choose a dataset with the model's image size and channels.`,
-          { cause: e },
-        )
-      }
+  const done = await streamOutputs(
+    { model, names: tensors },
+    batches,
+    (_, out) => {
       for (const [name, c] of collectors) {
-        const t = out[name]
-        if (t && t.type === 'float32') c.add(t.data as Float32Array)
+        const t = out.get(name)
+        if (t) c.add(t.data)
       }
-      done += batch.count
-      opts.onBatch?.(done)
-    }
-  } finally {
-    await session.release()
-  }
+    },
+    { ...opts, what: 'calibration' },
+  )
   if (done === 0) throw new StudioError('BAD_INPUT', 'The calibration set is empty. Choose a dataset with samples.')
+  const graph = graphOf(model)
   const outputs = new Set(graph.output.map((o) => o.name))
   return new Map([...collectors].map(([name, c]) => [name, outputs.has(name) ? c.observed() : c.range()]))
 }

@@ -10,12 +10,22 @@
  */
 import { graphOf, onnx, type GraphProto, type ModelProto, type TensorProto } from '../model/proto.js'
 import { attrInt, attrInts, attrString, attrTensor } from '../model/graph.js'
+import { cloneModel } from './graph-edit.js'
 
-/** All three passes; returns what each saved, for the variant's notes. */
-export function compactGraph(model: ModelProto): { constants: number; attributes: number; names: number } {
+export interface Compacted {
+  /** The compacted copy (the model passed in is not modified). */
+  model: ModelProto
+  constants: number
+  attributes: number
+  names: number
+}
+
+/** All three passes on a copy; returns it and what each pass saved, for the variant's notes. */
+export function compactGraph(source: ModelProto): Compacted {
+  const model = cloneModel(source)
   const constants = constantsToInitializers(graphOf(model))
   const attributes = dropDefaultConvAttributes(graphOf(model))
-  return { constants, attributes, names: compactTensorNames(model) }
+  return { model, constants, attributes, names: compactTensorNames(model) }
 }
 
 function tensorKey(t: TensorProto): string {
@@ -90,7 +100,7 @@ function shortName(k: number): string {
 
 /**
  * Renames the intermediate tensors (node outputs and initializers that are not graph inputs or
- * outputs) in place. A graph with subgraphs (If/Loop/Scan bodies refer to outer names) or sparse
+ * outputs) of the copy being compacted. A graph with subgraphs (If/Loop/Scan bodies refer to outer names) or sparse
  * initializers is left as it is. Returns how many tensors were renamed.
  */
 function compactTensorNames(model: ModelProto): number {

@@ -8,6 +8,7 @@ import type { InspectResult, Progress } from '../../common/types.js'
 import { inspectDecoded } from '../model/inspect.js'
 import { encodeModel, loadModel } from '../model/onnx-io.js'
 import type { ModelProto } from '../model/proto.js'
+import type { CalibrationFeed } from './derive.js'
 import { runtimeShapes } from '../model/runtime-shapes.js'
 
 /** The parent as every step needs it: decoded, and inspected once. */
@@ -18,6 +19,13 @@ export interface Parent {
 }
 
 export type Report = (phase: Progress['phase'], done: number, total: number, message: string) => void
+
+/** What a recipe step gets besides the parent: the samples' feed, cancel, and progress. */
+export interface DeriveStep {
+  feed?: CalibrationFeed | null | undefined
+  signal?: AbortSignal | undefined
+  report: Report
+}
 
 /** Inspection inside this process: derive already runs where ORT may run (the engine worker). */
 export const inspectHere = (model: ModelProto, bytes: Uint8Array): Promise<InspectResult> =>

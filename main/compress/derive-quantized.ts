@@ -4,87 +4,22 @@
  * Each function does one of those; derive.ts strings them together.
  */
 import type { QuantizationReport } from '../../common/compress.js'
-import { StudioError } from '../../common/errors.js'
-import type { PreprocessSpec, TensorInfo } from '../../common/types.js'
 import type { Batch } from '../../devices/device.js'
-import { batches } from '../data/batches.js'
-import type { Dataset } from '../data/dataset.js'
-import { listDatasets, resolveDataset } from '../data/datasets.js'
-import { preprocessSpecFor } from '../data/preprocess.js'
-import type { CalibrationFeed } from './derive.js'
 import { attrInt } from '../model/graph.js'
 import { graphOf, type ModelProto } from '../model/proto.js'
-import { assertLoads, type Parent, type Report } from './derive-parent.js'
+import { assertLoads, type DeriveStep, type Parent } from './derive-parent.js'
+import { sampleBatches as feed, sampleSource, type SampleSource } from './derive-samples.js'
 import { explainQuantized, runtimeGraph, type RuntimeGraph } from './explain.js'
 import { quantizeDynamic } from './quantize-dynamic.js'
 import { quantizeStatic } from './quantize-static.js'
 import { recipeLabel, type Recipe } from './recipe.js'
 
 const EXPLAIN_SAMPLES = 200
-const CALIBRATION_BATCH = 50
 
 type QuantRecipe = Extract<Recipe, { method: 'int8-static' | 'int8-dynamic' }>
 
-export interface QuantizeStep {
-  feed?: CalibrationFeed | null | undefined
-  signal?: AbortSignal | undefined
-  report: Report
-}
-
-/** Where the samples come from and how they are fed. */
-interface SampleSource {
-  data: Dataset
-  pre: PreprocessSpec
-  batchSize: number
-}
-
 /** A node the quantizer kept in float, and why. */
 type Planned = { name: string; op: string; reason: string }
-
-/** The dataset calibration reads: the recipe's, else the model's dataset (its calibration split). */
-async function calibrationSet(calibration: string | undefined, modelDataset: string | null | undefined): Promise<Dataset> {
-  const name = calibration ?? modelDataset
-  if (!name) {
-    throw new StudioError(
-      'BAD_INPUT',
-      "This model has no dataset set, so there is nothing to calibrate on. Pass --calibration <dataset name or image folder>, or set the model's dataset ('edgebench model set --dataset').",
-    )
-  }
-  const bundled = (await listDatasets()).find((d) => d.name === name)
-  if (bundled) {
-    const split =
-      bundled.splits.find((s) => s.name === 'calibration') ??
-      bundled.splits.find((s) => s.name === 'train') ??
-      bundled.splits[0]
-    return resolveDataset(name, { split: split?.name ?? 'test' })
-  }
-  return resolveDataset(name)
-}
-
-/** The model's one float32 input, or a clear refusal. */
-function floatInput(parent: Parent): TensorInfo {
-  const input = parent.info.inputs[0]
-  if (!input) throw new StudioError('MODEL_INVALID', `${parent.path} has no input.`)
-  if (input.dtype !== 'float32') {
-    throw new StudioError(
-      'BAD_INPUT',
-      `${parent.path} takes ${input.dtype} input; only float32-input models can be quantized here.`,
-    )
-  }
-  return input
-}
-
-async function sampleSource(parent: Parent, recipe: QuantRecipe, feed: CalibrationFeed | null | undefined): Promise<SampleSource> {
-  const input = floatInput(parent)
-  const data = await calibrationSet(recipe.calibration, feed?.dataset)
-  const pre = feed?.spec ?? preprocessSpecFor(input)
-  const batchSize = typeof input.shape[0] === 'number' && input.shape[0] > 0 ? input.shape[0] : CALIBRATION_BATCH
-  return { data, pre, batchSize }
-}
-
-function feed(src: SampleSource, limit: number, signal?: AbortSignal): AsyncIterable<Batch> {
-  return batches(src.data, src.pre, src.batchSize, { limit, ...(signal ? { signal } : {}) })
-}
 
 async function collect(it: AsyncIterable<Batch>): Promise<Batch[]> {
   const out: Batch[] = []
@@ -97,7 +32,7 @@ async function quantize(
   parent: Parent,
   recipe: QuantRecipe,
   src: SampleSource,
-  step: QuantizeStep,
+  step: DeriveStep,
 ): Promise<{ model: ModelProto; tensors: Map<string, string>; planned: Planned[] }> {
   if (recipe.method === 'int8-dynamic') {
     const r = quantizeDynamic(parent.model, { perChannel: recipe.perChannel, exclude: recipe.exclude })
@@ -177,9 +112,9 @@ async function explainQuantization(
 export async function quantizedVariant(
   parent: Parent,
   recipe: QuantRecipe,
-  step: QuantizeStep,
+  step: DeriveStep,
 ): Promise<{ model: ModelProto; report: QuantizationReport }> {
-  const src = await sampleSource(parent, recipe, step.feed)
+  const src = await sampleSource(parent, recipe.calibration, step.feed, 'quantized')
   const explainSet = await collect(feed(src, Math.min(EXPLAIN_SAMPLES, src.data.count), step.signal))
   const q = await quantize(parent, recipe, src, step)
   step.report('derive', 0, 1, 'explaining: runtime graph, per-layer error, agreement with FP32')

@@ -14,9 +14,10 @@ import { graphOf, type ModelProto } from '../model/proto.js'
 import { dtypeName } from '../model/tensor.js'
 import { compactGraph } from './compact.js'
 import { convertToFp16, type Fp16Report } from './fp16.js'
-import { pruneStructured, pruneUnstructured, type PruneReport } from './prune.js'
-import { assertLoads, inspectHere, readParent, type Parent, type Report } from './derive-parent.js'
-import { quantizedVariant, type QuantizeStep } from './derive-quantized.js'
+import { pruneUnstructured, type PruneReport } from './prune.js'
+import { assertLoads, inspectHere, readParent, type DeriveStep, type Parent, type Report } from './derive-parent.js'
+import { derivePruned } from './derive-pruned.js'
+import { quantizedVariant } from './derive-quantized.js'
 import { recipeLabel, type Recipe } from './recipe.js'
 
 export type { ModelFigures, QuantizationReport, VariantReport }
@@ -57,14 +58,14 @@ function reporter(opts: DeriveOptions): Report {
 }
 
 /** Runs the recipe's method on the parent graph. */
-async function applyRecipe(parent: Parent, recipe: Recipe, step: QuantizeStep): Promise<Applied> {
+async function applyRecipe(parent: Parent, recipe: Recipe, step: DeriveStep): Promise<Applied> {
   switch (recipe.method) {
     case 'fp16': {
       const { model, report } = convertToFp16(parent.model)
       return { model, notes: [...report.notes], fp16: report }
     }
     case 'prune-structured': {
-      const { model, report } = pruneStructured(parent.model, { ratio: recipe.ratio, criterion: recipe.criterion })
+      const { model, report } = await derivePruned(parent, recipe, step)
       return { model, notes: [...report.notes], prune: report }
     }
     case 'prune-unstructured': {
@@ -87,11 +88,12 @@ const outputsOf = (m: ModelProto): string =>
 /** Compacts, checks (loads in ORT, same outputs as the parent) and writes the variant atomically. */
 async function writeVariant(
   parent: Parent,
-  model: ModelProto,
+  made: ModelProto,
   label: string,
   outPath: string,
 ): Promise<{ info: InspectResult; note: string }> {
-  const compacted = compactGraph(model)
+  const compacted = compactGraph(made)
+  const model = compacted.model
   const note =
     `File compacted: ${compacted.names} intermediate tensors renamed short (layer names kept), ` +
     `${compacted.constants} Constant nodes stored as initializers, ${compacted.attributes} default Conv attributes left out.`

@@ -12,7 +12,7 @@ import { agreement } from '../../common/metrics.js'
 import type { Batch } from '../../devices/device.js'
 import { encodeModel } from '../model/onnx-io.js'
 import { graphOf, onnx, type ModelProto } from '../model/proto.js'
-import { withOutputs } from './calibrate.js'
+import { streamTaps } from './activations.js'
 
 const INTEGER_OPS = new Set([
   'QLinearConv', 'QLinearAdd', 'QLinearMul', 'QLinearConcat', 'QLinearGlobalAveragePool',
@@ -73,19 +73,21 @@ export async function runtimeGraph(model: ModelProto): Promise<RuntimeGraph> {
   }
 }
 
-async function runAll(bytes: Uint8Array, level: 'all' | 'disabled', samples: Batch[], names: string[]): Promise<Map<string, Float32Array[]>> {
-  const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: level, intraOpNumThreads: 1, logSeverityLevel: 3 })
-  const out = new Map<string, Float32Array[]>(names.map((n) => [n, []]))
-  try {
-    const input = session.inputNames[0] ?? ''
-    for (const b of samples) {
-      const r = await session.run({ [input]: new ort.Tensor('float32', b.data, b.dims) }, names)
-      for (const n of names) out.get(n)?.push(Float32Array.from(r[n]?.data as Float32Array))
-    }
-  } finally {
-    await session.release()
-  }
-  return out
+/** The graph output of both models on every sample (ORT's full optimisation, as deployed). */
+async function bothOutputs(fp32: ModelProto, quantized: ModelProto, samples: Batch[], output: string): Promise<[Float32Array[], Float32Array[]]> {
+  const ref: Float32Array[] = []
+  const got: Float32Array[] = []
+  const taps = [fp32, quantized].map((model) => ({ model, names: [output], optimization: 'all' as const }))
+  await streamTaps(
+    taps,
+    samples,
+    (_, [a, b]) => {
+      ref.push(Float32Array.from(a?.get(output)?.data ?? []))
+      got.push(Float32Array.from(b?.get(output)?.data ?? []))
+    },
+    { threads: 1, what: 'explanation' },
+  )
+  return [ref, got]
 }
 
 /** Running sums for the cosine similarity and relative L2 of one tensor across batches. */
@@ -120,24 +122,23 @@ class Drift {
 async function layerDrift(fp32: ModelProto, quantized: ModelProto, samples: Batch[], tensors: Map<string, string>): Promise<LayerError[]> {
   const names = [...tensors.keys()]
   const dqs = [...tensors.values()]
-  const opts = { graphOptimizationLevel: 'disabled' as const, intraOpNumThreads: 1, logSeverityLevel: 3 as const }
-  const a = await ort.InferenceSession.create(withOutputs(fp32, names), opts)
-  const b = await ort.InferenceSession.create(withOutputs(quantized, dqs), opts)
   const drifts = names.map(() => new Drift())
-  try {
-    for (const batch of samples) {
-      const ra = await a.run({ [a.inputNames[0] ?? '']: new ort.Tensor('float32', batch.data, batch.dims) }, names)
-      const rb = await b.run({ [b.inputNames[0] ?? '']: new ort.Tensor('float32', batch.data, batch.dims) }, dqs)
+  const taps = [
+    { model: fp32, names, optimization: 'disabled' as const },
+    { model: quantized, names: dqs, optimization: 'disabled' as const },
+  ]
+  await streamTaps(
+    taps,
+    samples,
+    (_, [ra, rb]) => {
       names.forEach((n, i) => {
-        const x = ra[n]?.data
-        const y = rb[dqs[i] ?? '']?.data
-        if (x instanceof Float32Array && y instanceof Float32Array) drifts[i]?.add(x, y)
+        const x = ra?.get(n)?.data
+        const y = rb?.get(dqs[i] ?? '')?.data
+        if (x && y) drifts[i]?.add(x, y)
       })
-    }
-  } finally {
-    await a.release()
-    await b.release()
-  }
+    },
+    { threads: 1, what: 'explanation' },
+  )
   return names.map((t, i) => ({ tensor: t, ...(drifts[i] as Drift).result() }))
 }
 
@@ -153,8 +154,7 @@ export async function explainQuantized(
 ): Promise<QuantExplanation> {
   const runtime = await runtimeGraph(quantized)
   const output = graphOf(fp32).output[0]?.name ?? ''
-  const ref = await runAll(encodeModel(fp32), 'all', samples, [output])
-  const got = await runAll(encodeModel(quantized), 'all', samples, [output])
+  const [ref, got] = await bothOutputs(fp32, quantized, samples, output)
   const concat = (xs: Float32Array[]): Float32Array => {
     const all = new Float32Array(xs.reduce((a, x) => a + x.length, 0))
     let o = 0
@@ -165,9 +165,9 @@ export async function explainQuantized(
     return all
   }
   const count = samples.reduce((a, b) => a + b.count, 0)
-  const refScores = concat(ref.get(output) ?? [])
+  const refScores = concat(ref)
   const classes = count > 0 ? refScores.length / count : 1
-  const agree = agreement(refScores, concat(got.get(output) ?? []), classes)
+  const agree = agreement(refScores, concat(got), classes)
   const layers = tensors.size > 0 ? await layerDrift(fp32, quantized, samples, tensors) : []
   return { runtime, layers, agreement: { top1: agree.top1Agreement, meanCosine: agree.meanCosine, samples: count } }
 }

@@ -11,7 +11,8 @@
 import type { Fp16Report } from '../../common/compress.js'
 import { graphOf, type ModelProto, type NodeProto } from '../model/proto.js'
 import { ElemType, float32ToInitializer, initializerToFloat32, tensorDims } from '../model/tensor.js'
-import { assertFloatModel, cloneModel, makeNode, NameGen } from './graph-edit.js'
+import { GraphIndex } from '../model/graph-index.js'
+import { assertFloatModel, cloneModel, makeNode } from './graph-edit.js'
 import { topoSort } from '../model/graph.js'
 import { inferShapes } from '../model/shapes.js'
 
@@ -28,7 +29,7 @@ export function convertToFp16(source: ModelProto): { model: ModelProto; report: 
   assertFloatModel(source, 'Start from the float32 model.')
   const model = cloneModel(source)
   const graph = graphOf(model)
-  const names = new NameGen(graph)
+  const names = new GraphIndex(graph)
   const meta = inferShapes(model).tensors
   const precision = new Map<string, Precision>()
   let convertedInitializers = 0

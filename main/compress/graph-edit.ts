@@ -1,36 +1,16 @@
 /**
- * Small helpers for rewriting ONNX graphs: copies, fresh names, new nodes and initializers.
- * Compression passes build a new model and never mutate the one they were given.
+ * Small helpers for rewriting ONNX graphs: copies and new nodes (fresh names and maps of a graph
+ * come from GraphIndex in main/model). Compression passes build a new model and never mutate the
+ * one they were given.
  */
 import { StudioError } from '../../common/errors.js'
 import { encodeModel } from '../model/onnx-io.js'
-import { graphOf, onnx, type GraphProto, type ModelProto, type NodeProto, type TensorProto } from '../model/proto.js'
+import { graphOf, onnx, type ModelProto, type NodeProto } from '../model/proto.js'
 import { ElemType } from '../model/tensor.js'
 
 /** A deep copy of the model (through its protobuf bytes, so nothing is shared). */
 export function cloneModel(model: ModelProto): ModelProto {
   return onnx.ModelProto.decode(encodeModel(model))
-}
-
-/** Hands out tensor/node names not used anywhere in the graph yet. */
-export class NameGen {
-  private readonly used = new Set<string>()
-
-  constructor(graph: GraphProto) {
-    for (const v of [...graph.input, ...graph.output, ...graph.valueInfo]) this.used.add(v.name)
-    for (const t of graph.initializer) this.used.add(t.name)
-    for (const n of graph.node) {
-      this.used.add(n.name)
-      for (const x of [...n.input, ...n.output]) this.used.add(x)
-    }
-  }
-
-  fresh(base: string): string {
-    let name = base
-    for (let i = 1; this.used.has(name); i++) name = `${base}_${i}`
-    this.used.add(name)
-    return name
-  }
 }
 
 type AttrValue = number | number[] | string
@@ -52,25 +32,6 @@ export function makeNode(
     return onnx.AttributeProto.create({ name: key, type: AT.FLOAT, f: v })
   })
   return onnx.NodeProto.create({ opType, input: inputs, output: outputs, name, attribute, domain }) as NodeProto
-}
-
-/** Initializers by name. */
-export function initializerMap(graph: GraphProto): Map<string, TensorProto> {
-  return new Map(graph.initializer.map((t) => [t.name, t]))
-}
-
-/** Nodes consuming each tensor. */
-export function consumersOf(graph: GraphProto): Map<string, NodeProto[]> {
-  const out = new Map<string, NodeProto[]>()
-  for (const n of graph.node) {
-    for (const x of n.input) {
-      if (!x) continue
-      const list = out.get(x)
-      if (list) list.push(n)
-      else out.set(x, [n])
-    }
-  }
-  return out
 }
 
 const QUANT_OPS = new Set([

@@ -5,6 +5,7 @@
 import { assertFloatModel } from './graph-edit.js'
 import type { PruneReport } from '../../common/compress.js'
 import { StudioError } from '../../common/errors.js'
+import { GraphIndex } from '../model/graph-index.js'
 import { onnx, type GraphProto, type ModelProto, type NodeProto, type TensorProto } from '../model/proto.js'
 import { ElemType, float32ToInitializer, initializerToFloat32, tensorDims, tensorValues } from '../model/tensor.js'
 
@@ -31,15 +32,16 @@ export { cloneModel, WEIGHT_OPS } from './graph-edit.js'
  * deduplicated zero bias) is never edited under another node's feet.
  */
 export class ConstStore {
-  private readonly byName = new Map<string, TensorProto>()
+  private readonly byName: Map<string, TensorProto>
   private readonly uses = new Map<string, number>()
-  private readonly replaced = new Set<string>()
-  private counter = 0
+  private readonly index: GraphIndex
 
   constructor(private readonly graph: GraphProto) {
-    for (const t of graph.initializer) this.byName.set(t.name, t)
-    for (const n of graph.node) for (const i of n.input) if (this.byName.has(i)) this.uses.set(i, (this.uses.get(i) ?? 0) + 1)
-    for (const o of graph.output) if (this.byName.has(o.name)) this.uses.set(o.name, (this.uses.get(o.name) ?? 0) + 1)
+    this.index = new GraphIndex(graph)
+    this.byName = new Map(this.index.initializers)
+    for (const name of this.byName.keys()) {
+      this.uses.set(name, this.index.consumersOf(name).length + (this.index.outputs.has(name) ? 1 : 0))
+    }
   }
 
   get(name: string | undefined): TensorProto | undefined {
@@ -57,16 +59,25 @@ export class ConstStore {
     const count = this.uses.get(name) ?? 0
     let target = name
     if (count > 1) {
-      do target = `${name}__pruned${++this.counter}`
-      while (this.byName.has(target))
+      target = this.index.fresh(`${name}__pruned`)
       this.uses.set(name, count - 1)
       this.uses.set(target, 1)
       node.input[inputIndex] = target
     }
     tensor.name = target
     this.byName.set(target, tensor)
-    this.replaced.add(target)
     this.writeBack(target, tensor)
+  }
+
+  /** Gives an absent optional input (e.g. Split's sizes) a new initializer of its own. */
+  add(node: NodeProto, inputIndex: number, tensor: TensorProto, base: string): void {
+    const name = this.index.fresh(base)
+    while (node.input.length < inputIndex) node.input.push('')
+    node.input[inputIndex] = name
+    tensor.name = name
+    this.byName.set(name, tensor)
+    this.uses.set(name, 1)
+    this.graph.initializer.push(tensor)
   }
 
   private writeBack(name: string, tensor: TensorProto): void {

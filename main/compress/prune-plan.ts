@@ -7,8 +7,10 @@ import type { NodeProto } from '../model/proto.js'
 import { initializerToFloat32, tensorDims } from '../model/tensor.js'
 import type { ConstStore } from './prune-common.js'
 import type { ChannelGraph, Space } from './prune-graph.js'
+import type { ChannelStats } from './prune-stats.js'
 
-export type Criterion = 'l1' | 'bn-scale' | 'bn-activation'
+import type { Criterion } from '../../common/compress.js'
+export type { Criterion }
 
 export interface ChannelGroup {
   /** Convs whose output channels are (part of) this group, by node name: filters first, then depthwise / grouped. */
@@ -92,12 +94,33 @@ function normalCdf(z: number): number {
   return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf)
 }
 
-/** Importance per class: summed over every conv filter (or BN channel) that writes the class. */
-export function importance(cg: ChannelGraph, store: ConstStore, criterion: Criterion): Map<number, number> {
+/** The tensors the `activation` criterion measures: what conv and dense layers read. */
+export function measuredTensors(cg: ChannelGraph, nodes: readonly NodeProto[]): string[] {
+  const layers = new Set(['Conv', 'Gemm', 'MatMul'])
+  return [...new Set(nodes.filter((n) => layers.has(n.opType)).map((n) => n.input[0] ?? ''))].filter((t) => cg.spaces.has(t))
+}
+
+/**
+ * Importance per class: summed over every conv filter (or BN channel) that writes the class; for
+ * `activation`, the mean |x| of the class's channels in every tensor a layer reads (`stats`).
+ */
+export function importance(cg: ChannelGraph, store: ConstStore, criterion: Criterion, stats?: Map<string, ChannelStats>): Map<number, number> {
   const score = new Map<number, number>()
   const add = (s: Space, c: number, v: number): void => {
     const r = cg.find(s.base + c)
     score.set(r, (score.get(r) ?? 0) + v)
+  }
+  if (criterion === 'activation') {
+    for (const [tensor, st] of stats ?? []) {
+      const s = cg.spaces.get(tensor)
+      if (!s) continue
+      for (let c = 0; c < s.channels; c++) {
+        let v = 0
+        for (let u = 0; u < s.unit; u++) v += st.meanAbs[c * s.unit + u] ?? 0
+        add(s, c, v / s.unit)
+      }
+    }
+    return score
   }
   if (criterion === 'l1') {
     for (const conv of [...cg.sources, ...cg.depthwise]) {
@@ -128,10 +151,20 @@ export function importance(cg: ChannelGraph, store: ConstStore, criterion: Crite
   return score
 }
 
-/** Chooses the classes to remove and derives every tensor's kept channels. */
-export function planPruning(cg: ChannelGraph, store: ConstStore, ratio: number, criterion: Criterion): PrunePlan {
+/**
+ * Chooses the classes to remove and derives every tensor's kept channels. `ratio` is one fraction
+ * for every group, or a fraction per group (a target allocation).
+ */
+export function planPruning(
+  cg: ChannelGraph,
+  store: ConstStore,
+  ratio: number | ((g: ChannelGroup) => number),
+  criterion: Criterion,
+  stats?: Map<string, ChannelStats>,
+): PrunePlan {
   const groups = channelGroups(cg)
-  const score = importance(cg, store, criterion)
+  const score = importance(cg, store, criterion, stats)
+  const ratioOf = typeof ratio === 'number' ? (): number => ratio : ratio
   const removedRoots = new Set<number>()
   const pruned: PrunePlan['pruned'] = []
   const skipped: PrunePlan['skipped'] = []
@@ -141,12 +174,12 @@ export function planPruning(cg: ChannelGraph, store: ConstStore, ratio: number, 
       skipped.push({ group: g, reason: g.blocked })
       continue
     }
-    if (criterion !== 'l1' && !g.classes.some((r) => score.has(r))) {
+    if (criterion.startsWith('bn') && !g.classes.some((r) => score.has(r))) {
       skipped.push({ group: g, reason: `no BatchNormalization in this group, which the ${criterion} criterion needs (use l1)` })
       continue
     }
     const n = g.classes.length
-    const remove = Math.min(n - 1, Math.round(ratio * n))
+    const remove = Math.min(n - 1, Math.round(ratioOf(g) * n))
     const order = g.classes.map((r, i) => ({ r, i, v: score.get(r) ?? 0 })).sort((a, b) => a.v - b.v || a.i - b.i)
     for (const { r } of order.slice(0, remove)) removedRoots.add(r)
     pruned.push({ group: g, before: n, after: n - Math.max(0, remove) })

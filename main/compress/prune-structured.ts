@@ -9,7 +9,9 @@ import { graphOf, type ModelProto } from '../model/proto.js'
 import { inferShapes } from '../model/shapes.js'
 import { tensorDims } from '../model/tensor.js'
 import { validateModel } from '../model/validate.js'
-import { assertPrunable, assertFraction, cloneModel, ConstStore, type PruneReport } from './prune-common.js'
+import { simplifyGraph, type SimplifyReport } from '../model/simplify.js'
+import { CRITERIA } from '../../common/compress.js'
+import { assertPrunable, assertFraction, ConstStore, type PruneReport } from './prune-common.js'
 import { analyzeChannels } from './prune-graph.js'
 import { planPruning, type Criterion, type PrunePlan } from './prune-plan.js'
 import { applyPlan } from './prune-rewrite.js'
@@ -17,32 +19,39 @@ import { applyPlan } from './prune-rewrite.js'
 export interface StructuredOptions {
   /** Fraction of each prunable group's channels to remove, in (0, 1). */
   ratio: number
-  /** Channel importance: 'l1' (default) filter L1 norm, 'bn-scale' |γ|, 'bn-activation' E[relu(BN(x))]. */
+  /** Channel importance: 'l1' (default) filter L1 norm, 'bn-scale' |γ|, 'bn-activation' E[relu(BN(x))]; 'activation' needs data (prune-derive.ts). */
   criterion?: Criterion
 }
 
-const CRITERIA: readonly Criterion[] = ['l1', 'bn-scale', 'bn-activation']
+/** Checks the criterion against the model; the ratio or target is checked by the caller. */
+export function checkCriterion(model: ModelProto, criterion: Criterion, hasData: boolean): void {
+  if (!(CRITERIA as readonly string[]).includes(criterion)) {
+    throw new StudioError('BAD_INPUT', `Unknown pruning criterion '${String(criterion)}'; use one of ${CRITERIA.join(', ')}.`)
+  }
+  assertPrunable(model)
+  if (criterion.startsWith('bn') && !graphOf(model).node.some((n) => n.opType === 'BatchNormalization')) {
+    throw new StudioError(
+      'BAD_INPUT',
+      `The ${criterion} criterion needs BatchNormalization layers, but this model has none (exporters usually fold them into the convolutions). ` +
+        'Use --criterion activation (mean |activation| on calibration data) or --criterion l1.',
+    )
+  }
+  if (criterion === 'activation' && !hasData) {
+    throw new StudioError('BAD_INPUT', 'The activation criterion measures activations on calibration data: pass --calibration <dataset or folder>, or use --criterion l1.')
+  }
+}
 
 function checkOptions(model: ModelProto, opts: StructuredOptions): Criterion {
   assertFraction(opts.ratio, 'pruning ratio')
   const criterion = opts.criterion ?? 'l1'
-  if (!CRITERIA.includes(criterion)) {
-    throw new StudioError('BAD_INPUT', `Unknown pruning criterion '${String(criterion)}'; use one of ${CRITERIA.join(', ')}.`)
-  }
-  assertPrunable(model)
-  if (criterion !== 'l1' && !graphOf(model).node.some((n) => n.opType === 'BatchNormalization')) {
-    throw new StudioError(
-      'BAD_INPUT',
-      `The ${criterion} criterion needs BatchNormalization layers, but this model has none (exporters usually fold them into the convolutions). Use --criterion l1.`,
-    )
-  }
+  checkCriterion(model, criterion, false)
   return criterion
 }
 
 /** Where the plan would cut, without cutting: for reports, previews and tests. */
 export function planStructured(model: ModelProto, opts: StructuredOptions): PrunePlan {
   const criterion = checkOptions(model, opts)
-  const copy = cloneModel(model)
+  const copy = simplifyGraph(model).model
   const store = new ConstStore(graphOf(copy))
   return planPruning(analyzeChannels(copy, store), store, opts.ratio, criterion)
 }
@@ -51,7 +60,7 @@ export function planStructured(model: ModelProto, opts: StructuredOptions): Prun
  * Cross-checks the result: a pruned model must keep its output shapes, and every conv's filters
  * must match the channels it reads. A failure here is a bug in the pruner, never the user's.
  */
-function checkResult(parent: ModelProto, child: ModelProto): void {
+export function checkResult(parent: ModelProto, child: ModelProto): void {
   validateModel(child)
   const before = inferShapes(parent).tensors
   const after = inferShapes(child)
@@ -72,27 +81,47 @@ function checkResult(parent: ModelProto, child: ModelProto): void {
   }
 }
 
-/** Channel pruning of a float model; returns a new model (the input is not modified). */
+/** Channel pruning of a float model without data (no recovery); returns a new model (the input is not modified). */
 export function pruneStructured(model: ModelProto, opts: StructuredOptions): { model: ModelProto; report: PruneReport } {
   const criterion = checkOptions(model, opts)
-  const out = cloneModel(model)
+  const { model: out, report: simplified } = simplifyGraph(model)
   const store = new ConstStore(graphOf(out))
   const cg = analyzeChannels(out, store)
   const plan = planPruning(cg, store, opts.ratio, criterion)
   applyPlan(out, cg, store, plan.kept)
   checkResult(model, out)
-  const layers = plan.pruned.map((p) => ({ name: p.group.convs.join(' + '), before: p.before, after: p.after }))
+  const report = structuredReport(plan, criterion, opts.ratio, simplified)
+  report.notes.push(NO_RECOVERY)
+  return { model: out, report }
+}
+
+/** What the report says when nothing compensated the removed channels. */
+export const NO_RECOVERY =
+  'Removing channels changes what the model computes, and nothing was refitted: measure its accuracy, and recover (--recover ls) or fine-tune it if the drop matters.'
+
+const IMPORTANCE: Record<Criterion, string> = {
+  l1: 'Importance: L1 norm of each filter, summed over the layers that write the same channel.',
+  activation: 'Importance: mean |activation| of each channel on the calibration data, summed over the tensors layers read it from.',
+  'bn-scale': 'Importance: |γ| of the BatchNormalization that scales each channel (network slimming).',
+  'bn-activation': 'Importance: E[relu(y)] of each channel with y ~ N(β, γ²) from its BatchNormalization.',
+}
+
+/** The report of a structured pruning: groups pruned and left alone, and notes on what was done. */
+export function structuredReport(plan: PrunePlan, criterion: Criterion, ratio: number, simplified: SimplifyReport, onlyChanged = false): PruneReport {
+  // Under a MACs target, groups the allocation left whole are not "pruned".
+  const pruned = onlyChanged ? plan.pruned.filter((p) => p.after < p.before) : plan.pruned
+  const layers = pruned.map((p) => ({ name: p.group.convs.join(' + '), before: p.before, after: p.after }))
   const skipped = plan.skipped.map((s) => ({ name: s.group.convs.join(' + '), reason: s.reason }))
   const notes = [
     `${layers.length} channel group(s) pruned, ${skipped.length} left alone. A group is one conv layer's filters, ` +
-      'or several layers whose channels are tied by a residual Add, a depthwise conv or an elementwise op; it is pruned as one.',
-    criterion === 'l1'
-      ? 'Importance: L1 norm of each filter, summed over the layers that write the same channel.'
-      : criterion === 'bn-scale'
-        ? 'Importance: |γ| of the BatchNormalization that scales each channel (network slimming).'
-        : 'Importance: E[relu(y)] of each channel with y ~ N(β, γ²) from its BatchNormalization.',
-    'Removing channels changes what the model computes: measure its accuracy, and fine-tune it if the drop matters.',
+      'or several layers whose channels are tied by a residual Add, a depthwise or grouped conv, a shuffle or an elementwise op; it is pruned as one.',
+    IMPORTANCE[criterion],
   ]
+  if (simplified.folded + simplified.reshapes > 0) {
+    notes.push(
+      `Simplified first: ${simplified.folded} computed shapes and constants folded, ${simplified.reshapes} Reshape targets made constant, ${simplified.removed} nodes no longer needed removed.`,
+    )
+  }
   if (!layers.some((l) => l.after < l.before)) {
     notes.push(
       layers.length === 0
@@ -100,5 +129,5 @@ export function pruneStructured(model: ModelProto, opts: StructuredOptions): { m
         : 'No channel was removed: at this ratio every group rounds to zero channels; use a larger ratio.',
     )
   }
-  return { model: out, report: { method: 'structured', ratio: opts.ratio, criterion, layers, skipped, notes } }
+  return { method: 'structured', ratio, criterion, layers, skipped, notes }
 }

@@ -10,6 +10,7 @@
  * - pass-through ops (Reshape, Flatten, MaxPool …) reuse their input's range, so ORT can drop the
  *   Q/DQ around them; Reshape and Transpose get none at all (ORT propagates their input's).
  */
+import type { GraphIndex } from '../model/graph-index.js'
 import type { NodeProto } from '../model/proto.js'
 
 /** Ops with int8 kernels in ORT (or fusable QDQ patterns); their float activations are quantized. */
@@ -60,11 +61,11 @@ export interface QdqPlan {
 }
 
 export interface PlanInput {
+  /** The nodes in topological order. */
   nodes: NodeProto[]
+  index: GraphIndex
   /** Float tensors that are activations (not initializers/constants). */
   isFloatActivation: (name: string) => boolean
-  consumers: Map<string, NodeProto[]>
-  graphOutputs: Set<string>
   exclude: Set<string>
 }
 
@@ -82,14 +83,14 @@ export function planQdq(p: PlanInput): QdqPlan {
   for (const n of quantized) {
     if (!FUSING_PRODUCERS.has(n.opType)) continue
     const out = n.output[0] ?? ''
-    const users = p.consumers.get(out) ?? []
+    const users = p.index.consumersOf(out)
     const only = users[0]
     if (
       users.length === 1 &&
       only &&
       FUSABLE_ACTIVATIONS.has(only.opType) &&
       quantized.has(only) &&
-      !p.graphOutputs.has(out)
+      !p.index.outputs.has(out)
     ) {
       fusedOutputs.add(out)
     }
@@ -106,11 +107,10 @@ export function planQdq(p: PlanInput): QdqPlan {
   // them (same runtime graph and speed, measured on condensenext and shufflenetv2), and the file
   // is a pair of nodes and two initializers smaller for each. Flatten is not propagated through
   // before QGemm, so it keeps its pair.
-  const producerOf = new Map(p.nodes.flatMap((n) => n.output.map((o) => [o, n] as const)))
   const skip = (t: string): boolean => {
-    const prod = producerOf.get(t)
+    const prod = p.index.producer.get(t)
     return (
-      prod !== undefined && PROPAGATED_OPS.has(prod.opType) && quantized.has(prod) && !p.graphOutputs.has(t)
+      prod !== undefined && PROPAGATED_OPS.has(prod.opType) && quantized.has(prod) && !p.index.outputs.has(t)
     )
   }
   for (const n of p.nodes) {

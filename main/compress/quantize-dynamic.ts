@@ -8,7 +8,8 @@
 import { attrFloat, attrInt, topoSort } from '../model/graph.js'
 import { graphOf, onnx, type ModelProto, type NodeProto, type TensorProto } from '../model/proto.js'
 import { ElemType, float32ToInitializer, initializerToFloat32, tensorDims } from '../model/tensor.js'
-import { assertFloatModel, cloneModel, consumersOf, initializerMap, makeNode, NameGen } from './graph-edit.js'
+import { GraphIndex } from '../model/graph-index.js'
+import { assertFloatModel, cloneModel, makeNode } from './graph-edit.js'
 import { quantizeWeights } from './quant-params.js'
 
 export interface DynamicQuantOptions {
@@ -32,9 +33,8 @@ export function quantizeDynamic(source: ModelProto, opts: DynamicQuantOptions): 
   assertFloatModel(source, 'Start from the float32 model.')
   const model = cloneModel(source)
   const graph = graphOf(model)
-  const names = new NameGen(graph)
-  const inits = initializerMap(graph)
-  const readers = consumersOf(graph)
+  const index = new GraphIndex(graph)
+  const inits = index.initializers
   const exclude = new Set(opts.exclude)
   const newInits: TensorProto[] = []
   const nodes: NodeProto[] = []
@@ -62,7 +62,7 @@ export function quantizeDynamic(source: ModelProto, opts: DynamicQuantOptions): 
       continue
     }
     const dims = tensorDims(weight)
-    const base = (readers.get(weight.name)?.length ?? 0) === 1 ? weight.name : names.fresh(weight.name)
+    const base = index.consumersOf(weight.name).length === 1 ? weight.name : index.fresh(weight.name)
     const x = node.input[0] ?? ''
     const y = node.output[0] ?? ''
     const bias = floatWeight(node.input[2])
@@ -70,13 +70,13 @@ export function quantizeDynamic(source: ModelProto, opts: DynamicQuantOptions): 
       const { q, scales } = quantizeWeights(initializerToFloat32(weight), dims, opts.perChannel ? 0 : null)
       const channels = dims[0] ?? 1
       const bshape = [1, channels, ...dims.slice(2).map(() => 1)]
-      const [wq, ws, xq, xs, xz, yi, yf, scale, scaled] = ['_q', '_s', '_xq', '_xs', '_xz', '_int32', '_float', '_scale', '_scaled'].map((s) => names.fresh(`${base}${s}`)) as string[] as [string, string, string, string, string, string, string, string, string]
+      const [wq, ws, xq, xs, xz, yi, yf, scale, scaled] = ['_q', '_s', '_xq', '_xs', '_xz', '_int32', '_float', '_scale', '_scaled'].map((s) => index.fresh(`${base}${s}`)) as string[] as [string, string, string, string, string, string, string, string, string]
       newInits.push(
         float32ToInitializer(wq, dims, q, ElemType.INT8),
         float32ToInitializer(ws, scales.length === 1 ? [] : bshape, scales),
       )
       const convAttrs = node.attribute
-      const convInteger = onnx.NodeProto.create({ opType: 'ConvInteger', input: [xq, wq, xz], output: [yi], name: names.fresh(`${node.name}_ConvInteger`), attribute: convAttrs }) as NodeProto
+      const convInteger = onnx.NodeProto.create({ opType: 'ConvInteger', input: [xq, wq, xz], output: [yi], name: index.fresh(`${node.name}_ConvInteger`), attribute: convAttrs }) as NodeProto
       nodes.push(
         makeNode('DynamicQuantizeLinear', [x], [xq, xs, xz], ''),
         convInteger,
@@ -84,7 +84,7 @@ export function quantizeDynamic(source: ModelProto, opts: DynamicQuantOptions): 
         makeNode('Mul', [xs, ws], [scale], ''),
       )
       if (bias) {
-        const bname = names.fresh(`${base}_bias`)
+        const bname = index.fresh(`${base}_bias`)
         newInits.push(float32ToInitializer(bname, bshape, initializerToFloat32(bias)))
         nodes.push(makeNode('Mul', [yf, scale], [scaled], ''), makeNode('Add', [scaled, bname], [y], ''))
       } else {
@@ -98,7 +98,7 @@ export function quantizeDynamic(source: ModelProto, opts: DynamicQuantOptions): 
       const w = transB ? transpose2d(initializerToFloat32(weight), rows, cols) : initializerToFloat32(weight)
       const kn = transB ? [cols, rows] : dims
       const { q, scales } = quantizeWeights(w, kn, opts.perChannel ? kn.length - 1 : null)
-      const [wq, ws, wz] = ['_q', '_s', '_z'].map((s) => names.fresh(`${base}${s}`)) as [string, string, string]
+      const [wq, ws, wz] = ['_q', '_s', '_z'].map((s) => index.fresh(`${base}${s}`)) as [string, string, string]
       const shape = scales.length === 1 ? [] : [scales.length]
       newInits.push(
         float32ToInitializer(wq, kn, q, ElemType.INT8),
@@ -106,7 +106,7 @@ export function quantizeDynamic(source: ModelProto, opts: DynamicQuantOptions): 
         float32ToInitializer(wz, shape, new Int8Array(scales.length), ElemType.INT8),
       )
       const inputs = [x, wq, ws, wz, ...(bias && node.opType === 'Gemm' ? [bias.name] : [])]
-      nodes.push(makeNode('DynamicQuantizeMatMul', inputs, [y], names.fresh(`${node.name}_DynamicQuantizeMatMul`), {}, 'com.microsoft'))
+      nodes.push(makeNode('DynamicQuantizeMatMul', inputs, [y], index.fresh(`${node.name}_DynamicQuantizeMatMul`), {}, 'com.microsoft'))
     }
     quantized.push({ name: node.name, op: node.opType })
   }

@@ -87,6 +87,7 @@ export async function runSweep(host: SweepHost, parent: ModelRow, opts: SweepOpt
         name: m.model?.name ?? `${parent.name}-${m.label}`,
         label: m.label,
         method: m.method,
+        recipe: m.model?.recipe ?? null,
         device,
         params: m.report?.params ?? parent.inspect?.params ?? null,
         macs: m.report?.macs ?? parent.inspect?.macs ?? null,

@@ -13,8 +13,8 @@ import { feedOf, specFor } from '../model-feed.js'
 import { inspectModel } from '../model/inspect.js'
 import type { ModelRow, Store } from '../store/store.js'
 import { deriveInEngine } from '../worker/engine.js'
-import type { CalibrationFeed, VariantReport } from './derive.js'
-import { recipeKind, recipeLabel, type Recipe } from './recipe.js'
+import type { CalibrationFeed, DerivedFile, VariantReport } from './derive.js'
+import { readsSamples, recipeKind, recipeLabel, type Recipe } from './recipe.js'
 
 export interface VariantHost {
   store: Store
@@ -30,11 +30,6 @@ export interface DeriveRequest {
   onProgress?: (p: Progress) => void
 }
 
-/** Recipes that read samples (calibration, the INT8 explanation). */
-function readsSamples(recipe: Recipe): boolean {
-  return recipe.method === 'int8-static' || recipe.method === 'int8-dynamic'
-}
-
 /**
  * The parent's dataset and its preprocessing resolved against its input, here in the studio's
  * process (where the stored settings are), so the engine worker gets plain data.
@@ -42,6 +37,8 @@ function readsSamples(recipe: Recipe): boolean {
 async function calibrationFeed(store: Store, parent: ModelRow, recipe: Recipe, override?: PreprocessingRequest): Promise<CalibrationFeed | null> {
   if (!readsSamples(recipe)) return null
   const feed = feedOf(store, parent)
+  // Nothing to read from: the engine says what needed data (pruning goes without by default).
+  if (!feed.dataset && !('calibration' in recipe && recipe.calibration)) return { dataset: null, spec: null }
   const input = (parent.inspect ?? (await inspectModel(parent.path))).inputs[0]
   return { dataset: feed.dataset, spec: input ? specFor(input, feed, override) : null }
 }
@@ -54,31 +51,53 @@ export async function deriveStored(
 ): Promise<{ model: ModelRow; report: VariantReport }> {
   const parent = host.store.getModel(parentId)
   if (!parent) throw new StudioError('NOT_FOUND', `No model with id ${parentId}.`)
-  const label = recipeLabel(recipe)
-  const name = `${parent.name}-${label}`
-  let outPath = req.outPath
-  if (!outPath) {
-    const dir = join(host.dataDir, 'variants')
-    await mkdir(dir, { recursive: true })
-    outPath = join(dir, `${name}.onnx`)
-  }
+  const derived = await deriveFor(host, parent, recipe, req)
+  return { model: recordVariant(host, parent, recipe, derived), report: derived.report }
+}
+
+/**
+ * Derives a variant of `parent` (a stored row, or the draft of a file not stored yet) in the
+ * engine worker: calibration, pruning's statistics and recovery, and the explanation run ONNX
+ * Runtime, never in this process. Nothing is stored.
+ */
+export async function deriveFor(host: VariantHost, parent: ModelRow, recipe: Recipe, req: DeriveRequest = {}): Promise<DerivedFile> {
+  const outPath = await variantPath(host, parent.name, recipe, req)
   const feed = await calibrationFeed(host.store, parent, recipe, req.preprocessing)
-  // In the engine worker: calibration and explanation run ONNX Runtime, never in this process.
-  const { report, inspect } = await deriveInEngine(parent.path, recipe, outPath, {
+  return deriveInEngine(parent.path, recipe, outPath, {
     feed,
     ...(req.signal ? { signal: req.signal } : {}),
     ...(req.onProgress ? { onProgress: req.onProgress } : {}),
   })
-  // Figures from the moment it exists (Explore's size and MACs axes, `models list`).
-  const model = host.store.upsertModel({
-    name,
+}
+
+/** Where a variant is written: the request's path, or `<data dir>/variants/<parent>-<label>.onnx`. */
+async function variantPath(host: VariantHost, parentName: string, recipe: Recipe, req: DeriveRequest): Promise<string> {
+  if (req.outPath) return req.outPath
+  const dir = join(host.dataDir, 'variants')
+  await mkdir(dir, { recursive: true })
+  return join(dir, `${parentName}-${recipeLabel(recipe)}.onnx`)
+}
+
+/** The data a recipe actually used (calibration split, recovery chosen by default), for the stored recipe. */
+function resolvedParams(report: VariantReport): Record<string, unknown> {
+  const cal = report.prune?.calibration ?? report.quantization?.calibration
+  return {
+    ...(report.prune?.recovery ? { recover: report.prune.recovery.method } : {}),
+    ...(cal ? { calibration: cal.dataset, calibrationSplit: cal.split, samples: cal.samples } : {}),
+  }
+}
+
+/** Stores a derived variant with its parent, method, parameters and figures (from the moment it exists). */
+export function recordVariant(host: VariantHost, parent: ModelRow, recipe: Recipe, derived: DerivedFile): ModelRow {
+  const { report, inspect } = derived
+  return host.store.upsertModel({
+    name: `${parent.name}-${recipeLabel(recipe)}`,
     path: report.file,
     sha256: inspect.sha256,
     family: parent.family,
     kind: recipeKind(recipe),
     parentId: parent.id,
-    recipe: { method: recipe.method, params: { ...recipe } },
+    recipe: { method: recipe.method, params: { ...recipe, ...resolvedParams(report) } },
     inspect,
   })
-  return { model, report }
 }

@@ -6,7 +6,8 @@ export { runtimeShapes, type RuntimeShape } from './runtime-shapes.js'
 export { topoSort, defaultOpset } from './graph.js'
 export { macsByOutput, nodeMacs } from './macs.js'
 export { peakActivationBytes, activationBytes, type LivenessInput } from './memory.js'
-export { constantTensors, findParams, type ParamIndex, type ParamTensor } from './params.js'
+export { findParams, type ParamIndex, type ParamTensor } from './params.js'
+export { GraphIndex } from './graph-index.js'
 export { validateModel } from './validate.js'
 export {
   bytesPerElement,

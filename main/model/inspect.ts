@@ -14,8 +14,9 @@ import { checkWindowAttributes, dropImpossibleShapes, inputWarnings, macWarnings
 import { macsByOutput, macsCountable, nodeMacs } from './macs.js'
 import { peakActivationBytes } from './memory.js'
 import { decodeModel, readModelFile } from './onnx-io.js'
-import { constantTensors, findParams } from './params.js'
-import { graphOf, type GraphProto, type ModelProto, type NodeProto, type ValueInfoProto } from './proto.js'
+import { findParams } from './params.js'
+import { GraphIndex } from './graph-index.js'
+import { graphOf, type ModelProto, type ValueInfoProto } from './proto.js'
 import type { RuntimeShape } from './runtime-shapes.js'
 import { runtimeShapesInEngine } from '../worker/engine.js'
 import { declaredShape, inferShapes, knownOp, type ShapeInference } from './shapes.js'
@@ -130,14 +131,12 @@ function metadataOf(model: ModelProto): { metadata?: Record<string, string> } {
 /** Ops that pass their input's values through unchanged (a Softmax behind them still gives probabilities). */
 const PASS_THROUGH = new Set(['Identity', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Cast'])
 
-function softmaxOf(graph: GraphProto): { softmaxOutputs?: string[] } {
-  const producer = new Map<string, NodeProto>()
-  for (const n of graph.node) for (const o of n.output) producer.set(o, n)
-  const found = graph.output
+function softmaxOf(index: GraphIndex): { softmaxOutputs?: string[] } {
+  const found = index.graph.output
     .map((o) => o.name)
     .filter((name) => {
-      let n = producer.get(name)
-      for (let i = 0; n && PASS_THROUGH.has(n.opType) && i < 16; i++) n = producer.get(n.input[0] ?? '')
+      let n = index.producer.get(name)
+      for (let i = 0; n && PASS_THROUGH.has(n.opType) && i < 16; i++) n = index.producer.get(n.input[0] ?? '')
       return n?.opType === 'Softmax'
     })
   return found.length > 0 ? { softmaxOutputs: found } : {}
@@ -154,8 +153,9 @@ export async function inspectDecoded(model: ModelProto, bytes: Uint8Array, opts:
   const runtimeUsed = await fillFromRuntime(model, inferred, opts)
   const warnings = dropImpossibleShapes(inferred.order, inferred.tensors)
   progress(0.7, 'counting parameters and MACs')
-  const constants = constantTensors(graph.initializer, inferred.order)
-  const params = findParams(inferred.order, constants)
+  const index = new GraphIndex(graph)
+  const constants = index.constants
+  const params = findParams(inferred.order, index)
   const paramsByDtype: Record<string, { count: number; bytes: number }> = {}
   for (const p of params.tensors.values()) {
     const entry = (paramsByDtype[dtypeName(p.dtype)] ??= { count: 0, bytes: 0 })
@@ -197,7 +197,7 @@ export async function inspectDecoded(model: ModelProto, bytes: Uint8Array, opts:
     warnings,
     macsLowerBound: tally.unknownOps.size > 0 || tally.uncounted.length > 0,
     ...metadataOf(model),
-    ...softmaxOf(graph),
+    ...softmaxOf(index),
   }
   progress(1, 'done')
   return result
@@ -233,7 +233,7 @@ async function named<T>(label: string, work: Promise<T>): Promise<T> {
 export async function outputMacs(model: ModelProto, opts: InspectOptions = {}): Promise<Record<string, number>> {
   const inferred = inferShapes(model, { inputShapes: opts.inputShapes })
   await fillFromRuntime(model, inferred, opts)
-  return macsByOutput(inferred.order, inferred.tensors, graphOf(model).output.map((o) => o.name))
+  return macsByOutput(new GraphIndex(graphOf(model)), inferred.tensors, graphOf(model).output.map((o) => o.name))
 }
 
 /** Inspects ONNX bytes held in memory. */

@@ -3,6 +3,7 @@
  * Gemm/MatMul = M·K·N, every other op 0. Quantized forms count the same as their float op.
  */
 import { attrInt } from './graph.js'
+import type { GraphIndex } from './graph-index.js'
 import type { NodeProto } from './proto.js'
 import { numel, type TensorMeta } from './shape-util.js'
 
@@ -76,12 +77,11 @@ export function macsCountable(node: NodeProto, tensors: ReadonlyMap<string, Tens
  * early-exit model this is the work up to an exit (docs/measurement.md, T-RecX average work).
  */
 export function macsByOutput(
-  order: readonly NodeProto[],
+  index: GraphIndex,
   tensors: ReadonlyMap<string, TensorMeta>,
   outputs: readonly string[],
 ): Record<string, number> {
-  const producer = new Map<string, NodeProto>()
-  for (const n of order) for (const o of n.output) if (o) producer.set(o, n)
+  const producer = index.producer
   const result: Record<string, number> = {}
   for (const output of outputs) {
     const seen = new Set<NodeProto>()

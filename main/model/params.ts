@@ -5,7 +5,7 @@
  * Gather indices, quantization scales and zero points are not parameters (docs/measurement.md).
  */
 import type { NodeProto, TensorProto } from './proto.js'
-import { attrTensor } from './graph.js'
+import type { GraphIndex } from './graph-index.js'
 import { bytesPerElement, ElemType, numElements, tensorDims } from './tensor.js'
 
 /** Input slots holding weights or biases, per operator. */
@@ -52,20 +52,10 @@ export interface ParamIndex {
   byNode: Map<NodeProto, string[]>
 }
 
-/** Every constant tensor of the graph: initializers and the values of Constant nodes. */
-export function constantTensors(initializers: TensorProto[], nodes: NodeProto[]): Map<string, TensorProto> {
-  const out = new Map<string, TensorProto>(initializers.map((t) => [t.name, t]))
-  for (const n of nodes) {
-    const t = n.opType === 'Constant' ? attrTensor(n, 'value') : undefined
-    if (t && n.output[0]) out.set(n.output[0], t)
-  }
-  return out
-}
-
 function traceToConstant(
   name: string,
-  constants: Map<string, TensorProto>,
-  producer: Map<string, NodeProto>,
+  constants: ReadonlyMap<string, TensorProto>,
+  producer: ReadonlyMap<string, NodeProto>,
 ): TensorProto | undefined {
   let current = name
   for (let depth = 0; depth < 8; depth++) {
@@ -78,20 +68,19 @@ function traceToConstant(
   return undefined
 }
 
-function slotsOf(node: NodeProto, producer: Map<string, NodeProto>): number[] {
+function slotsOf(node: NodeProto, producer: ReadonlyMap<string, NodeProto>): number[] {
   const slots = WEIGHT_SLOTS[node.opType]
   if (slots) return slots
   if (node.opType === 'Add' && node.input.some((i) => MATMULS.has(producer.get(i)?.opType ?? ''))) return [0, 1]
   return []
 }
 
-/** Finds the parameter tensors of a graph, per node and in total. */
-export function findParams(nodes: NodeProto[], constants: Map<string, TensorProto>): ParamIndex {
-  const producer = new Map<string, NodeProto>()
-  for (const n of nodes) for (const o of n.output) if (o) producer.set(o, n)
+/** Finds the parameter tensors of a graph (nodes in `order`), per node and in total. */
+export function findParams(order: readonly NodeProto[], index: GraphIndex): ParamIndex {
+  const { producer, constants } = index
   const tensors = new Map<string, ParamTensor>()
   const byNode = new Map<NodeProto, string[]>()
-  for (const node of nodes) {
+  for (const node of order) {
     const used: string[] = []
     for (const slot of slotsOf(node, producer)) {
       const input = node.input[slot]

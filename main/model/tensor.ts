@@ -239,6 +239,8 @@ const INT_RANGES: Record<number, [number, number]> = {
   [ElemType.INT8]: [-128, 127],
   [ElemType.UINT8]: [0, 255],
   [ElemType.INT32]: [-(2 ** 31), 2 ** 31 - 1],
+  [ElemType.INT64]: [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  [ElemType.BOOL]: [0, 1],
 }
 
 function encodeRaw(name: string, data: ArrayLike<number>, elemType: number): Uint8Array {
@@ -254,7 +256,8 @@ function encodeRaw(name: string, data: ArrayLike<number>, elemType: number): Uin
     if (elemType === ElemType.FLOAT) view.setFloat32(i * 4, v, true)
     else if (elemType === ElemType.FLOAT16) view.setUint16(i * 2, floatToHalf(v), true)
     else if (elemType === ElemType.INT8) view.setInt8(i, v)
-    else if (elemType === ElemType.UINT8) view.setUint8(i, v)
+    else if (elemType === ElemType.UINT8 || elemType === ElemType.BOOL) view.setUint8(i, v)
+    else if (elemType === ElemType.INT64) view.setBigInt64(i * 8, BigInt(v), true)
     else view.setInt32(i * 4, v, true)
   }
   return bytes
@@ -262,8 +265,8 @@ function encodeRaw(name: string, data: ArrayLike<number>, elemType: number): Uin
 
 /**
  * An initializer with its data in raw_data (what ONNX exporters write). float32 by default;
- * `elemType` FLOAT16 converts (round to nearest even), INT8 / UINT8 / INT32 require integer
- * values in range (quantized weights, biases) and throw BAD_INPUT otherwise.
+ * `elemType` FLOAT16 converts (round to nearest even), INT8 / UINT8 / INT32 / INT64 / BOOL require
+ * integer values in range (quantized weights, biases, shapes) and throw BAD_INPUT otherwise.
  */
 export function float32ToInitializer(
   name: string,
@@ -274,7 +277,7 @@ export function float32ToInitializer(
   if (numElements(dims) !== data.length) {
     throw new StudioError('BAD_INPUT', `Initializer '${name}': ${data.length} values do not fill shape [${dims.join(', ')}].`)
   }
-  const supported: number[] = [ElemType.FLOAT, ElemType.FLOAT16, ElemType.INT8, ElemType.UINT8, ElemType.INT32]
+  const supported: number[] = [ElemType.FLOAT, ElemType.FLOAT16, ElemType.INT8, ElemType.UINT8, ElemType.INT32, ElemType.INT64, ElemType.BOOL]
   if (!supported.includes(elemType)) {
     throw new StudioError('BAD_INPUT', `Initializer '${name}': cannot write element type ${dtypeName(elemType)}.`)
   }

@@ -153,6 +153,16 @@ describe('compression over the API', () => {
     expect(pruned?.macs).toBe(rows[1]?.macs)
     const points = value(await api.invoke('explore:points', undefined))
     expect(points.filter((p) => p.modelId === parent.id || p.modelId === pruned?.id).map((p) => p.variant).sort()).toEqual(['fp32', 'pruned'])
+    // Pruning points carry their lineage and recipe, recovery included (least squares by default
+    // with the model's calibration split), so a chart can join a parent's pruning points.
+    const recipe = { method: 'prune-structured', params: { ratio: 0.5, recover: 'ls', calibrationSplit: 'calibration' } }
+    expect(rows[1]?.recipe).toMatchObject(recipe)
+    expect(points.find((p) => p.modelId === pruned?.id)).toMatchObject({
+      parentModelId: parent.id,
+      method: 'prune-structured',
+      recipe: expect.stringMatching(/recovery ls · on fashion-mnist calibration/),
+    })
+    expect(points.find((p) => p.modelId === parent.id)).toMatchObject({ parentModelId: null, method: null, recipe: null })
   })
 
   it('cancels a running derivation: CANCELLED, and no variant file or record', async () => {

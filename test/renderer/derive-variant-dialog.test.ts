@@ -218,6 +218,50 @@ describe('DeriveVariantDialog', () => {
     expect(($('[data-testid="derive-start"]') as HTMLButtonElement | null)?.disabled).toBe(false)
   })
 
+  it('prunes to a MACs target, then shows the recovery and the per-layer sensitivity chart', async () => {
+    mountDialog()
+    await flushPromises()
+    await click('#method-prune-structured')
+    await click('#prune-by-target')
+    await click('[data-testid="derive-start"]')
+    expect(bridge.calls.find((c) => c.channel === 'variants:derive')?.payload).toEqual({
+      modelId: 1,
+      recipe: { method: 'prune-structured', targetMacs: 0.5, criterion: 'l1' },
+    })
+    const pruned: VariantReport = {
+      ...report,
+      label: 'pruned-m50',
+      recipe: { method: 'prune-structured', targetMacs: 0.5, criterion: 'l1' },
+      quantization: undefined,
+      macs: 4_630_000,
+      prune: {
+        method: 'structured',
+        ratio: 0.4,
+        criterion: 'l1',
+        targetMacs: 0.5,
+        layers: [{ name: 'stack3/conv1', before: 64, after: 16 }],
+        skipped: [],
+        sensitivity: {
+          samples: 128,
+          groups: [
+            { name: 'stem + stack1/conv2', channels: 16, points: [0.25, 0.5, 0.75].map((ratio, i) => ({ ratio, drift: 0.5 * (i + 1) })), chosen: 0.25 },
+            { name: 'stack3/conv1', channels: 64, points: [0.25, 0.5, 0.75].map((ratio, i) => ({ ratio, drift: 0.1 * (i + 1) })), chosen: 0.75 },
+          ],
+        },
+        recovery: { method: 'ls', layers: 9, biasOnly: 0, passes: 8, samples: 500 },
+        calibration: { dataset: 'fashion-mnist', split: 'calibration', samples: 500 },
+        notes: [],
+      },
+    }
+    bridge.emit('job:finished', { jobId: 7, kind: 'derive', ok: true, value: { model: { ...variant, kind: 'pruned' }, report: pruned } })
+    await flushPromises()
+    expect(text('[data-testid="recovery"]')).toContain('least squares: 9 layers refitted on 500 samples of fashion-mnist calibration')
+    expect($('[data-testid="sensitivity-chart"] canvas')).not.toBeNull()
+    const rows = [...document.body.querySelectorAll('[data-testid="sensitivity-table"] tbody tr')].map((r) => [...r.querySelectorAll('td')].map((c) => c.textContent?.trim()).join(' | '))
+    expect(rows).toEqual(['stem + stack1/conv2 | 16 | 25 %', 'stack3/conv1 | 64 | 75 %'])
+    expect(text('[data-testid="derive-report"]')).toContain('to 50 % of the parent\'s MACs')
+  })
+
   it("takes the model's stored dataset (set at import, no card) for INT8", async () => {
     wrapper = mount(DeriveVariantDialog, {
       props: {

@@ -124,6 +124,13 @@ export const useModelsStore = defineStore('models', () => {
     }
   }
 
+  /** Records a model as a variant made elsewhere; throws ApiError when the engine refuses. */
+  async function setLineage(modelId: number, parentId: number, recipe: string): Promise<ModelInfo> {
+    const m = await request('models:setLineage', { modelId, parentId, recipe })
+    upsert(m)
+    return m
+  }
+
   async function inspect(modelId: number): Promise<InspectResult | null> {
     const cached = inspections.value.get(modelId)
     if (cached) return cached
@@ -164,6 +171,7 @@ export const useModelsStore = defineStore('models', () => {
     load,
     importFiles,
     importWithDialog,
+    setLineage,
     inspect,
   }
 })
