@@ -9,7 +9,8 @@ import { dirname, resolve } from 'node:path'
 import { buildCli } from '../tools/build/cli.js'
 
 export default async function setup(): Promise<void> {
-  if (process.env.EDGEBENCH_FROM_SOURCE === '1') return
+  // Once per run, though each project of vitest.config.ts calls it.
+  if (process.env.EDGEBENCH_FROM_SOURCE === '1' || process.env.EDGEBENCH_CHILD_DIR) return
   const root = resolve(import.meta.dirname, '..')
   const bundle = await buildCli(root)
   process.env.EDGEBENCH_CHILD_DIR = dirname(bundle)

@@ -149,6 +149,11 @@ describe.skipIf(policy !== 'ok')('accessibility and dialog layout (Chromium, axe
     await page.getByTestId('ee-measure').click()
     await expect.poll(() => page.getByTestId('ee-table').locator('tbody tr').count(), { timeout: 180_000 }).toBe(2)
     await page.getByTestId('ee-chart-latency').locator('canvas').waitFor()
+    // The job's toast is part of the page now; judge it fully shown, not halfway through its fade-in.
+    const toast = page.locator('.p-toast-message').first()
+    await toast.waitFor()
+    await expect.poll(() => toast.evaluate('(e) => getComputedStyle(e).opacity')).toBe('1')
+    await page.waitForTimeout(300)
     found.push(...(await axe('Early-exit panel (sweep)')))
     expect(found).toEqual([])
   }, 300_000)
