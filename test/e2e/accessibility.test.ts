@@ -152,7 +152,7 @@ describe.skipIf(policy !== 'ok')('accessibility and dialog layout (Chromium, axe
     // The job's toast is part of the page now; judge it fully shown, not halfway through its fade-in.
     const toast = page.locator('.p-toast-message').first()
     await toast.waitFor()
-    await expect.poll(() => toast.evaluate('(e) => getComputedStyle(e).opacity')).toBe('1')
+    await expect.poll(() => page.evaluate(`getComputedStyle(document.querySelector('.p-toast-message')).opacity`)).toBe('1')
     await page.waitForTimeout(300)
     found.push(...(await axe('Early-exit panel (sweep)')))
     expect(found).toEqual([])

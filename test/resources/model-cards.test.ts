@@ -192,7 +192,10 @@ describe('bundled model zoo', () => {
         expect(Number.isInteger(card.paper.year)).toBe(true)
         expect(Number.isInteger(card.params) && card.params > 0).toBe(true)
         expect(Number.isInteger(card.macs) && card.macs > 0).toBe(true)
-        expect(card.top1).toBeGreaterThanOrEqual(0.88)
+        // A trained zoo model keeps ≥ 88 %; a compressed variant shipped beside it (a card naming its
+        // parent, e.g. the fine-tuned 50 %-pruned resnet8) may give a few points of it away.
+        const parent = (card as { parent?: unknown }).parent
+        expect(card.top1).toBeGreaterThanOrEqual(typeof parent === 'string' ? 0.8 : 0.88)
         expect(card.top1).toBeLessThanOrEqual(1)
         expect([card.dataset, card.split, card.count]).toEqual(['fashion-mnist', 'test', 10000])
         expect(card.preprocessing).toMatchObject({ layout: 'NCHW', channels: 1, height: 28, width: 28 })
