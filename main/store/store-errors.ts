@@ -11,6 +11,12 @@ function codeOf(e: unknown): string {
   return ''
 }
 
+/** Another connection holds the lock (a retry may succeed; nothing was written). */
+export function isBusy(e: unknown): boolean {
+  const code = codeOf(e)
+  return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')
+}
+
 function reasonOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e)
 }

@@ -13,23 +13,24 @@ import type { StoredLabels, StoredPreprocess } from '../../common/preprocessing.
 import type { BenchResult, DeviceInfo, EvalResult, InspectResult, RunRecord } from '../../common/types.js'
 import type { EarlyExitResult } from '../../common/early-exit.js'
 import {
-  type DeviceKind,
   type DeviceRow,
   type ModelRow,
   type RawRow,
   type VariantRecipe,
-  toDeviceRow,
   toJson,
   toModelRow,
 } from './rows.js'
+import * as devices from './devices.js'
 import * as runs from './runs.js'
 import * as measured from './measured.js'
 import * as sweeps from './early-exit.js'
 import { checkIdentity, migrate } from './schema.js'
 import { sqliteBindingOptions } from './sqlite-binding.js'
-import { storeError } from './store-errors.js'
+import { isBusy, storeError } from './store-errors.js'
 
 export type { DeviceKind, DeviceRow, ModelRow, VariantRecipe } from './rows.js'
+import type { DeviceInput } from './devices.js'
+export type { DeviceInput }
 export type { EndStatus, NewRun, RunFilter, StoredPredictions } from './runs.js'
 export type { MeasuredModel, MeasuredOnDevice, MeasuredRun } from './measured.js'
 export { INTERRUPTED_MESSAGE } from './runs.js'
@@ -67,13 +68,6 @@ export interface ModelFeedUpdate {
   card?: Record<string, unknown> | null
 }
 
-export interface DeviceInput {
-  name: string
-  kind: DeviceKind
-  config?: Record<string, unknown>
-  info?: DeviceInfo | null
-}
-
 /**
  * Other processes (CLIs in a CI pipeline, a studio window) write the same file; each write is a
  * short transaction, but on a loaded machine a queue of them can take seconds.
@@ -81,11 +75,6 @@ export interface DeviceInput {
 const DEFAULT_BUSY_TIMEOUT_MS = 30_000
 /** After SQLite's own wait, a busy store operation is tried again this many times. */
 const BUSY_RETRIES = 3
-
-function isBusy(e: unknown): boolean {
-  const code = typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : ''
-  return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')
-}
 
 /** Blocks this thread for `ms` (the store is synchronous; SQLite's own busy wait blocks too). */
 function pause(ms: number): void {
@@ -241,47 +230,20 @@ export class Store {
 
   /** Inserts or updates the device with this name; `info` is kept when not given. */
   upsertDevice(input: DeviceInput): DeviceRow {
-    return this.guard(() => {
-      const now = this.ctx.now().toISOString()
-      const row = this.db
-        .prepare(
-          `INSERT INTO devices (name, kind, config, info, created_at, updated_at)
-           VALUES (@name, @kind, @config, @info, @now, @now)
-           ON CONFLICT (name) DO UPDATE SET
-             kind = excluded.kind,
-             config = CASE WHEN @configGiven THEN excluded.config ELSE config END,
-             info = coalesce(excluded.info, info),
-             updated_at = excluded.updated_at
-           RETURNING *`,
-        )
-        .get({
-          name: input.name,
-          kind: input.kind,
-          config: JSON.stringify(input.config ?? {}),
-          configGiven: input.config === undefined ? 0 : 1,
-          info: toJson(input.info),
-          now,
-        }) as RawRow
-      return toDeviceRow(row)
-    })
+    return this.guard(() => devices.upsertDevice(this.ctx, input))
   }
 
   getDevice(name: string): DeviceRow | null {
-    return this.guard(() => {
-      const row = this.db.prepare('SELECT * FROM devices WHERE name = ?').get(name) as RawRow | undefined
-      return row === undefined ? null : toDeviceRow(row)
-    })
+    return this.guard(() => devices.getDevice(this.db, name))
   }
 
   listDevices(): DeviceRow[] {
-    return this.guard(() =>
-      (this.db.prepare('SELECT * FROM devices ORDER BY name').all() as RawRow[]).map(toDeviceRow),
-    )
+    return this.guard(() => devices.listDevices(this.db))
   }
 
   /** Removes a device; its past runs stay, still showing the device's name. */
   removeDevice(name: string): boolean {
-    return this.guard(() => this.db.prepare('DELETE FROM devices WHERE name = ?').run(name).changes > 0)
+    return this.guard(() => devices.removeDevice(this.db, name))
   }
 
   // ---- runs ----------------------------------------------------------------------------------
