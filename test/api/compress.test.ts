@@ -7,9 +7,10 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ApiEventMessage, ApiEvents, ApiResult, JobFinished } from '../../common/api.js'
+import type { ApiEventMessage, ApiEvents, JobFinished } from '../../common/api.js'
 import { createHandlers, type ApiHandlers } from '../../main/api/handlers.js'
 import { Studio } from '../../main/studio.js'
+import { value, error } from './result.js'
 
 const root = resolve(import.meta.dirname, '../..')
 const RESNET8 = join(root, 'resources/models/resnet8.onnx')
@@ -18,16 +19,6 @@ let dir: string
 let studio: Studio
 let api: ApiHandlers
 const events: ApiEventMessage[] = []
-
-function value<T>(r: ApiResult<T>): T {
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`)
-  return r.value
-}
-
-function error(r: ApiResult<unknown>): { code: string; message: string } {
-  if (r.ok) throw new Error('expected an error')
-  return r.error
-}
 
 function progressOf(jobId: number): ApiEvents['job:progress'][] {
   return events.flatMap((e) => (e.event === 'job:progress' && e.payload.jobId === jobId ? [e.payload] : []))

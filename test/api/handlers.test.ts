@@ -10,6 +10,7 @@ import type { ApiEventMessage, ApiResult } from '../../common/api.js'
 import { createHandlers, type ApiHandlers } from '../../main/api/handlers.js'
 import { safeModelFileName } from '../../main/api/import-bytes.js'
 import { Studio } from '../../main/studio.js'
+import { value } from './result.js'
 
 const root = resolve(import.meta.dirname, '../..')
 const TINY = join(root, 'test/fixtures/local/tiny-cnn.onnx')
@@ -19,11 +20,6 @@ let dir: string
 let importDir: string
 let studio: Studio
 let api: ApiHandlers
-
-function value<T>(r: ApiResult<T>): T {
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`)
-  return r.value
-}
 
 function code(r: ApiResult<unknown>): string {
   return r.ok ? 'ok' : r.error.code

@@ -8,23 +8,18 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ApiResult } from '../../common/api.js'
 import { describeRecipe } from '../../common/compress.js'
 import { createHandlers, type ApiHandlers } from '../../main/api/handlers.js'
 import { saveModel } from '../../main/model/onnx-io.js'
 import { Studio } from '../../main/studio.js'
 import { outputTapNet } from '../fixtures/compress/prune-fixtures.js'
+import { value } from './result.js'
 
 const root = resolve(import.meta.dirname, '../..')
 const zoo = (name: string): string => join(root, 'resources/models', `${name}.onnx`)
 let dir: string
 let studio: Studio
 let api: ApiHandlers
-
-function value<T>(r: ApiResult<T>): T {
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`)
-  return r.value
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'edgebench-lineage-'))

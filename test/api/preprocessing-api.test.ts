@@ -7,9 +7,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ApiResult, JobFinished } from '../../common/api.js'
+import type { JobFinished } from '../../common/api.js'
 import { createHandlers, type ApiHandlers } from '../../main/api/handlers.js'
 import { Studio } from '../../main/studio.js'
+import { value } from './result.js'
 
 const root = resolve(import.meta.dirname, '../..')
 const bytesOf = (path: string): string => readFileSync(path).toString('base64')
@@ -20,11 +21,6 @@ let dir = ''
 let importDir = ''
 let studio: Studio
 let api: ApiHandlers
-
-function value<T>(r: ApiResult<T>): T {
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`)
-  return r.value
-}
 
 function finished(jobId: number): Promise<JobFinished> {
   return new Promise((done) => {

@@ -7,9 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ApiEventMessage, ApiResult, FilledRecommendation, JobFinished, RecommendRequest } from '../../common/api.js'
+import type { ApiEventMessage, FilledRecommendation, JobFinished, RecommendRequest } from '../../common/api.js'
 import { createHandlers, type ApiHandlers } from '../../main/api/handlers.js'
 import { Studio } from '../../main/studio.js'
+import { value, error } from './result.js'
 
 const QUICK = { minRuns: 20, minMs: 100, warmupRuns: 2, warmupMs: 20, maxMs: 20_000 }
 
@@ -17,16 +18,6 @@ let dir: string
 let studio: Studio
 let api: ApiHandlers
 const events: ApiEventMessage[] = []
-
-function value<T>(r: ApiResult<T>): T {
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`)
-  return r.value
-}
-
-function error(r: ApiResult<unknown>): { code: string; message: string } {
-  if (r.ok) throw new Error('expected an error')
-  return r.error
-}
 
 function finished(jobId: number): Promise<JobFinished> {
   const seen = events.find((e) => e.event === 'job:finished' && e.payload.jobId === jobId)

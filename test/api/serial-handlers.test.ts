@@ -10,15 +10,11 @@ import type { AddSerialResult, ApiResult, PortListing } from '../../common/api.j
 import { createHandlers, type ApiHandlers } from '../../main/api/handlers.js'
 import { Studio } from '../../main/studio.js'
 import { simBoard, SOCAT } from '../devices/serial/helpers.js'
+import { value } from './result.js'
 
 let dir: string
 let studio: Studio
 let api: ApiHandlers
-
-function value<T>(r: ApiResult<T>): T {
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`)
-  return r.value
-}
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'edgebench-serial-handlers-'))

@@ -8,21 +8,17 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { AddSshDeviceRequest, ApiResult } from '../../common/api.js'
+import type { AddSshDeviceRequest } from '../../common/api.js'
 import { secretKey } from '../../main/secrets/secret-store.js'
 import { createHandlers, type ApiHandlers } from '../../main/api/handlers.js'
 import { Studio } from '../../main/studio.js'
 import { sshdAvailable, startSshd, type SshdServer } from '../devices/ssh/sshd-server.js'
+import { value } from './result.js'
 
 const hasSshd = sshdAvailable()
 let server: SshdServer
 let studio: Studio
 let api: ApiHandlers
-
-function value<T>(r: ApiResult<T>): T {
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`)
-  return r.value
-}
 
 function fingerprintOf(pubFile: string): string {
   return execFileSync('ssh-keygen', ['-lf', pubFile], { encoding: 'utf8' }).split(/\s+/)[1] as string

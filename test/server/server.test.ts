@@ -13,6 +13,7 @@ import type { ApiEventMessage, ApiResult, ModelInfo } from '../../common/api.js'
 import type { RunRecord } from '../../common/types.js'
 import { startServer, type RunningServer } from '../../main/server/server.js'
 import { Studio } from '../../main/studio.js'
+import { value } from '../api/result.js'
 
 const root = resolve(import.meta.dirname, '../..')
 const TINY = join(root, 'test/fixtures/local/tiny-cnn.onnx')
@@ -47,11 +48,6 @@ async function api<T>(channel: string, payload?: unknown, token = server.token):
     ...(payload !== undefined ? { body: JSON.stringify(payload) } : {}),
   })
   return JSON.parse(r.body) as ApiResult<T>
-}
-
-function value<T>(r: ApiResult<T>): T {
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`)
-  return r.value
 }
 
 /** Resolves with the HTTP status the upgrade was refused with, or 101 when it was accepted. */
