@@ -51,6 +51,28 @@ export function stops(score: number, t: number, rule: ExitRule): boolean {
   return t > 0 && score <= t
 }
 
+/**
+ * Names in the cascade model the device times (main/early-exit/cascade.ts): the scalar threshold
+ * input, the logits the sample stopped with, and the index of the exit it stopped at (−1: final).
+ */
+export const CASCADE = {
+  threshold: 'edgebench_cascade_threshold',
+  output: 'edgebench_cascade_logits',
+  exit: 'edgebench_cascade_exit',
+} as const
+
+/**
+ * The cascade's threshold input for rule threshold t, so that its float32 test decides as stops()
+ * does: maxprob stops when max p ≥ T; entropy when Σ p·ln p ≥ T, i.e. H ≤ t·ln(classes). The ends
+ * are fed as ±∞ so they stay exact (maxprob t = 1 and entropy t = 0 never stop, entropy t = 1
+ * always does).
+ */
+export function cascadeFeed(t: number, rule: ExitRule, classes: number): number {
+  if (rule === 'maxprob') return t < 1 ? t : Infinity
+  if (t <= 0) return Infinity
+  return t >= 1 ? -Infinity : -t * Math.log(classes)
+}
+
 /** A threshold in [0, 1] and a known rule, else BAD_INPUT naming what is wrong. */
 export function checkThresholds(thresholds: readonly number[], rule: string): asserts rule is ExitRule {
   if (!(EXIT_RULES as readonly string[]).includes(rule)) {

@@ -1,19 +1,21 @@
 /**
- * Early exit with real control flow on the device (docs/measurement.md § Early exit): the model
- * cut into a chain of segments (one ORT session each, the deployment's session options), run
- * segment by segment, stopping at the first exit whose confidence passes the threshold.
+ * Early exit with real control flow on the device (docs/measurement.md § Early exit). The model
+ * comes cut into a chain of segments (one ORT session each, the deployment's session options),
+ * which verification runs in full, and as the cascade: the same segments joined by the rule's If
+ * nodes in one model, which is what gets timed — one run per sample, the tensors a later segment
+ * reads never leave ONNX Runtime, and a stopped sample never starts the later segments.
  *
  * runEarlyExit first runs every input through the unsplit model and the whole chain (the chain
  * must reproduce it), then times the configurations — the unsplit model and every threshold —
- * interleaved in rounds over the same inputs, each under the latency rules.
- *
- * The suffix is fed the prefix's own output tensors (no copy through JS arrays), and a stopped
- * sample never touches the later segments. Pure Node + onnxruntime-node: the agent bundles it.
+ * interleaved in rounds over the same inputs, each under the latency rules. Every timed cascade
+ * run is checked (outside the clock) against the rule on the chain's outputs.
+ * Pure Node + onnxruntime-node: the agent bundles it.
  */
 import * as ort from 'onnxruntime-node'
-import { exitScore, stops } from '../../common/early-exit.js'
+import { CASCADE, cascadeFeed } from '../../common/early-exit.js'
 import { makeRng } from '../../common/stats.js'
 import type { MeasureSessionOptions } from '../local/measure.js'
+import { CascadeCheck } from './cascade-check.js'
 import { SessionOpError, batchTensor, toFloat32, type LoadedSession } from './ops.js'
 import type { ChainSpec, EarlyExitReply, EarlyExitSpec, InputSource, SessionEvent } from './protocol.js'
 import { openSyncSession, type SyncSession } from './sync-session.js'
@@ -34,10 +36,13 @@ async function runOnce(
   return r instanceof Promise ? await r : r
 }
 
+const CASCADE_FETCHES: readonly string[] = [CASCADE.output, CASCADE.exit]
+
 export class ChainSession {
   private constructor(
     readonly spec: ChainSpec,
     readonly segments: Segment[],
+    readonly cascade: SyncSession,
     readonly sessionCreateMs: number[],
   ) {}
 
@@ -48,43 +53,35 @@ export class ChainSession {
         `A chain of ${spec.exits.length} exits needs ${spec.exits.length + 1} segments, got ${spec.segments.length}`,
       )
     }
-    const segments: Segment[] = []
-    const times: number[] = []
+    const opened: SyncSession[] = []
     try {
-      for (const s of spec.segments) {
-        const session = await openSyncSession(s.path, options)
-        segments.push({ session, inputs: s.inputs, outputs: s.outputs })
-        times.push(session.createMs)
+      for (const path of [...spec.segments.map((s) => s.path), spec.cascade]) {
+        opened.push(await openSyncSession(path, options))
       }
     } catch (e) {
-      await Promise.all(segments.map((s) => s.session.release()))
+      await Promise.all(opened.map((s) => s.release()))
       throw e
     }
-    return new ChainSession(spec, segments, times)
+    const segments = spec.segments.map((s, k) => ({ ...s, session: opened[k] as SyncSession }))
+    const cascade = opened.at(-1) as SyncSession
+    return new ChainSession(spec, segments, cascade, opened.map((s) => s.createMs))
+  }
+
+  get sync(): boolean {
+    return this.cascade.sync && this.segments.every((g) => g.session.sync)
   }
 
   async release(): Promise<void> {
-    await Promise.all(this.segments.map((s) => s.session.release()))
+    await Promise.all([...this.segments.map((s) => s.session), this.cascade].map((s) => s.release()))
   }
 
-  /**
-   * Runs the chain on `x` from the input named `inputName`. With a threshold, stops at the first
-   * confident exit and returns its index (−1: ran to the end); without, runs every segment.
-   */
-  async run(
-    inputName: string,
-    x: ort.Tensor,
-    stopAt: { t: number; rule: EarlyExitSpec['rule']; classes: number } | null,
-    keep?: Map<string, ort.Tensor>,
-  ): Promise<number> {
-    const avail = keep ?? new Map<string, ort.Tensor>()
-    avail.set(inputName, x)
-    const last = this.segments.length - 1
-    for (let k = 0; k <= last; k++) {
-      const seg = this.segments[k] as Segment
+  /** Runs every segment on `x` (the input named `inputName`); `keep` receives every tensor. */
+  async runAll(inputName: string, x: ort.Tensor, keep: Map<string, ort.Tensor>): Promise<void> {
+    keep.set(inputName, x)
+    for (const [k, seg] of this.segments.entries()) {
       const feeds: Record<string, ort.Tensor> = {}
       for (const name of seg.inputs) {
-        const t = avail.get(name)
+        const t = keep.get(name)
         if (!t)
           throw new SessionOpError(
             'INTERNAL',
@@ -92,16 +89,20 @@ export class ChainSession {
           )
         feeds[name] = t
       }
-      const r = seg.session.run(feeds, seg.outputs)
-      const out = r instanceof Promise ? await r : r
-      for (const name of seg.outputs) avail.set(name, out[name] as ort.Tensor)
-      if (k < last && stopAt) {
-        const t = out[this.spec.exits[k] as string] as ort.Tensor
-        const scores = t.data instanceof Float32Array ? t.data : toFloat32(t)
-        if (stops(exitScore(scores, 0, stopAt.classes, stopAt.rule), stopAt.t, stopAt.rule)) return k
-      }
+      const out = await runOnce(seg.session, feeds, seg.outputs)
+      for (const name of seg.outputs) keep.set(name, out[name] as ort.Tensor)
     }
-    return -1
+  }
+
+  /** One sample through the cascade at threshold feed `t`: the exit it stopped at (−1: final). */
+  async runCascade(
+    inputName: string,
+    x: ort.Tensor,
+    t: ort.Tensor,
+  ): Promise<{ stopped: number; logits: ort.Tensor }> {
+    const out = await runOnce(this.cascade, { [inputName]: x, [CASCADE.threshold]: t }, CASCADE_FETCHES)
+    const at = out[CASCADE.exit] as ort.Tensor
+    return { stopped: Number((at.data as BigInt64Array)[0]), logits: out[CASCADE.output] as ort.Tensor }
   }
 }
 
@@ -127,20 +128,23 @@ async function verify(
   spec: EarlyExitSpec,
   hooks: EarlyExitHooks,
   maxAbsDiff: Record<string, number>,
-): Promise<{ inputName: string; samples: ort.Tensor[]; classes: number }> {
+): Promise<{ inputName: string; samples: ort.Tensor[]; classes: number; check: CascadeCheck }> {
   const outputs = [...chain.spec.exits, chain.spec.final]
   const samples: ort.Tensor[] = []
   let inputName = ''
   let classes = 0
   const total = spec.inputs.batches.reduce((n, b) => n + b.count, 0)
+  const check = new CascadeCheck(outputs, spec.rule, total)
   for await (const b of hooks.readInputs(spec.inputs)) {
     const { name, tensor } = batchTensor(l, b.data, b.dims)
     inputName = name
     const full = await l.session.run({ [name]: tensor }, outputs)
     const kept = new Map<string, ort.Tensor>()
-    await chain.run(name, tensor, null, kept)
-    const scores = outputs.map((o) => {
-      const a = toFloat32(full[o] as ort.Tensor)
+    await chain.runAll(name, tensor, kept)
+    const unsplit = outputs.map((o) => toFloat32(full[o] as ort.Tensor))
+    check.add(samples.length, b.count, unsplit)
+    const scores = outputs.map((o, k) => {
+      const a = unsplit[k] as Float32Array
       const c = kept.get(o)
       if (!c) throw new SessionOpError('INTERNAL', `The chain produced no output '${o}'`)
       const bOut = toFloat32(c)
@@ -168,12 +172,14 @@ async function verify(
   }
   if (samples.length === 0)
     throw new SessionOpError('BAD_INPUT', 'Early exit needs at least one input sample')
-  return { inputName, samples, classes }
+  return { inputName, samples, classes, check }
 }
 
 interface Config {
   /** null: the unsplit model. */
   t: number | null
+  /** The cascade's threshold input for t (cascadeFeed). */
+  feed: ort.Tensor | null
   cursor: number
   samplesUs: number[]
   chunk: number[]
@@ -194,7 +200,7 @@ export async function runEarlyExit(
   hooks: EarlyExitHooks,
 ): Promise<EarlyExitReply> {
   const maxAbsDiff: Record<string, number> = {}
-  const { inputName, samples, classes } = await verify(l, chain, spec, hooks, maxAbsDiff)
+  const { inputName, samples, classes, check } = await verify(l, chain, spec, hooks, maxAbsDiff)
   const rng = makeRng(spec.seed)
   const order = samples.map((_, i) => i)
   for (let i = order.length - 1; i > 0; i--) {
@@ -203,6 +209,7 @@ export async function runEarlyExit(
   }
   const configs: Config[] = [null, ...spec.thresholds].map((t) => ({
     t,
+    feed: t === null ? null : new ort.Tensor('float32', [cascadeFeed(t, spec.rule, classes)], []),
     cursor: 0,
     samplesUs: [],
     chunk: [],
@@ -214,12 +221,17 @@ export async function runEarlyExit(
   const unsplit = await openSyncSession(l.modelPath, l.options)
   const allOutputs = l.session.outputNames
   const runOne = async (c: Config): Promise<{ ns: bigint; stopped: number }> => {
-    const x = samples[order[c.cursor++ % order.length] as number] as ort.Tensor
+    const i = order[c.cursor++ % order.length] as number
+    const x = samples[i] as ort.Tensor
     const a = process.hrtime.bigint()
-    let stopped = -1
-    if (c.t === null) await runOnce(unsplit, { [inputName]: x }, allOutputs)
-    else stopped = await chain.run(inputName, x, { t: c.t, rule: spec.rule, classes })
-    return { ns: process.hrtime.bigint() - a, stopped }
+    if (c.t === null || !c.feed) {
+      await runOnce(unsplit, { [inputName]: x }, allOutputs)
+      return { ns: process.hrtime.bigint() - a, stopped: -1 }
+    }
+    const { stopped, logits } = await chain.runCascade(inputName, x, c.feed)
+    const ns = process.hrtime.bigint() - a
+    check.check(i, c.t, stopped, logits.data instanceof Float32Array ? logits.data : toFloat32(logits), maxAbsDiff)
+    return { ns, stopped }
   }
   const lat = spec.latency
   const enough = (c: Config, runs: number, ms: number): boolean =>
@@ -249,7 +261,8 @@ export async function runEarlyExit(
     timedCount: configs.map((c) => c.samplesUs.length),
     timedExits: configs.map((c) => c.exits),
     timedInputs: samples.length,
-    syncRuns: unsplit.sync && chain.segments.every((g) => g.session.sync),
+    syncRuns: unsplit.sync && chain.sync,
+    decisionMismatches: check.mismatches,
   }
 }
 

@@ -36,9 +36,10 @@ export type InputSource =
   | { kind: 'file'; path: string; batches: EvalBatchRef[] }
 
 /**
- * An early-exit model cut into a chain of segments (main/early-exit/split.ts): segment k computes
+ * An early-exit model cut into a chain of segments (main/early-exit/graph.ts): segment k computes
  * exit k (the last one the final output) and the tensors later segments read. Feeds of a segment
- * come from the model input or from earlier segments' outputs, by name.
+ * come from the model input or from earlier segments' outputs, by name. `cascade` is the same
+ * segments joined by the rule's If nodes (main/early-exit/cascade.ts): the model that is timed.
  */
 export interface ChainSpec {
   segments: { path: string; inputs: string[]; outputs: string[] }[]
@@ -46,6 +47,8 @@ export interface ChainSpec {
   exits: string[]
   /** The final classifier output: an output of the last segment. */
   final: string
+  /** Path of the cascade model (inputs: the model's and CASCADE.threshold). */
+  cascade: string
 }
 
 /** What the early-exit op measures (docs/measurement.md § Early exit). */
@@ -107,15 +110,20 @@ export interface HashReply {
 }
 
 export interface LoadChainReply {
-  /** Creation time of each segment's session, ms. */
+  /** Creation time of each segment's session, then of the cascade's, ms. */
   sessionCreateMs: number[]
 }
 
 export interface EarlyExitReply {
   /** Samples run through both the unsplit model and the chain. */
   verified: number
-  /** Largest |chain − unsplit| per output over those samples. */
+  /** Largest |chain − unsplit| per output over those samples (and |cascade − unsplit| where it stopped). */
   maxAbsDiff: Record<string, number>
+  /**
+   * Timed runs where the cascade stopped elsewhere than the rule says on the chain's outputs
+   * (stops() in float64), not counting scores within 1e-6 of the threshold (float32 rounding).
+   */
+  decisionMismatches: number
   /** Timed samples per configuration: 0 = the unsplit model, 1 + i = thresholds[i]. */
   timedCount: number[]
   /** Per configuration, how many timed samples stopped at each exit (the rest ran to the end). */

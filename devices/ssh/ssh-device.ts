@@ -197,7 +197,7 @@ export class SshDevice implements Device {
     }
   }
 
-  /** Early exit on the board: the inputs and the chain's segments uploaded content-addressed. */
+  /** Early exit on the board: the inputs, the chain's segments and its cascade uploaded content-addressed. */
   async earlyExit(
     dep: Deployment,
     chain: ChainSpec,
@@ -210,15 +210,16 @@ export class SshDevice implements Device {
     try {
       const { agent } = await this.agentFor(dep, false, hooks.signal)
       const path = await this.uploadInputs(agent, file, hooks.signal)
-      const segments = []
-      for (const seg of chain.segments) {
-        const sha256 = await this.localSha256(seg.path, hooks.signal)
-        const { remotePath } = await this.deployModel(seg.path, sha256, agent, hooks.signal)
-        segments.push({ ...seg, path: remotePath })
+      const upload = async (local: string): Promise<string> => {
+        const sha256 = await this.localSha256(local, hooks.signal)
+        return (await this.deployModel(local, sha256, agent, hooks.signal)).remotePath
       }
+      const segments = []
+      for (const seg of chain.segments) segments.push({ ...seg, path: await upload(seg.path) })
+      const cascade = await upload(chain.cascade)
       const inputs = { kind: 'file' as const, path, batches: file.batches }
       const request: RequestFn = (req, onEvent, signal) => agent.request(req, onEvent, signal)
-      return await requestEarlyExit(request, { ...chain, segments }, { inputs, ...opts }, hooks)
+      return await requestEarlyExit(request, { ...chain, segments, cascade }, { inputs, ...opts }, hooks)
     } finally {
       await file.dispose()
     }

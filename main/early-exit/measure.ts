@@ -39,6 +39,8 @@ import { checkCompatibility } from '../data/model-input.js'
 import { specFor, type ModelFeed } from '../model-feed.js'
 import { decodeModel, encodeModel, readModelFile } from '../model/onnx-io.js'
 import type { ModelRow } from '../store/store.js'
+import type { ModelProto } from '../model/proto.js'
+import { cascadeModel } from './cascade.js'
 import { planExits, splitChain, type ExitPlan } from './graph.js'
 
 /** The chain must reproduce the unsplit model's outputs to within this (max abs difference). */
@@ -74,19 +76,22 @@ export interface EarlyExitHooks {
   signal?: AbortSignal
 }
 
-/** The plan and the segment files (content-addressed under the data folder). */
-async function writeChain(model: ModelRow, plan: ExitPlan, dataDir: string): Promise<ChainSpec> {
+/** The segment files and the rule's cascade (content-addressed under the data folder). */
+async function writeChain(model: ModelRow, plan: ExitPlan, rule: ExitRule, dataDir: string): Promise<ChainSpec> {
   const onnx = decodeModel(await readModelFile(model.path), model.name)
   const dir = join(dataDir, 'early-exit')
   await mkdir(dir, { recursive: true })
-  const segments = []
-  for (const seg of splitChain(onnx, plan)) {
-    const bytes = encodeModel(seg.model)
+  const write = async (m: ModelProto): Promise<string> => {
+    const bytes = encodeModel(m)
     const path = join(dir, `${createHash('sha256').update(bytes).digest('hex')}.onnx`)
     await writeFile(path, bytes)
-    segments.push({ path, inputs: seg.inputs, outputs: seg.outputs })
+    return path
   }
-  return { segments, exits: plan.exits, final: plan.final }
+  const split = splitChain(onnx, plan)
+  const segments = []
+  for (const seg of split) segments.push({ path: await write(seg.model), inputs: seg.inputs, outputs: seg.outputs })
+  const cascade = await write(cascadeModel(onnx, split, plan, rule))
+  return { segments, exits: plan.exits, final: plan.final, cascade }
 }
 
 const brief = (samples: number[]): LatencyBrief => {
@@ -95,6 +100,12 @@ const brief = (samples: number[]): LatencyBrief => {
 }
 
 function checkVerified(raw: RawEarlyExit, model: string): void {
+  if (raw.reply.decisionMismatches > 0) {
+    throw new StudioError(
+      'MODEL_UNSUPPORTED',
+      `On the device, ${model}'s early-exit cascade stopped ${raw.reply.decisionMismatches} timed samples elsewhere than the rule says on its own outputs; its early exit cannot be measured this way. Please report this with the model.`,
+    )
+  }
   for (const [output, diff] of Object.entries(raw.reply.maxAbsDiff)) {
     if (!(diff <= MAX_ABS_DIFF)) {
       throw new StudioError(
@@ -256,7 +267,7 @@ export async function measureEarlyExit(
   }
   hooks.onProgress?.({ phase: 'prepare', done: 0, total: 1, fraction: 0, message: `loading ${model.name}` })
   const s = await setUp(host, model, req, device, hooks.signal)
-  const chain = await writeChain(model, s.plan, host.dataDir)
+  const chain = await writeChain(model, s.plan, settings.rule, host.dataDir)
   const stream = batches(s.dataset, s.pre, chooseBatchSize(s.input.shape), {
     limit: s.total,
     ...(hooks.signal ? { signal: hooks.signal } : {}),

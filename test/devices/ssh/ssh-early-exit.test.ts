@@ -1,6 +1,6 @@
 /**
  * Early exit on an SSH board (a real OpenSSH server on 127.0.0.1, the real agent): the chain's
- * segments and the inputs go up content-addressed, the agent runs the same session server as the
+ * segments, its cascade and the inputs go up content-addressed, the agent runs the same session server as the
  * local runner, and its chain outputs equal the local device's bit for bit.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
@@ -11,6 +11,7 @@ import { DEFAULT_SESSION_OPTIONS } from '../../../common/types.js'
 import type { ChainSpec, Device, RawEarlyExit } from '../../../devices/device.js'
 import { LocalDevice } from '../../../devices/local/local-device.js'
 import { SshDevice } from '../../../devices/ssh/ssh-device.js'
+import { cascadeModel } from '../../../main/early-exit/cascade.js'
 import { planExits, splitChain } from '../../../main/early-exit/graph.js'
 import { decodeModel, encodeModel } from '../../../main/model/onnx-io.js'
 import { batchesOf, fashionImages } from '../local/helpers.js'
@@ -47,12 +48,15 @@ describe.skipIf(!hasSshd)('early exit on an SSH board (real sshd)', { timeout: 2
     work = mkdtempSync(join(tmpdir(), 'edgebench-ee-ssh-'))
     const model = decodeModel(readFileSync(MODEL))
     const plan = planExits(model, 'resnet8-ee')
-    const segments = splitChain(model, plan).map((s, k) => {
+    const split = splitChain(model, plan)
+    const segments = split.map((s, k) => {
       const path = join(work, `segment${k}.onnx`)
       writeFileSync(path, encodeModel(s.model))
       return { path, inputs: s.inputs, outputs: s.outputs }
     })
-    chain = { segments, exits: plan.exits, final: plan.final }
+    const cascade = join(work, 'cascade.onnx')
+    writeFileSync(cascade, encodeModel(cascadeModel(model, split, plan, 'maxprob')))
+    chain = { segments, exits: plan.exits, final: plan.final, cascade }
     board = new SshDevice({
       name: 'board',
       config: {
@@ -84,11 +88,12 @@ describe.skipIf(!hasSshd)('early exit on an SSH board (real sshd)', { timeout: 2
     expect(onBoard.chainScores.map((s) => Array.from(s))).toEqual(here.chainScores.map((s) => Array.from(s)))
     expect(onBoard.samplesUs).toHaveLength(4)
     for (const s of onBoard.samplesUs) expect(s.length).toBeGreaterThanOrEqual(latency.minRuns)
-    // t = 1 never stops; the timed decisions are the board's own.
+    // t = 1 never stops; the timed decisions are the board's own cascade's, and the rule's.
     expect(onBoard.reply.timedExits[3]).toEqual([0])
     expect(onBoard.reply.timedExits[1]?.[0]).toBeGreaterThan(0)
-    // The segments went up content-addressed beside the model.
+    expect(onBoard.reply.decisionMismatches).toBe(0)
+    // The segments and the cascade went up content-addressed beside the model.
     const models = readdirSync(join(server.dir, 'board', 'models'))
-    expect(models.length).toBeGreaterThanOrEqual(3)
+    expect(models.length).toBeGreaterThanOrEqual(4)
   })
 })
