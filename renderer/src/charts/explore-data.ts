@@ -11,6 +11,7 @@ import { paretoByGroup } from '../../../common/pareto.js'
 import type { XAxisKey, YAxisKey } from '../stores/explore.js'
 import { familyOf } from '../stores/explore.js'
 import { DEVICE_COLORS, VARIANT_OUTLINE, assignInOrder, withAlpha, type FamilyShape } from './setup.js'
+import type { StyledScatterType, StyleKeyed } from './styled-scatter.js'
 
 export interface ScatterDatum {
   x: number
@@ -18,10 +19,11 @@ export interface ScatterDatum {
   point: ExplorePoint
 }
 
-export type ExploreDataset = ChartDataset<'scatter', ScatterDatum[]> & {
-  role: 'points' | 'front' | 'lineage'
-  device: string
-}
+export type ExploreDataset = ChartDataset<StyledScatterType, ScatterDatum[]> &
+  StyleKeyed & {
+    role: 'points' | 'front' | 'lineage'
+    device: string
+  }
 
 export interface Palette {
   colors: Map<string, string>
@@ -103,20 +105,23 @@ export function yBounds(
 /** Parent → variants of one method, in cost order, per device; curves split by NaN points. */
 function lineageData(usable: readonly ExplorePoint[], at: (p: ExplorePoint) => ScatterDatum): Map<string, ScatterDatum[]> {
   const byKey = new Map(usable.map((p) => [p.key, p]))
-  const curves = new Map<string, ExplorePoint[]>()
+  const curves = new Map<string, { parent: ExplorePoint; members: ScatterDatum[] }>()
   for (const p of usable) {
-    if (!p.parentKey || !byKey.has(p.parentKey)) continue
+    const parent = p.parentKey ? byKey.get(p.parentKey) : undefined
+    if (!parent) continue
     const id = `${p.parentKey}\u0000${p.method ?? p.variant}`
-    curves.set(id, [...(curves.get(id) ?? []), p])
+    const curve = curves.get(id)
+    if (curve) curve.members.push(at(p))
+    else curves.set(id, { parent, members: [at(p)] })
   }
   const out = new Map<string, ScatterDatum[]>()
-  for (const [id, members] of curves) {
-    const parent = byKey.get(id.split('\u0000')[0] ?? '')
-    if (!parent) continue
-    const line = [parent, ...members.sort((a, b) => at(a).x - at(b).x)].map(at)
-    const list = out.get(parent.device) ?? []
-    list.push(...line, { x: Number.NaN, y: Number.NaN, point: parent })
-    out.set(parent.device, list)
+  for (const { parent, members } of curves.values()) {
+    members.sort((a, b) => a.x - b.x)
+    let list = out.get(parent.device)
+    if (!list) out.set(parent.device, (list = []))
+    list.push(at(parent))
+    for (const m of members) list.push(m)
+    list.push({ x: Number.NaN, y: Number.NaN, point: parent })
   }
   return out
 }
@@ -152,15 +157,20 @@ export function buildDatasets(
     const color = palette.colors.get(device) ?? DEVICE_COLORS[0] ?? '#0072B2'
     const onFront = new Set(front)
     const members = usable.filter((p) => p.device === device)
+    const shape = members.map((p) => palette.shapes.get(familyOf(p)) ?? 'circle')
+    const width = members.map((p) => VARIANT_OUTLINE[p.variant]?.width ?? 1)
+    const [fill, fillFaded, lineFaded] = [withAlpha(color, 0.85), withAlpha(color, 0.25), withAlpha(color, 0.5)]
     datasets.push({
       role: 'points',
       device,
       label: device,
       data: members.map(at),
-      pointStyle: members.map((p) => palette.shapes.get(familyOf(p)) ?? 'circle'),
-      backgroundColor: members.map((p) => withAlpha(color, onFront.has(p) ? 0.85 : 0.25)),
-      borderColor: members.map((p) => (onFront.has(p) ? color : withAlpha(color, 0.5))),
-      borderWidth: members.map((p) => VARIANT_OUTLINE[p.variant]?.width ?? 1),
+      pointStyle: shape,
+      backgroundColor: members.map((p) => (onFront.has(p) ? fill : fillFaded)),
+      borderColor: members.map((p) => (onFront.has(p) ? color : lineFaded)),
+      borderWidth: width,
+      // What the four style arrays hold for each point, named, so equal styles resolve once.
+      styleKeys: members.map((p, i) => `${shape[i]}|${width[i]}|${onFront.has(p) ? 1 : 0}`),
       pointRadius: 5,
       pointHoverRadius: 7,
       order: 1,

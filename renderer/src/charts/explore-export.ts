@@ -6,8 +6,9 @@
 import type { Chart, Scale } from 'chart.js'
 import { markerPath } from '../../../common/markers.js'
 import type { ExploreDataset, ScatterDatum } from './explore-data.js'
+import type { StyledScatterType } from './styled-scatter.js'
 
-type ScatterChart = Chart<'scatter', ScatterDatum[]>
+type ScatterChart = Chart<StyledScatterType, ScatterDatum[]>
 
 export interface ExportColors {
   background: string
