@@ -1,4 +1,5 @@
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router'
+import { useExploreStore } from './stores/explore.js'
 
 /** The rail, in order; the index + 1 is the keyboard shortcut. */
 export const RAIL: readonly { name: string; path: string; label: string; icon: string }[] = [
@@ -22,12 +23,18 @@ export function prefetchExplore(): void {
   idle(() => void loadExplore().catch(() => undefined))
 }
 
+function startExploreLoad(): void {
+  const explore = useExploreStore()
+  if (!explore.loaded) void explore.load()
+}
+
 const routes: RouteRecordRaw[] = [
   { path: '/', redirect: '/models' },
   { name: 'devices', path: '/devices', component: () => import('./views/DevicesView.vue') },
   { name: 'models', path: '/models', component: () => import('./views/ModelsView.vue') },
   { name: 'benchmarks', path: '/benchmarks', component: () => import('./views/BenchmarksView.vue') },
-  { name: 'explore', path: '/explore', component: loadExplore },
+  // The points are asked for as the navigation starts, so they travel while the view mounts.
+  { name: 'explore', path: '/explore', component: loadExplore, beforeEnter: startExploreLoad },
   { name: 'compare', path: '/compare', component: () => import('./views/CompareView.vue') },
   { name: 'reports', path: '/reports', component: () => import('./views/ReportsView.vue') },
   { name: 'recommend', path: '/recommend', component: () => import('./views/RecommendView.vue') },

@@ -68,14 +68,25 @@ export const useExploreStore = defineStore('explore', () => {
   const familyCounts = computed(() => countBy(points.value, familyOf))
   const variantCounts = computed(() => countBy(points.value, (p) => p.variant))
 
-  async function load(): Promise<void> {
+  async function fetchAll(): Promise<void> {
     try {
-      points.value = await request('explore:points')
+      const start = performance.now()
+      const answer = await request('explore:points')
+      performance.measure('eb:explore-points', { start })
+      points.value = answer
       error.value = null
       loaded.value = true
     } catch (e) {
       error.value = toErrorInfo(e)
     }
+  }
+  let inFlight: Promise<void> | null = null
+  /** All points; a call while a load is under way shares it (navigation and the view both ask). */
+  function load(): Promise<void> {
+    inFlight ??= fetchAll().finally(() => {
+      inFlight = null
+    })
+    return inFlight
   }
 
   /**
