@@ -7,7 +7,7 @@ import type { ExplorePoint } from '../../common/api.js'
 import { paretoFront } from '../../common/pareto.js'
 import { applyFilters, type ExploreFilters } from '../../renderer/src/stores/explore.js'
 import ExploreScatter from '../../renderer/src/components/ExploreScatter.vue'
-import type { ExploreDataset, ScatterDatum } from '../../renderer/src/charts/explore-data.js'
+import type { ExploreDataset, LineageLine, ScatterDatum } from '../../renderer/src/charts/explore-data.js'
 import type { StyledScatterType } from '../../renderer/src/charts/styled-scatter.js'
 import { installCanvasStub } from './canvas-stub.js'
 import { syntheticPoints } from './fake-bridge.js'
@@ -16,6 +16,7 @@ beforeAll(installCanvasStub)
 
 interface ScatterVm {
   getChart(): Chart<StyledScatterType, ScatterDatum[]> | null
+  getLineage(): readonly LineageLine[]
   updateCount(): number
 }
 
@@ -220,18 +221,25 @@ describe('ExploreScatter axes, lineage, markers, keyboard and plugins', () => {
     w.unmount()
   })
 
-  it('joins each parent to its variants, one curve per method', async () => {
+  it('joins each parent to its variants, one curve per method, on screen and in the SVG export', async () => {
+    const { chartToSvg } = await import('../../renderer/src/charts/explore-export.js')
     const points = syntheticPoints(8)
     const w = mountWith(points)
     await nextTick()
-    const chart = (w.vm as unknown as ScatterVm).getChart()
+    const vm = w.vm as unknown as ScatterVm
+    const chart = vm.getChart()
     if (!chart) throw new Error('no chart')
-    const lines = chart.data.datasets.filter((d) => (d as ExploreDataset).role === 'lineage')
-    const segments = lines.flatMap((d) => d.data).filter((d) => Number.isNaN(d.x)).length
-    expect(segments).toBe(6) // two originals × three methods
+    const curves = vm.getLineage().flatMap((l) => l.data).filter((d) => Number.isNaN(d.x)).length
+    expect(curves).toBe(6) // two originals × three methods
+    const colors = { background: '#fff', foreground: '#000', grid: '#ccc' }
+    const lineagePaths = (): string[] =>
+      [...chartToSvg(chart, colors, 't', vm.getLineage()).matchAll(/<path d="([^"]*)" fill="none" stroke="rgba[^"]*0\.35\)"/g)].map((m) => m[1] ?? '')
+    // Each curve starts with a move, parent first, then its variant.
+    expect(lineagePaths().join('').match(/M/g)).toHaveLength(6)
     await w.setProps({ lineage: false })
     await nextTick()
-    expect(chart.data.datasets.some((d) => (d as ExploreDataset).role === 'lineage')).toBe(false)
+    expect(vm.getLineage()).toEqual([])
+    expect(lineagePaths()).toEqual([])
     w.unmount()
   })
 

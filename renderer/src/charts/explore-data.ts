@@ -21,9 +21,16 @@ export interface ScatterDatum {
 
 export type ExploreDataset = ChartDataset<StyledScatterType, ScatterDatum[]> &
   StyleKeyed & {
-    role: 'points' | 'front' | 'lineage'
+    role: 'points' | 'front'
     device: string
   }
+
+/** One device's parent → variant curves (NaN points split them), drawn by charts/lineage-lines. */
+export interface LineageLine {
+  device: string
+  color: string
+  data: ScatterDatum[]
+}
 
 export interface Palette {
   colors: Map<string, string>
@@ -138,7 +145,7 @@ export function buildDatasets(
   visible: readonly ExplorePoint[],
   palette: Palette,
   o: BuildOptions,
-): { datasets: ExploreDataset[]; plotted: number } {
+): { datasets: ExploreDataset[]; lineage: LineageLine[]; plotted: number } {
   const usable = visible.filter((p) => {
     const x = xOf(p, o.xAxis)
     const y = yOf(p, o.yAxis)
@@ -153,6 +160,7 @@ export function buildDatasets(
   )
   const lines = o.lineage ? lineageData(usable, at) : new Map<string, ScatterDatum[]>()
   const datasets: ExploreDataset[] = []
+  const lineage: LineageLine[] = []
   for (const [device, front] of fronts) {
     const color = palette.colors.get(device) ?? DEVICE_COLORS[0] ?? '#0072B2'
     const onFront = new Set(front)
@@ -189,25 +197,9 @@ export function buildDatasets(
       pointHoverRadius: 0,
       order: 2,
     })
-    const lineage = lines.get(device)
-    if (lineage?.length) {
-      datasets.push({
-        role: 'lineage',
-        device,
-        label: `${device} parent → variants`,
-        // Chart.js breaks a line at a NaN point (spanGaps false): one dataset, many curves.
-        data: lineage,
-        showLine: true,
-        spanGaps: false,
-        // Solid and faint, not dashed: a dash pattern over thousands of segments costs a frame.
-        borderColor: withAlpha(color, 0.35),
-        borderWidth: 1,
-        pointRadius: 0,
-        pointHoverRadius: 0,
-        pointHitRadius: 0,
-        order: 3,
-      })
-    }
+    const curves = lines.get(device)
+    // Solid and faint, not dashed: a dash pattern over thousands of segments costs a frame.
+    if (curves?.length) lineage.push({ device, color: withAlpha(color, 0.35), data: curves })
   }
-  return { datasets, plotted: usable.length }
+  return { datasets, lineage, plotted: usable.length }
 }

@@ -31,7 +31,10 @@ export class StyledScatterController extends ScatterController {
   static override id = 'styledScatter'
   static override defaults: Record<string, unknown> = { ...ScatterController.defaults }
   // A scatter's chart-level overrides (Chart.js types do not declare the controller's own).
-  static overrides = { interaction: { mode: 'point' }, scales: { x: { type: 'linear' }, y: { type: 'linear' } } }
+  static overrides = {
+    interaction: { mode: 'point' },
+    scales: { x: { type: 'linear' }, y: { type: 'linear' } },
+  }
 
   private styles = new Map<string, Options>()
 
