@@ -7,7 +7,7 @@
 import type { ChartDataset } from 'chart.js'
 import type { ExplorePoint } from '../../../common/api.js'
 import { familyShape } from '../../../common/palette.js'
-import { paretoByGroup } from '../../../common/pareto.js'
+import { paretoFront } from '../../../common/pareto.js'
 import type { XAxisKey, YAxisKey } from '../stores/explore.js'
 import { familyOf } from '../stores/explore.js'
 import { DEVICE_COLORS, VARIANT_OUTLINE, assignInOrder, withAlpha, type FamilyShape } from './setup.js'
@@ -110,25 +110,25 @@ export function yBounds(
 }
 
 /** Parent → variants of one method, in cost order, per device; curves split by NaN points. */
-function lineageData(usable: readonly ExplorePoint[], at: (p: ExplorePoint) => ScatterDatum): Map<string, ScatterDatum[]> {
-  const byKey = new Map(usable.map((p) => [p.key, p]))
-  const curves = new Map<string, { parent: ExplorePoint; members: ScatterDatum[] }>()
-  for (const p of usable) {
+function lineageData(byDevice: ReadonlyMap<string, readonly ScatterDatum[]>): Map<string, ScatterDatum[]> {
+  const byKey = new Map<string, ScatterDatum>()
+  for (const members of byDevice.values()) for (const d of members) byKey.set(d.point.key, d)
+  const curves = new Map<string, { parent: ScatterDatum; members: ScatterDatum[] }>()
+  for (const d of byKey.values()) {
+    const p = d.point
     const parent = p.parentKey ? byKey.get(p.parentKey) : undefined
     if (!parent) continue
     const id = `${p.parentKey}\u0000${p.method ?? p.variant}`
     const curve = curves.get(id)
-    if (curve) curve.members.push(at(p))
-    else curves.set(id, { parent, members: [at(p)] })
+    if (curve) curve.members.push(d)
+    else curves.set(id, { parent, members: [d] })
   }
   const out = new Map<string, ScatterDatum[]>()
   for (const { parent, members } of curves.values()) {
     members.sort((a, b) => a.x - b.x)
-    let list = out.get(parent.device)
-    if (!list) out.set(parent.device, (list = []))
-    list.push(at(parent))
-    for (const m of members) list.push(m)
-    list.push({ x: Number.NaN, y: Number.NaN, point: parent })
+    let list = out.get(parent.point.device)
+    if (!list) out.set(parent.point.device, (list = []))
+    list.push(parent, ...members, { x: Number.NaN, y: Number.NaN, point: parent.point })
   }
   return out
 }
@@ -146,39 +146,52 @@ export function buildDatasets(
   palette: Palette,
   o: BuildOptions,
 ): { datasets: ExploreDataset[]; lineage: LineageLine[]; plotted: number } {
-  const usable = visible.filter((p) => {
+  // One pass: each plotted point's figures once, grouped by device in order of first appearance.
+  const byDevice = new Map<string, ScatterDatum[]>()
+  let plotted = 0
+  for (const p of visible) {
     const x = xOf(p, o.xAxis)
     const y = yOf(p, o.yAxis)
-    return x !== null && Number.isFinite(x) && (!o.logX || x > 0) && y !== null && (!o.logY || y > 0)
-  })
-  const at = (p: ExplorePoint): ScatterDatum => ({ x: xOf(p, o.xAxis) ?? 0, y: yOf(p, o.yAxis) ?? 0, point: p })
-  const fronts = paretoByGroup(
-    usable,
-    (p) => p.device,
-    (p) => xOf(p, o.xAxis),
-    (p) => yOf(p, o.yAxis),
-  )
-  const lines = o.lineage ? lineageData(usable, at) : new Map<string, ScatterDatum[]>()
+    if (x === null || !Number.isFinite(x) || (o.logX && x <= 0) || y === null || (o.logY && y <= 0)) continue
+    const members = byDevice.get(p.device)
+    if (members) members.push({ x, y, point: p })
+    else byDevice.set(p.device, [{ x, y, point: p }])
+    plotted++
+  }
+  const lines = o.lineage ? lineageData(byDevice) : new Map<string, ScatterDatum[]>()
   const datasets: ExploreDataset[] = []
   const lineage: LineageLine[] = []
-  for (const [device, front] of fronts) {
+  for (const [device, members] of byDevice) {
     const color = palette.colors.get(device) ?? DEVICE_COLORS[0] ?? '#0072B2'
+    const front = paretoFront(members, (d) => d.x, (d) => d.y)
     const onFront = new Set(front)
-    const members = usable.filter((p) => p.device === device)
-    const shape = members.map((p) => palette.shapes.get(familyOf(p)) ?? 'circle')
-    const width = members.map((p) => VARIANT_OUTLINE[p.variant]?.width ?? 1)
     const [fill, fillFaded, lineFaded] = [withAlpha(color, 0.85), withAlpha(color, 0.25), withAlpha(color, 0.5)]
+    const shape: FamilyShape[] = []
+    const width: number[] = []
+    const fills: string[] = []
+    const borders: string[] = []
+    const styleKeys: string[] = []
+    for (const d of members) {
+      const top = onFront.has(d)
+      const s = palette.shapes.get(familyOf(d.point)) ?? 'circle'
+      const w = VARIANT_OUTLINE[d.point.variant]?.width ?? 1
+      shape.push(s)
+      width.push(w)
+      fills.push(top ? fill : fillFaded)
+      borders.push(top ? color : lineFaded)
+      // What the four style arrays hold for this point, named, so equal styles resolve once.
+      styleKeys.push(`${s}|${w}|${top ? 1 : 0}`)
+    }
     datasets.push({
       role: 'points',
       device,
       label: device,
-      data: members.map(at),
+      data: members,
       pointStyle: shape,
-      backgroundColor: members.map((p) => (onFront.has(p) ? fill : fillFaded)),
-      borderColor: members.map((p) => (onFront.has(p) ? color : lineFaded)),
+      backgroundColor: fills,
+      borderColor: borders,
       borderWidth: width,
-      // What the four style arrays hold for each point, named, so equal styles resolve once.
-      styleKeys: members.map((p, i) => `${shape[i]}|${width[i]}|${onFront.has(p) ? 1 : 0}`),
+      styleKeys,
       pointRadius: 5,
       pointHoverRadius: 7,
       order: 1,
@@ -187,7 +200,7 @@ export function buildDatasets(
       role: 'front',
       device,
       label: `${device} Pareto front`,
-      data: front.map(at),
+      data: front,
       showLine: true,
       stepped: true,
       borderColor: color,
@@ -201,5 +214,5 @@ export function buildDatasets(
     // Solid and faint, not dashed: a dash pattern over thousands of segments costs a frame.
     if (curves?.length) lineage.push({ device, color: withAlpha(color, 0.35), data: curves })
   }
-  return { datasets, lineage, plotted: usable.length }
+  return { datasets, lineage, plotted }
 }

@@ -44,7 +44,10 @@ export function countBy(
   key: (p: ExplorePoint) => string,
 ): { value: string; count: number }[] {
   const m = new Map<string, number>()
-  for (const p of points) m.set(key(p), (m.get(key(p)) ?? 0) + 1)
+  for (const p of points) {
+    const k = key(p)
+    m.set(k, (m.get(k) ?? 0) + 1)
+  }
   return [...m].map(([value, count]) => ({ value, count }))
 }
 
