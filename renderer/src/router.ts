@@ -12,7 +12,11 @@ export const RAIL: readonly { name: string; path: string; label: string; icon: s
   { name: 'recommend', path: '/recommend', label: 'Recommend', icon: 'pi pi-check-circle' },
 ]
 
-/** Explore is the view users come for: its chunk (Chart.js, the zoom plugin) loads once the app is idle. */
+/**
+ * Explore is the view users come for: its chunk (Chart.js, the zoom plugin) and its points load once
+ * the app is idle (one explore:points request; finished runs then keep them current through the
+ * store's run:finished subscription, as they do once Explore has been opened).
+ */
 const loadExplore = (): Promise<typeof import('./views/ExploreView.vue')> => import('./views/ExploreView.vue')
 
 export function prefetchExplore(): void {
@@ -20,9 +24,13 @@ export function prefetchExplore(): void {
     if (typeof window.requestIdleCallback === 'function') window.requestIdleCallback(cb, { timeout: 3000 })
     else setTimeout(cb, 1500)
   }
-  idle(() => void loadExplore().catch(() => undefined))
+  idle(() => {
+    void loadExplore().catch(() => undefined)
+    startExploreLoad()
+  })
 }
 
+/** The points, unless they are here: a navigation to Explore starts them if the idle time has not. */
 function startExploreLoad(): void {
   const explore = useExploreStore()
   if (!explore.loaded) void explore.load()
