@@ -279,7 +279,7 @@ async function main(): Promise<void> {
     )
     out(`  reload → Models view painted        ${ms(reloadMs)}  (main-thread CPU ${ms(modelsCpuMs)})`)
     out(
-      `  Explore first render, ${N_POINTS} points   ${ms(exploreFirstMs)} median of ${FIRST_REPEATS}  (component setup → chart drawn with the points ${ms(exploreFirstInsideMs)}, the points' request ${ms(explorePointsRequestMs)} of it running alongside; main-thread CPU ${ms(exploreFirstCpuMs)})`,
+      `  Explore first render, ${N_POINTS} points   ${ms(exploreFirstMs)} median of ${FIRST_REPEATS}  (component setup → chart drawn with the points ${ms(exploreFirstInsideMs)}; the points' request ${ms(explorePointsRequestMs)}, started when the app is idle or by the navigation; main-thread CPU ${ms(exploreFirstCpuMs)})`,
     )
     out(
       `  Explore filter change, in place     ${ms(result.filterChangeMedianMs)} median of ${REPEATS}  (update inside ${ms(result.filterChangeInsideMedianMs)}; main-thread CPU ${ms(result.filterChangeCpuMedianMs)}; one canvas: ${sameChart ? 'yes' : 'NO'})`,
