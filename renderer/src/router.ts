@@ -1,4 +1,5 @@
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router'
+import { useExploreStore } from './stores/explore.js'
 
 /** The rail, in order; the index + 1 is the keyboard shortcut. */
 export const RAIL: readonly { name: string; path: string; label: string; icon: string }[] = [
@@ -11,7 +12,11 @@ export const RAIL: readonly { name: string; path: string; label: string; icon: s
   { name: 'recommend', path: '/recommend', label: 'Recommend', icon: 'pi pi-check-circle' },
 ]
 
-/** Explore is the view users come for: its chunk (Chart.js, the zoom plugin) loads once the app is idle. */
+/**
+ * Explore is the view users come for: its chunk (Chart.js, the zoom plugin) and its points load once
+ * the app is idle (one explore:points request; finished runs then keep them current through the
+ * store's run:finished subscription, as they do once Explore has been opened).
+ */
 const loadExplore = (): Promise<typeof import('./views/ExploreView.vue')> => import('./views/ExploreView.vue')
 
 export function prefetchExplore(): void {
@@ -19,7 +24,16 @@ export function prefetchExplore(): void {
     if (typeof window.requestIdleCallback === 'function') window.requestIdleCallback(cb, { timeout: 3000 })
     else setTimeout(cb, 1500)
   }
-  idle(() => void loadExplore().catch(() => undefined))
+  idle(() => {
+    void loadExplore().catch(() => undefined)
+    startExploreLoad()
+  })
+}
+
+/** The points, unless they are here: a navigation to Explore starts them if the idle time has not. */
+function startExploreLoad(): void {
+  const explore = useExploreStore()
+  if (!explore.loaded) void explore.load()
 }
 
 const routes: RouteRecordRaw[] = [
@@ -27,7 +41,8 @@ const routes: RouteRecordRaw[] = [
   { name: 'devices', path: '/devices', component: () => import('./views/DevicesView.vue') },
   { name: 'models', path: '/models', component: () => import('./views/ModelsView.vue') },
   { name: 'benchmarks', path: '/benchmarks', component: () => import('./views/BenchmarksView.vue') },
-  { name: 'explore', path: '/explore', component: loadExplore },
+  // The points are asked for as the navigation starts, so they travel while the view mounts.
+  { name: 'explore', path: '/explore', component: loadExplore, beforeEnter: startExploreLoad },
   { name: 'compare', path: '/compare', component: () => import('./views/CompareView.vue') },
   { name: 'reports', path: '/reports', component: () => import('./views/ReportsView.vue') },
   { name: 'recommend', path: '/recommend', component: () => import('./views/RecommendView.vue') },

@@ -7,14 +7,16 @@ import type { ExplorePoint } from '../../common/api.js'
 import { paretoFront } from '../../common/pareto.js'
 import { applyFilters, type ExploreFilters } from '../../renderer/src/stores/explore.js'
 import ExploreScatter from '../../renderer/src/components/ExploreScatter.vue'
-import type { ExploreDataset, ScatterDatum } from '../../renderer/src/charts/explore-data.js'
+import type { ExploreDataset, LineageLine, ScatterDatum } from '../../renderer/src/charts/explore-data.js'
+import type { StyledScatterType } from '../../renderer/src/charts/styled-scatter.js'
 import { installCanvasStub } from './canvas-stub.js'
 import { syntheticPoints } from './fake-bridge.js'
 
 beforeAll(installCanvasStub)
 
 interface ScatterVm {
-  getChart(): Chart<'scatter', ScatterDatum[]> | null
+  getChart(): Chart<StyledScatterType, ScatterDatum[]> | null
+  getLineage(): readonly LineageLine[]
   updateCount(): number
 }
 
@@ -27,7 +29,7 @@ function mountScatter(points: ExplorePoint[], visible = points) {
   })
 }
 
-const pointsOf = (chart: Chart<'scatter', ScatterDatum[]>): number =>
+const pointsOf = (chart: Chart<StyledScatterType, ScatterDatum[]>): number =>
   chart.data.datasets
     .filter((d) => (d as ExploreDataset).role === 'points')
     .reduce((n, d) => n + d.data.length, 0)
@@ -88,6 +90,49 @@ describe('ExploreScatter', () => {
     expect(first?.x).toBe(first?.point.macs)
     w.unmount()
     expect(destroy).toHaveBeenCalledTimes(1)
+  })
+
+  it('gives every drawn point its own marker, fill and outline (shared resolution never mixes styles)', async () => {
+    const points = syntheticPoints(400)
+    const w = mountScatter(points)
+    await nextTick()
+    const chart = (w.vm as unknown as ScatterVm).getChart()
+    if (!chart) throw new Error('no chart')
+    const check = (): number => {
+      let seen = 0
+      chart.data.datasets.forEach((d, di) => {
+        const ds = d as ExploreDataset
+        if (ds.role !== 'points') return
+        const at = <T,>(v: T | readonly T[] | undefined, i: number): T | undefined => (Array.isArray(v) ? (v as T[])[i] : (v as T))
+        chart.getDatasetMeta(di).data.forEach((el, i) => {
+          const o = el.options as unknown as Record<string, unknown>
+          expect([o.pointStyle, o.backgroundColor, o.borderColor, o.borderWidth]).toEqual([
+            at(ds.pointStyle, i),
+            at(ds.backgroundColor, i),
+            at(ds.borderColor, i),
+            at(ds.borderWidth, i),
+          ])
+          seen++
+        })
+      })
+      return seen
+    }
+    expect(check()).toBe(400)
+    // The styles differ within a dataset (families, variant outlines, the front), so this can fail.
+    const first = chart.data.datasets.find((d) => (d as ExploreDataset).role === 'points') as ExploreDataset
+    expect(new Set(first.styleKeys).size).toBeGreaterThan(4)
+    const filters = noFilter()
+    filters.families.add('resnet')
+    await w.setProps({ visible: applyFilters(points, filters) })
+    await nextTick()
+    expect(check()).toBeGreaterThan(0)
+    // Hover: the active point takes the hover radius, its neighbours of the same style do not.
+    const meta = chart.getDatasetMeta(chart.data.datasets.indexOf(chart.data.datasets.find((d) => (d as ExploreDataset).role === 'points')!))
+    chart.setActiveElements([{ datasetIndex: meta.index, index: 0 }])
+    chart.update('none')
+    expect((meta.data[0]?.options as unknown as { radius: number }).radius).toBe(7)
+    expect((meta.data[1]?.options as unknown as { radius: number }).radius).toBe(5)
+    w.unmount()
   })
 
   it('leaves out points without accuracy or without the chosen figure, and says how many it drew', async () => {
@@ -176,18 +221,25 @@ describe('ExploreScatter axes, lineage, markers, keyboard and plugins', () => {
     w.unmount()
   })
 
-  it('joins each parent to its variants, one curve per method', async () => {
+  it('joins each parent to its variants, one curve per method, on screen and in the SVG export', async () => {
+    const { chartToSvg } = await import('../../renderer/src/charts/explore-export.js')
     const points = syntheticPoints(8)
     const w = mountWith(points)
     await nextTick()
-    const chart = (w.vm as unknown as ScatterVm).getChart()
+    const vm = w.vm as unknown as ScatterVm
+    const chart = vm.getChart()
     if (!chart) throw new Error('no chart')
-    const lines = chart.data.datasets.filter((d) => (d as ExploreDataset).role === 'lineage')
-    const segments = lines.flatMap((d) => d.data).filter((d) => Number.isNaN(d.x)).length
-    expect(segments).toBe(6) // two originals × three methods
+    const curves = vm.getLineage().flatMap((l) => l.data).filter((d) => Number.isNaN(d.x)).length
+    expect(curves).toBe(6) // two originals × three methods
+    const colors = { background: '#fff', foreground: '#000', grid: '#ccc' }
+    const lineagePaths = (): string[] =>
+      [...chartToSvg(chart, colors, 't', vm.getLineage()).matchAll(/<path d="([^"]*)" fill="none" stroke="rgba[^"]*0\.35\)"/g)].map((m) => m[1] ?? '')
+    // Each curve starts with a move, parent first, then its variant.
+    expect(lineagePaths().join('').match(/M/g)).toHaveLength(6)
     await w.setProps({ lineage: false })
     await nextTick()
-    expect(chart.data.datasets.some((d) => (d as ExploreDataset).role === 'lineage')).toBe(false)
+    expect(vm.getLineage()).toEqual([])
+    expect(lineagePaths()).toEqual([])
     w.unmount()
   })
 

@@ -5,6 +5,7 @@
  * constraint only needs `chart.draw()` — the chart's data and options stay as they are.
  */
 import type { Chart, Plugin } from 'chart.js'
+import type { StyledScatterType } from './styled-scatter.js'
 
 export interface ConstraintLine {
   axis: 'x' | 'y'
@@ -69,7 +70,7 @@ function drawLine(chart: Chart, l: ConstraintLine, c: { line: string; shade: str
 }
 
 /** The plugin for one chart; `lines` is read at every draw. */
-export function constraintLines(lines: () => readonly ConstraintLine[]): Plugin<'scatter'> {
+export function constraintLines(lines: () => readonly ConstraintLine[]): Plugin<StyledScatterType> {
   return {
     id: 'ebConstraintLines',
     afterDatasetsDraw(chart) {

@@ -7,10 +7,11 @@
 import type { ChartDataset } from 'chart.js'
 import type { ExplorePoint } from '../../../common/api.js'
 import { familyShape } from '../../../common/palette.js'
-import { paretoByGroup } from '../../../common/pareto.js'
+import { paretoFront } from '../../../common/pareto.js'
 import type { XAxisKey, YAxisKey } from '../stores/explore.js'
 import { familyOf } from '../stores/explore.js'
 import { DEVICE_COLORS, VARIANT_OUTLINE, assignInOrder, withAlpha, type FamilyShape } from './setup.js'
+import type { StyledScatterType, StyleKeyed } from './styled-scatter.js'
 
 export interface ScatterDatum {
   x: number
@@ -18,9 +19,17 @@ export interface ScatterDatum {
   point: ExplorePoint
 }
 
-export type ExploreDataset = ChartDataset<'scatter', ScatterDatum[]> & {
-  role: 'points' | 'front' | 'lineage'
+export type ExploreDataset = ChartDataset<StyledScatterType, ScatterDatum[]> &
+  StyleKeyed & {
+    role: 'points' | 'front'
+    device: string
+  }
+
+/** One device's parent → variant curves (NaN points split them), drawn by charts/lineage-lines. */
+export interface LineageLine {
   device: string
+  color: string
+  data: ScatterDatum[]
 }
 
 export interface Palette {
@@ -101,22 +110,25 @@ export function yBounds(
 }
 
 /** Parent → variants of one method, in cost order, per device; curves split by NaN points. */
-function lineageData(usable: readonly ExplorePoint[], at: (p: ExplorePoint) => ScatterDatum): Map<string, ScatterDatum[]> {
-  const byKey = new Map(usable.map((p) => [p.key, p]))
-  const curves = new Map<string, ExplorePoint[]>()
-  for (const p of usable) {
-    if (!p.parentKey || !byKey.has(p.parentKey)) continue
+function lineageData(byDevice: ReadonlyMap<string, readonly ScatterDatum[]>): Map<string, ScatterDatum[]> {
+  const byKey = new Map<string, ScatterDatum>()
+  for (const members of byDevice.values()) for (const d of members) byKey.set(d.point.key, d)
+  const curves = new Map<string, { parent: ScatterDatum; members: ScatterDatum[] }>()
+  for (const d of byKey.values()) {
+    const p = d.point
+    const parent = p.parentKey ? byKey.get(p.parentKey) : undefined
+    if (!parent) continue
     const id = `${p.parentKey}\u0000${p.method ?? p.variant}`
-    curves.set(id, [...(curves.get(id) ?? []), p])
+    const curve = curves.get(id)
+    if (curve) curve.members.push(d)
+    else curves.set(id, { parent, members: [d] })
   }
   const out = new Map<string, ScatterDatum[]>()
-  for (const [id, members] of curves) {
-    const parent = byKey.get(id.split('\u0000')[0] ?? '')
-    if (!parent) continue
-    const line = [parent, ...members.sort((a, b) => at(a).x - at(b).x)].map(at)
-    const list = out.get(parent.device) ?? []
-    list.push(...line, { x: Number.NaN, y: Number.NaN, point: parent })
-    out.set(parent.device, list)
+  for (const { parent, members } of curves.values()) {
+    members.sort((a, b) => a.x - b.x)
+    let list = out.get(parent.point.device)
+    if (!list) out.set(parent.point.device, (list = []))
+    list.push(parent, ...members, { x: Number.NaN, y: Number.NaN, point: parent.point })
   }
   return out
 }
@@ -133,34 +145,53 @@ export function buildDatasets(
   visible: readonly ExplorePoint[],
   palette: Palette,
   o: BuildOptions,
-): { datasets: ExploreDataset[]; plotted: number } {
-  const usable = visible.filter((p) => {
+): { datasets: ExploreDataset[]; lineage: LineageLine[]; plotted: number } {
+  // One pass: each plotted point's figures once, grouped by device in order of first appearance.
+  const byDevice = new Map<string, ScatterDatum[]>()
+  let plotted = 0
+  for (const p of visible) {
     const x = xOf(p, o.xAxis)
     const y = yOf(p, o.yAxis)
-    return x !== null && Number.isFinite(x) && (!o.logX || x > 0) && y !== null && (!o.logY || y > 0)
-  })
-  const at = (p: ExplorePoint): ScatterDatum => ({ x: xOf(p, o.xAxis) ?? 0, y: yOf(p, o.yAxis) ?? 0, point: p })
-  const fronts = paretoByGroup(
-    usable,
-    (p) => p.device,
-    (p) => xOf(p, o.xAxis),
-    (p) => yOf(p, o.yAxis),
-  )
-  const lines = o.lineage ? lineageData(usable, at) : new Map<string, ScatterDatum[]>()
+    if (x === null || !Number.isFinite(x) || (o.logX && x <= 0) || y === null || (o.logY && y <= 0)) continue
+    const members = byDevice.get(p.device)
+    if (members) members.push({ x, y, point: p })
+    else byDevice.set(p.device, [{ x, y, point: p }])
+    plotted++
+  }
+  const lines = o.lineage ? lineageData(byDevice) : new Map<string, ScatterDatum[]>()
   const datasets: ExploreDataset[] = []
-  for (const [device, front] of fronts) {
+  const lineage: LineageLine[] = []
+  for (const [device, members] of byDevice) {
     const color = palette.colors.get(device) ?? DEVICE_COLORS[0] ?? '#0072B2'
+    const front = paretoFront(members, (d) => d.x, (d) => d.y)
     const onFront = new Set(front)
-    const members = usable.filter((p) => p.device === device)
+    const [fill, fillFaded, lineFaded] = [withAlpha(color, 0.85), withAlpha(color, 0.25), withAlpha(color, 0.5)]
+    const shape: FamilyShape[] = []
+    const width: number[] = []
+    const fills: string[] = []
+    const borders: string[] = []
+    const styleKeys: string[] = []
+    for (const d of members) {
+      const top = onFront.has(d)
+      const s = palette.shapes.get(familyOf(d.point)) ?? 'circle'
+      const w = VARIANT_OUTLINE[d.point.variant]?.width ?? 1
+      shape.push(s)
+      width.push(w)
+      fills.push(top ? fill : fillFaded)
+      borders.push(top ? color : lineFaded)
+      // What the four style arrays hold for this point, named, so equal styles resolve once.
+      styleKeys.push(`${s}|${w}|${top ? 1 : 0}`)
+    }
     datasets.push({
       role: 'points',
       device,
       label: device,
-      data: members.map(at),
-      pointStyle: members.map((p) => palette.shapes.get(familyOf(p)) ?? 'circle'),
-      backgroundColor: members.map((p) => withAlpha(color, onFront.has(p) ? 0.85 : 0.25)),
-      borderColor: members.map((p) => (onFront.has(p) ? color : withAlpha(color, 0.5))),
-      borderWidth: members.map((p) => VARIANT_OUTLINE[p.variant]?.width ?? 1),
+      data: members,
+      pointStyle: shape,
+      backgroundColor: fills,
+      borderColor: borders,
+      borderWidth: width,
+      styleKeys,
       pointRadius: 5,
       pointHoverRadius: 7,
       order: 1,
@@ -169,7 +200,7 @@ export function buildDatasets(
       role: 'front',
       device,
       label: `${device} Pareto front`,
-      data: front.map(at),
+      data: front,
       showLine: true,
       stepped: true,
       borderColor: color,
@@ -179,25 +210,9 @@ export function buildDatasets(
       pointHoverRadius: 0,
       order: 2,
     })
-    const lineage = lines.get(device)
-    if (lineage?.length) {
-      datasets.push({
-        role: 'lineage',
-        device,
-        label: `${device} parent → variants`,
-        // Chart.js breaks a line at a NaN point (spanGaps false): one dataset, many curves.
-        data: lineage,
-        showLine: true,
-        spanGaps: false,
-        // Solid and faint, not dashed: a dash pattern over thousands of segments costs a frame.
-        borderColor: withAlpha(color, 0.35),
-        borderWidth: 1,
-        pointRadius: 0,
-        pointHoverRadius: 0,
-        pointHitRadius: 0,
-        order: 3,
-      })
-    }
+    const curves = lines.get(device)
+    // Solid and faint, not dashed: a dash pattern over thousands of segments costs a frame.
+    if (curves?.length) lineage.push({ device, color: withAlpha(color, 0.35), data: curves })
   }
-  return { datasets, plotted: usable.length }
+  return { datasets, lineage, plotted }
 }

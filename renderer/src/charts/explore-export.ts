@@ -5,9 +5,11 @@
  */
 import type { Chart, Scale } from 'chart.js'
 import { markerPath } from '../../../common/markers.js'
-import type { ExploreDataset, ScatterDatum } from './explore-data.js'
+import type { ExploreDataset, LineageLine, ScatterDatum } from './explore-data.js'
+import { walkLineage } from './lineage-lines.js'
+import type { StyledScatterType } from './styled-scatter.js'
 
-type ScatterChart = Chart<'scatter', ScatterDatum[]>
+type ScatterChart = Chart<StyledScatterType, ScatterDatum[]>
 
 export interface ExportColors {
   background: string
@@ -61,6 +63,17 @@ function axes(chart: ScatterChart, c: ExportColors): string[] {
   return out
 }
 
+/** The parent → variant curves as they are drawn (charts/lineage-lines). */
+function lineageSvg(chart: ScatterChart, lines: readonly LineageLine[]): string {
+  return lines
+    .map((line) => {
+      let d = ''
+      walkLineage(chart, line, (x, y, move) => (d += `${move ? 'M' : 'L'}${n(x)} ${n(y)}`))
+      return d ? `<path d="${d}" fill="none" stroke="${line.color}" stroke-width="1"/>` : ''
+    })
+    .join('')
+}
+
 /** A polyline through the dataset's elements; NaN points split it; `stepped` draws horizontal-then-vertical steps. */
 function linePath(chart: ScatterChart, index: number, stepped: boolean): string {
   let d = ''
@@ -99,13 +112,13 @@ function datasetSvg(chart: ScatterChart, index: number): string {
 }
 
 /** The chart as a standalone SVG document (what is on screen, as vectors). */
-export function chartToSvg(chart: ScatterChart, colors: ExportColors, title: string): string {
+export function chartToSvg(chart: ScatterChart, colors: ExportColors, title: string, lineage: readonly LineageLine[] = []): string {
   const w = chart.width
   const h = chart.height
   const a = chart.chartArea
-  // Chart.js draws the highest `order` first; the same here, points last (on top).
+  // The lineage first (under everything), then as Chart.js: the highest `order` first, points last (on top).
   const order = chart.data.datasets.map((ds, i) => ({ i, order: Number(ds.order ?? 0) })).sort((p, q) => q.order - p.order)
-  const body = order.map(({ i }) => datasetSvg(chart, i)).join('\n')
+  const body = [lineageSvg(chart, lineage), ...order.map(({ i }) => datasetSvg(chart, i))].join('\n')
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" font-family="system-ui, sans-serif" font-size="11" fill="${colors.foreground}">`,
     `<title>${esc(title)}</title>`,

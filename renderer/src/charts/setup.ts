@@ -16,6 +16,7 @@ import {
   ScatterController,
   Tooltip,
 } from 'chart.js'
+import { StyledScatterController } from './styled-scatter.js'
 
 let done = false
 
@@ -32,6 +33,7 @@ export function setupCharts(): void {
     LineElement,
     PointElement,
     ScatterController,
+    StyledScatterController,
     Tooltip,
     Filler,
   )

@@ -7,9 +7,10 @@ import type { Chart } from 'chart.js'
 import { ref, type Ref } from 'vue'
 import type { ExplorePoint } from '../../../common/api.js'
 import type { ExploreDataset, ScatterDatum } from '../charts/explore-data.js'
+import type { StyledScatterType } from '../charts/styled-scatter.js'
 
 export interface ChartKeyboardOptions {
-  chart: () => Chart<'scatter', ScatterDatum[]> | null
+  chart: () => Chart<StyledScatterType, ScatterDatum[]> | null
   onOpen: (p: ExplorePoint) => void
   onToggle: (p: ExplorePoint) => void
   onZoom: (factor: number) => void
@@ -29,7 +30,7 @@ interface Target {
   datum: ScatterDatum
 }
 
-function targets(chart: Chart<'scatter', ScatterDatum[]>): Target[] {
+function targets(chart: Chart<StyledScatterType, ScatterDatum[]>): Target[] {
   const out: Target[] = []
   chart.data.datasets.forEach((ds, datasetIndex) => {
     if ((ds as ExploreDataset).role !== 'points') return
@@ -42,7 +43,7 @@ export function useChartKeyboard(o: ChartKeyboardOptions): ChartKeyboard {
   const announcement = ref('')
   let current: ExplorePoint | null = null
 
-  function focus(t: Target, chart: Chart<'scatter', ScatterDatum[]>, position: number, total: number): void {
+  function focus(t: Target, chart: Chart<StyledScatterType, ScatterDatum[]>, position: number, total: number): void {
     current = t.datum.point
     const active = [{ datasetIndex: t.datasetIndex, index: t.index }]
     const el = chart.getDatasetMeta(t.datasetIndex).data[t.index]
@@ -52,7 +53,7 @@ export function useChartKeyboard(o: ChartKeyboardOptions): ChartKeyboard {
     announcement.value = `Point ${position} of ${total}: ${o.describe(t.datum.point)}`
   }
 
-  function step(e: KeyboardEvent, chart: Chart<'scatter', ScatterDatum[]>): void {
+  function step(e: KeyboardEvent, chart: Chart<StyledScatterType, ScatterDatum[]>): void {
     const byY = e.key === 'ArrowUp' || e.key === 'ArrowDown'
     const list = targets(chart).sort((a, b) => (byY ? a.datum.y - b.datum.y || a.datum.x - b.datum.x : a.datum.x - b.datum.x || a.datum.y - b.datum.y))
     if (list.length === 0) {

@@ -44,7 +44,10 @@ export function countBy(
   key: (p: ExplorePoint) => string,
 ): { value: string; count: number }[] {
   const m = new Map<string, number>()
-  for (const p of points) m.set(key(p), (m.get(key(p)) ?? 0) + 1)
+  for (const p of points) {
+    const k = key(p)
+    m.set(k, (m.get(k) ?? 0) + 1)
+  }
   return [...m].map(([value, count]) => ({ value, count }))
 }
 
@@ -68,14 +71,25 @@ export const useExploreStore = defineStore('explore', () => {
   const familyCounts = computed(() => countBy(points.value, familyOf))
   const variantCounts = computed(() => countBy(points.value, (p) => p.variant))
 
-  async function load(): Promise<void> {
+  async function fetchAll(): Promise<void> {
     try {
-      points.value = await request('explore:points')
+      const start = performance.now()
+      const answer = await request('explore:points')
+      performance.measure('eb:explore-points', { start })
+      points.value = answer
       error.value = null
       loaded.value = true
     } catch (e) {
       error.value = toErrorInfo(e)
     }
+  }
+  let inFlight: Promise<void> | null = null
+  /** All points; a call while a load is under way shares it (navigation and the view both ask). */
+  function load(): Promise<void> {
+    inFlight ??= fetchAll().finally(() => {
+      inFlight = null
+    })
+    return inFlight
   }
 
   /**
