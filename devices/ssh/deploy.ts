@@ -9,10 +9,34 @@ import { randomBytes } from 'node:crypto'
 import { posix } from 'node:path'
 import type { SFTPWrapper, Stats } from 'ssh2'
 import { StudioError } from '../../common/errors.js'
-import { closeSftp } from './connection.js'
+import { closeSftp, type SshConnection } from './connection.js'
 
 /** SHA-256 of files on the board (null where a file is missing), in the order asked. */
 export type RemoteHasher = (paths: string[], signal?: AbortSignal) => Promise<(string | null)[]>
+
+/**
+ * A board-side hasher for when no agent runs yet (before the runtime is uploaded): node hashes the
+ * files given as argv and writes the hex digests as JSON on stdout.
+ */
+const HASH_SCRIPT =
+  "const c=require('crypto'),f=require('fs');process.stdout.write(JSON.stringify(process.argv.slice(1).map(p=>{try{return c.createHash('sha256').update(f.readFileSync(p)).digest('hex')}catch(e){return null}})))"
+
+/** Hashes files on the board with `node -e` over `conn` (`board` names it in errors). */
+export function execHasher(conn: SshConnection, board: string): RemoteHasher {
+  return async (paths, signal) => {
+    const r = await conn.exec(['node', '-e', HASH_SCRIPT, '--', ...paths], signal)
+    try {
+      const out = JSON.parse(r.stdout) as (string | null)[]
+      if (Array.isArray(out) && out.length === paths.length) return out
+    } catch {
+      // fall through
+    }
+    throw new StudioError(
+      'DEVICE_ERROR',
+      `Could not hash files on ${board} with node: ${r.stderr.trim().slice(0, 300) || 'no output'}`,
+    )
+  }
+}
 
 export interface UploadSource {
   /** A local file (streamed with parallel SFTP writes)… */

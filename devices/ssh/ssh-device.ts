@@ -32,19 +32,12 @@ import { AgentClient, type DeviceLogger } from './agent-client.js'
 import { agentBundle } from './agent-bundle.js'
 import { SshConnection, type SshConfig, type SshSecrets } from './connection.js'
 import { secretNeed, type SecretNeed } from './ssh-config.js'
-import { deployFile, deployTree, resolveRemoteDir, type DeployResult, type RemoteHasher } from './deploy.js'
+import { deployFile, deployTree, execHasher, resolveRemoteDir, type DeployResult, type RemoteHasher } from './deploy.js'
 import { scoreCollector, writeEvalFile, type EvalFile } from './eval-file.js'
 import { requestEarlyExit, type RequestFn } from '../session/early-exit-client.js'
 import { PROBE_SCRIPT, checkNode, parseProbe, type BoardProbe } from './probe.js'
 
 export const DEFAULT_REMOTE_DIR = '.edgebench'
-
-/**
- * A board-side hasher for when no agent runs yet (before the runtime is uploaded): node hashes the
- * files given as argv and writes the hex digests as JSON on stdout.
- */
-const HASH_SCRIPT =
-  "const c=require('crypto'),f=require('fs');process.stdout.write(JSON.stringify(process.argv.slice(1).map(p=>{try{return c.createHash('sha256').update(f.readFileSync(p)).digest('hex')}catch(e){return null}})))"
 
 export interface SshDeviceOptions {
   name: string
@@ -289,22 +282,6 @@ export class SshDevice implements Device {
     return this.base
   }
 
-  private execHasher(conn: SshConnection): RemoteHasher {
-    return async (paths, signal) => {
-      const r = await conn.exec(['node', '-e', HASH_SCRIPT, '--', ...paths], signal)
-      try {
-        const out = JSON.parse(r.stdout) as (string | null)[]
-        if (Array.isArray(out) && out.length === paths.length) return out
-      } catch {
-        // fall through
-      }
-      throw new StudioError(
-        'DEVICE_ERROR',
-        `Could not hash files on ${this.name} with node: ${r.stderr.trim().slice(0, 300) || 'no output'}`,
-      )
-    }
-  }
-
   private agentHasher(agent: AgentClient): RemoteHasher {
     return async (paths, signal) => (await agent.request({ op: 'hash', paths }, undefined, signal)).sha256
   }
@@ -322,7 +299,7 @@ export class SshDevice implements Device {
     const dir = posix.join(base, 'runtime', bundle.id)
     const r = await deployTree(
       await conn.sftp(),
-      this.execHasher(conn),
+      execHasher(conn, this.name),
       bundle.files.map((f) => ({
         path: f.path,
         source: { content: f.content, sha256: f.sha256, size: f.content.length },
