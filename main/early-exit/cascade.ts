@@ -8,6 +8,7 @@
 import { CASCADE, type ExitRule } from '../../common/early-exit.js'
 import { StudioError } from '../../common/errors.js'
 import { makeNode } from '../compress/graph-edit.js'
+import { defaultOpset } from '../model/graph.js'
 import { ElemType } from '../model/tensor.js'
 import {
   graphOf,
@@ -19,12 +20,6 @@ import {
   type ValueInfoProto,
 } from '../model/proto.js'
 import type { Segment } from './graph.js'
-
-/** The default-domain opset the model imports (ops added here follow its signatures). */
-function defaultOpset(model: ModelProto): number {
-  const entry = model.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx')
-  return Number(entry?.version ?? 0)
-}
 
 /** A tensor's value info: its shape taken from `like` when given, [] for 'scalar', else unknown. */
 function tensorInfo(name: string, elemType: number, like?: ValueInfoProto | 'scalar'): ValueInfoProto {
@@ -44,14 +39,7 @@ function reduce(op: 'ReduceMax' | 'ReduceSum', x: string, y: string, opset: numb
   const axesAsInput = op === 'ReduceSum' ? opset >= 13 : opset >= 18
   if (!axesAsInput) return [makeNode(op, [x], [y], name, { axes: [1], keepdims: 0 })]
   const axes = `${y}_axes`
-  const t = onnx.TensorProto.create({ name: axes, dataType: ElemType.INT64, dims: [1], int64Data: [1] })
-  const constant = onnx.NodeProto.create({
-    opType: 'Constant',
-    output: [axes],
-    name: `${name}_axes`,
-    attribute: [onnx.AttributeProto.create({ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t })],
-  }) as NodeProto
-  return [constant, makeNode(op, [x, axes], [y], name, { keepdims: 0 })]
+  return [int64Constant(axes, [1], [1]), makeNode(op, [x, axes], [y], name, { keepdims: 0 })]
 }
 
 /**
@@ -77,14 +65,11 @@ function decision(z: string, cond: string, rule: ExitRule, opset: number, p: str
   return nodes
 }
 
-function constantIndex(name: string, k: number): NodeProto {
-  const t = onnx.TensorProto.create({ name, dataType: ElemType.INT64, dims: [], int64Data: [k] })
-  return onnx.NodeProto.create({
-    opType: 'Constant',
-    output: [name],
-    name,
-    attribute: [onnx.AttributeProto.create({ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t })],
-  }) as NodeProto
+/** A Constant node holding int64 `values` of shape `dims`. */
+function int64Constant(name: string, dims: number[], values: number[]): NodeProto {
+  const t = onnx.TensorProto.create({ name, dataType: ElemType.INT64, dims, int64Data: values })
+  const value = onnx.AttributeProto.create({ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t })
+  return onnx.NodeProto.create({ opType: 'Constant', output: [name], name, attribute: [value] }) as NodeProto
 }
 
 /**
@@ -119,7 +104,7 @@ export function cascadeModel(
   const body = (k: number, y: string, at: string): Pick<GraphProto, 'node' | 'initializer'> => {
     const seg = graphOf(segments[k]?.model as ModelProto)
     const node = [...seg.node]
-    if (k === last) node.push(makeNode('Identity', [plan.final], [y], `${y}_id`), constantIndex(at, -1))
+    if (k === last) node.push(makeNode('Identity', [plan.final], [y], `${y}_id`), int64Constant(at, [], [-1]))
     else {
       const p = `edgebench_cascade_${k}_`
       const exit = plan.exits[k] as string
@@ -129,7 +114,7 @@ export function cascadeModel(
         typeOf(exit) === to ? makeNode('Identity', [exit], [y], y) : makeNode('Cast', [exit], [y], y, { to })
       const then = onnx.GraphProto.create({
         name: `${p}then`,
-        node: [cast(elemType, `${p}then_y`), constantIndex(`${p}then_at`, k)],
+        node: [cast(elemType, `${p}then_y`), int64Constant(`${p}then_at`, [], [k])],
         output: [tensorInfo(`${p}then_y`, elemType, finalInfo), tensorInfo(`${p}then_at`, ElemType.INT64, 'scalar')],
       }) as GraphProto
       const rest = body(k + 1, `${p}else_y`, `${p}else_at`)

@@ -29,6 +29,13 @@ function mountScatter(points: ExplorePoint[], visible = points) {
   })
 }
 
+/** The mounted component's chart; a test fails here when there is none. */
+function chartOf(w: { vm: unknown }): Chart<StyledScatterType, ScatterDatum[]> {
+  const chart = (w.vm as ScatterVm).getChart()
+  if (!chart) throw new Error('no chart')
+  return chart
+}
+
 const pointsOf = (chart: Chart<StyledScatterType, ScatterDatum[]>): number =>
   chart.data.datasets
     .filter((d) => (d as ExploreDataset).role === 'points')
@@ -96,8 +103,7 @@ describe('ExploreScatter', () => {
     const points = syntheticPoints(400)
     const w = mountScatter(points)
     await nextTick()
-    const chart = (w.vm as unknown as ScatterVm).getChart()
-    if (!chart) throw new Error('no chart')
+    const chart = chartOf(w)
     const check = (): number => {
       let seen = 0
       chart.data.datasets.forEach((d, di) => {
@@ -146,8 +152,7 @@ describe('ExploreScatter', () => {
     await nextTick()
     await w.setProps({ xAxis: 'peakRssBytes' })
     await nextTick()
-    const chart = (w.vm as unknown as ScatterVm).getChart()
-    if (!chart) throw new Error('no chart')
+    const chart = chartOf(w)
     expect(pointsOf(chart)).toBe(8)
     expect(w.emitted('plotted')?.at(-1)).toEqual([8])
     w.unmount()
@@ -157,8 +162,7 @@ describe('ExploreScatter', () => {
     const points = syntheticPoints(30)
     const w = mountScatter(points)
     await nextTick()
-    const chart = (w.vm as unknown as ScatterVm).getChart()
-    if (!chart) throw new Error('no chart')
+    const chart = chartOf(w)
     const colourOf = (device: string): unknown =>
       chart.data.datasets.find(
         (d) => (d as ExploreDataset).role === 'front' && (d as ExploreDataset).device === device,
@@ -199,8 +203,7 @@ describe('ExploreScatter axes, lineage, markers, keyboard and plugins', () => {
     const points = syntheticPoints(40).map((p) => ({ ...p, top1: 0.9 + (p.modelId % 5) / 100 }))
     const w = mountWith(points)
     await nextTick()
-    const chart = (w.vm as unknown as ScatterVm).getChart()
-    if (!chart) throw new Error('no chart')
+    const chart = chartOf(w)
     expect(chart.options.scales?.y?.min).toBeGreaterThan(85)
     expect(chart.options.scales?.y?.max).toBeLessThanOrEqual(100)
     await w.setProps({ fitY: false })
@@ -213,8 +216,7 @@ describe('ExploreScatter axes, lineage, markers, keyboard and plugins', () => {
     const points = syntheticPoints(40)
     const w = mountWith(points, { yAxis: 'top1Delta' })
     await nextTick()
-    const chart = (w.vm as unknown as ScatterVm).getChart()
-    if (!chart) throw new Error('no chart')
+    const chart = chartOf(w)
     const plotted = chart.data.datasets.filter((d) => (d as ExploreDataset).role === 'points').flatMap((d) => d.data)
     expect(plotted).toHaveLength(30)
     for (const d of plotted) expect(d.y).toBeCloseTo((d.point.top1Delta ?? 0) * 100, 9)
